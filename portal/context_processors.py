@@ -1,0 +1,25 @@
+from django.http import HttpRequest
+
+# (section key, label, path). Paths, not URL names: the apps behind them land independently.
+NAV = [
+    ("catalog", "Catalog", "/catalog/"),
+    ("create", "Create", "/create/"),
+    ("docs", "Docs", "/docs/"),
+    ("surveys", "Surveys", "/surveys/"),
+    ("insights", "Insights", "/insights/"),
+]
+
+
+def current_section(path: str) -> str:
+    for key, _label, prefix in NAV:
+        if path.startswith(prefix):
+            return key
+    if path.startswith("/api/catalog/"):
+        return "catalog"
+    return "home" if path == "/" else ""
+
+
+def shell(request: HttpRequest) -> dict:
+    section = current_section(request.path)
+    nav = [{"key": key, "label": label, "url": url, "active": key == section} for key, label, url in NAV]
+    return {"nav_items": nav, "current_section": section}

@@ -1,0 +1,91 @@
+"""The shell's own pages: home, global search, profile with API tokens, probes, placeholders."""
+
+from collections.abc import Callable
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal import health
+from portal.forms import ApiTokenForm, SearchForm
+from portal.models import ApiToken
+from portal.tokens import api_token_create
+
+SEARCH_LIMIT = 50
+
+
+def catalog_selector(name: str) -> Callable | None:
+    """A function from catalog.selectors, or None while the catalog app does not provide it."""
+    try:
+        from catalog import selectors
+    except ModuleNotFoundError as exc:
+        if exc.name != "catalog.selectors":
+            raise  # a real import error inside the catalog must not be hidden
+        return None
+    return getattr(selectors, name, None)
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    checks = {"database": health.database_check(), "broker": health.broker_check()}
+    body = {name: "ok" if ok else "failed" for name, ok in checks.items()}
+    return JsonResponse(body, status=200 if all(checks.values()) else 503)
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    summary = catalog_selector("catalog_summary")
+    return render(request, "portal/home.html", {"summary": summary() if summary else None})
+
+
+@login_required
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    entity_search = catalog_selector("entity_search")
+    hits = list(entity_search(query=query, limit=SEARCH_LIMIT)) if entity_search and query else []
+    context = {"form": form, "query": query, "hits": hits, "available": entity_search is not None}
+    partial = request.htmx and not request.htmx.boosted
+    template = "portal/partials/search_results.html" if partial else "portal/search.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    raw_token = None
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        # Rendered, not redirected: the raw token must not be stored anywhere, not even in the session.
+        raw_token = api_token_create(user=request.user, name=form.cleaned_data["name"])
+        form = ApiTokenForm()
+    tokens = ApiToken.objects.filter(user=request.user)
+    return render(request, "portal/profile.html", {"form": form, "tokens": tokens, "raw_token": raw_token})
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    if not ApiToken.objects.filter(pk=token_id, user=request.user).update(revoked=True):
+        raise Http404("No such token.")
+    return redirect("portal:profile")
+
+
+@login_required
+@require_GET
+def unavailable(request: HttpRequest, feature: str) -> HttpResponse:
+    return render(request, "portal/unavailable.html", {"feature": feature})

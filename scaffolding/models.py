@@ -1,0 +1,1 @@
+"""Scaffolding has no data in this build yet."""

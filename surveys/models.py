@@ -1,0 +1,1 @@
+"""Surveys has no data in this build yet."""

@@ -1,0 +1,1 @@
+"""Techdocs has no data in this build yet."""
