@@ -18,7 +18,9 @@ def is_api_path(path: str) -> bool:
     return path.startswith(API_PREFIXES)
 
 
-def error_envelope(*, status: int, name: str, message: str, request: HttpRequest | None = None) -> JsonResponse:
+def error_envelope(
+    *, status: int, name: str, message: str, request: HttpRequest | None = None
+) -> JsonResponse:
     """Backstage's error response body: {error: {name, message}, request, response}."""
     body = {
         "error": {"name": name, "message": message},
@@ -40,7 +42,10 @@ class BearerTokenMiddleware:
             user = api_token_user(raw=header[7:].strip())
             if user is None:
                 return error_envelope(
-                    status=401, name="AuthenticationError", message="Invalid or revoked API token.", request=request
+                    status=401,
+                    name="AuthenticationError",
+                    message="Invalid or revoked API token.",
+                    request=request,
                 )
             request.user = user
             request._dont_enforce_csrf_checks = True

@@ -56,5 +56,7 @@ def env_secret(name: str, default: str | None = None) -> str | None:
         try:
             return Path(file_name).read_text().strip()
         except OSError as exc:
-            raise ImproperlyConfigured(f"{name}_FILE points at {file_name!r}, which cannot be read: {exc}.") from exc
+            raise ImproperlyConfigured(
+                f"{name}_FILE points at {file_name!r}, which cannot be read: {exc}."
+            ) from exc
     return os.environ.get(name, default)

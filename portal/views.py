@@ -1,5 +1,6 @@
 """The shell's own pages: home, global search, profile with API tokens, probes, placeholders."""
 
+import importlib
 from collections.abc import Callable
 
 from django.contrib.auth.decorators import login_required
@@ -20,7 +21,7 @@ SEARCH_LIMIT = 50
 def catalog_selector(name: str) -> Callable | None:
     """A function from catalog.selectors, or None while the catalog app does not provide it."""
     try:
-        from catalog import selectors
+        selectors = importlib.import_module("catalog.selectors")
     except ModuleNotFoundError as exc:
         if exc.name != "catalog.selectors":
             raise  # a real import error inside the catalog must not be hidden

@@ -1,0 +1,57 @@
+import pytest
+
+from portal import views
+from portal.context_processors import current_section
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_greets_the_signed_in_user_with_the_navigation(client_owner):
+    response = client_owner.get("/")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Welcome, owner" in content
+    for href in ("/catalog/", "/create/", "/docs/", "/surveys/", "/insights/"):
+        assert f'href="{href}"' in content
+    assert 'hx-headers=\'{"X-CSRFToken": "' in content
+    assert "/static/vendor/htmx/htmx.min.js" in content
+
+
+def test_home_shows_the_catalog_summary(client_owner, monkeypatch):
+    fake = {"catalog_summary": lambda: {"entities": 12, "kinds": {"component": 7, "api": 5}}}
+    monkeypatch.setattr(views, "catalog_selector", fake.get)
+    content = client_owner.get("/").content.decode()
+    assert "12" in content and "component" in content
+
+
+def test_home_says_so_when_the_catalog_summary_is_missing(client_owner, monkeypatch):
+    monkeypatch.setattr(views, "catalog_selector", lambda name: None)
+    assert b"catalog summary is not available" in client_owner.get("/").content
+
+
+def test_staff_see_the_admin_link(client, owner):
+    client.force_login(owner)
+    assert b'href="/admin/"' not in client.get("/").content
+    owner.is_staff = True
+    owner.save()
+    assert b'href="/admin/"' in client.get("/").content
+
+
+def test_insights_is_an_honest_placeholder(client_owner):
+    response = client_owner.get("/insights/")
+    assert response.status_code == 200
+    assert b"Insights is not available in this build" in response.content
+
+
+@pytest.mark.parametrize(
+    ("path", "section"),
+    [
+        ("/", "home"),
+        ("/catalog/", "catalog"),
+        ("/catalog/x/y", "catalog"),
+        ("/docs/", "docs"),
+        ("/profile/", ""),
+    ],
+)
+def test_current_section_follows_the_path(path, section):
+    assert current_section(path) == section
