@@ -62,6 +62,7 @@ class SourceFile(models.Model):
     target = models.CharField(max_length=2048, help_text="Location ref of the file, e.g. file:/abs/path.yaml")
     sha256 = models.CharField(max_length=64, blank=True)
     entity_count = models.PositiveIntegerField(default=0)
+    links = models.JSONField(default=dict, blank=True, help_text="Child location targets and placeholder includes.")
     read_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -123,7 +124,10 @@ class Entity(models.Model):
 class Relation(models.Model):
     """A directed edge `source_ref --type--> target_ref`, produced by one originating entity."""
 
-    origin = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="emitted_relations")
+    # No database-level constraint: ingestion writes these rows by the hundred thousand and
+    # deletes them explicitly with their entity; a deferred FK check doubled import time.
+    origin = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="emitted_relations",
+                               db_constraint=False)
     source_ref = models.CharField(max_length=320)
     type = models.CharField(max_length=64)
     target_ref = models.CharField(max_length=320)
@@ -142,7 +146,8 @@ class Relation(models.Model):
 class SearchEntry(models.Model):
     """One flattened field of an entity (`spec.type` = `service`), lower case, for API filters."""
 
-    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="search_entries")
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="search_entries",
+                               db_constraint=False)
     key = models.CharField(max_length=200)
     value = models.CharField(max_length=200, null=True, blank=True)
 

@@ -1,0 +1,323 @@
+"""Walk a location: read files, follow `kind: Location` entities, resolve placeholders,
+validate each document and compute its relations. No database access here: the result is
+handed to `catalog.ingest.store`, which writes it in one transaction.
+
+A file whose combined hash (its bytes plus the files its placeholders include) matches the
+previous run is not parsed again; its child locations are still followed, from the list
+stored with it, because they may have changed on their own.
+"""
+
+import hashlib
+import json
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from catalog.ingest.readers import ReadError, read_target, resolve_relative
+from catalog.lib.flatten import flatten_entity
+from catalog.lib.refs import entity_key
+from catalog.lib.relations import Edge, entity_relations
+from catalog.lib.safe_yaml import YamlError, load_documents
+from catalog.lib.validation import FieldError, validate_entity
+
+MANAGED_BY_LOCATION = "backstage.io/managed-by-location"
+MANAGED_BY_ORIGIN = "backstage.io/managed-by-origin-location"
+SOURCE_LOCATION = "backstage.io/source-location"
+ORPHAN = "backstage.io/orphan"
+PLACEHOLDERS = {"$text", "$json", "$yaml"}
+MAX_FILES = 20_000
+
+Reader = Callable[[str, str], bytes]
+
+
+@dataclass(slots=True)
+class Problem:
+    source: str
+    message: str
+    document: int | None = None
+    entity_key: str = ""
+    field: str = ""
+
+
+@dataclass(slots=True)
+class Emitted:
+    key: str
+    body: dict
+    source: str
+    content_hash: str
+    edges: list[Edge]
+    search: list[tuple[str, str | None]]
+
+
+@dataclass(slots=True)
+class FileState:
+    ref: str
+    sha256: str
+    targets: list[str]  # child location refs (type:target) from Location entities
+    includes: list[str]  # placeholder targets, part of the hash
+    entity_count: int = 0
+    parsed: bool = True  # False: unchanged since the last run, not parsed again
+    failed: bool = False  # could not be read or parsed: keep what it emitted before
+
+
+@dataclass
+class LocationResult:
+    entities: dict[str, Emitted] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    files: dict[str, FileState] = field(default_factory=dict)
+    fatal: str = ""  # the root itself could not be read
+
+    def problems_for(self, source: str) -> list[Problem]:
+        return [p for p in self.problems if p.source == source]
+
+
+def split_ref(ref: str) -> tuple[str, str]:
+    location_type, _, target = ref.partition(":")
+    return location_type, target
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def content_hash(body: dict) -> str:
+    return _sha(json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+class _PlaceholderError(Exception):
+    pass
+
+
+def _resolve_placeholders(data, *, file_ref: str, reader: Reader, includes: list[str], path: str = ""):
+    """Replace `{$text|$json|$yaml: target}` with the target's content, as Backstage does.
+
+    Other single-`$` keys are left alone (JSON Schema's `$ref`, for instance), like Backstage.
+    """
+    if isinstance(data, list):
+        return [
+            _resolve_placeholders(v, file_ref=file_ref, reader=reader, includes=includes, path=f"{path}[{i}]")
+            for i, v in enumerate(data)
+        ]
+    if not isinstance(data, dict):
+        return data
+    if len(data) == 1:
+        (key, value), = data.items()
+        if key in PLACEHOLDERS and isinstance(value, str):
+            base_type, base_target = split_ref(file_ref)
+            target_type, target = resolve_relative(base_type, base_target, value)
+            target_ref = f"{target_type}:{target}"
+            try:
+                raw = reader(target_type, target)
+            except ReadError as exc:
+                raise _PlaceholderError(f"{path}: {key} could not read {value!r}: {exc}") from None
+            includes.append(target_ref)
+            return _decode_placeholder(key, raw, path=path, value=value)
+    return {
+        k: _resolve_placeholders(v, file_ref=file_ref, reader=reader, includes=includes, path=f"{path}.{k}".lstrip("."))
+        for k, v in data.items()
+    }
+
+
+def _decode_placeholder(key: str, raw: bytes, *, path: str, value: str):
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _PlaceholderError(f"{path}: {key} {value!r} is not UTF-8 text") from None
+    if key == "$text":
+        return text
+    if key == "$json":
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise _PlaceholderError(f"{path}: $json {value!r} is not valid JSON: {exc}") from None
+    try:
+        documents = load_documents(text)
+    except YamlError as exc:
+        raise _PlaceholderError(f"{path}: $yaml {value!r} is not valid YAML: {exc.message}") from None
+    if len(documents) != 1:
+        raise _PlaceholderError(f"{path}: $yaml {value!r} must hold exactly one document")
+    return documents[0].data
+
+
+def root_location_entity(location_type: str, target: str) -> dict:
+    """The Location entity Backstage generates for every registered location."""
+    ref = f"{location_type}:{target}"
+    return {
+        "apiVersion": "backstage.io/v1alpha1",
+        "kind": "Location",
+        "metadata": {
+            "name": "generated-" + hashlib.sha1(ref.encode()).hexdigest(),
+            "namespace": "default",
+            "annotations": {MANAGED_BY_LOCATION: ref, MANAGED_BY_ORIGIN: ref},
+        },
+        "spec": {"type": location_type, "target": target},
+    }
+
+
+def _annotate(body: dict, *, file_ref: str, origin_ref: str) -> None:
+    metadata = body["metadata"]
+    metadata.setdefault("namespace", "default")
+    annotations = dict(metadata.get("annotations") or {})
+    annotations[MANAGED_BY_LOCATION] = file_ref
+    annotations[MANAGED_BY_ORIGIN] = origin_ref
+    location_type, target = split_ref(file_ref)
+    if location_type == "url" and SOURCE_LOCATION not in annotations:
+        annotations[SOURCE_LOCATION] = "url:" + target.rsplit("/", 1)[0] + "/"
+    annotations.pop(ORPHAN, None)
+    metadata["annotations"] = annotations
+    for computed in ("uid", "etag", "generation"):
+        metadata.pop(computed, None)
+    body.pop("relations", None)
+    body.pop("status", None)
+
+
+def emit_entity(body: dict, *, source: str) -> tuple[Emitted | None, list[FieldError]]:
+    """Validate an annotated entity and compute what the store needs; errors if invalid."""
+    errors = validate_entity(body)
+    if errors:
+        return None, errors
+    metadata = body["metadata"]
+    kind = body["kind"].lower()
+    namespace = metadata.get("namespace", "default")
+    key = entity_key(kind, namespace, metadata["name"])
+    edges, ref_problems = entity_relations(kind=kind, namespace=namespace, self_key=key, spec=body.get("spec") or {})
+    if ref_problems:
+        return None, [FieldError(p.split(":", 1)[0], p.split(":", 1)[1].strip()) for p in ref_problems]
+    outgoing = [(e.type, e.target) for e in edges if e.source == key]
+    return Emitted(key, body, source, content_hash(body), edges, flatten_entity(body, outgoing)), []
+
+
+def _document_key(data) -> str:
+    """Best-effort identity of an invalid document, to pin its error on a stored entity."""
+    try:
+        metadata = data["metadata"]
+        return entity_key(str(data["kind"]), str(metadata.get("namespace") or "default"), str(metadata["name"]))
+    except (KeyError, TypeError, AttributeError):
+        return ""
+
+
+def _location_targets(body: dict, file_ref: str) -> list[str]:
+    spec = body.get("spec") or {}
+    base_type, base_target = split_ref(file_ref)
+    location_type = spec.get("type") or base_type
+    targets = [spec["target"]] if isinstance(spec.get("target"), str) else []
+    targets += [t for t in spec.get("targets") or [] if isinstance(t, str)]
+    refs = []
+    for target in targets:
+        if location_type != base_type and location_type in ("file", "url"):
+            refs.append(f"{location_type}:{target}")
+        else:
+            refs.append("%s:%s" % resolve_relative(base_type, base_target, target))
+    return refs
+
+
+def process_location(
+    location_type: str,
+    target: str,
+    *,
+    previous: dict[str, tuple[str, list[str], list[str]]] | None = None,
+    reader: Reader = read_target,
+) -> LocationResult:
+    """Read everything a registered location points at.
+
+    `previous` maps file ref -> (hash, child targets, includes) from the last run; files
+    whose hash is unchanged are marked `parsed=False` and not parsed again.
+    """
+    previous = previous or {}
+    origin_ref = f"{location_type}:{target}"
+    result = LocationResult()
+    root = root_location_entity(location_type, target)
+    emitted, _ = emit_entity(root, source=origin_ref)
+    result.entities[emitted.key] = emitted
+
+    queue = deque([origin_ref])
+    while queue:
+        file_ref = queue.popleft()
+        if file_ref in result.files:
+            continue  # a Location that points back at a file already read
+        if len(result.files) >= MAX_FILES:
+            result.problems.append(Problem(file_ref, f"more than {MAX_FILES} files under one location; stopped here"))
+            break
+        state = _read_file(file_ref, previous=previous.get(file_ref), reader=reader, result=result)
+        result.files[file_ref] = state
+        if state.failed and file_ref == origin_ref:
+            result.fatal = result.problems[-1].message
+        queue.extend(state.targets)
+    return result
+
+
+def _read_file(file_ref, *, previous, reader: Reader, result: LocationResult) -> FileState:
+    file_type, file_target = split_ref(file_ref)
+    try:
+        raw = reader(file_type, file_target)
+    except ReadError as exc:
+        result.problems.append(Problem(file_ref, str(exc)))
+        return FileState(file_ref, "", list(previous[1]) if previous else [], [], failed=True)
+    if previous:
+        old_hash, old_targets, old_includes = previous
+        if _combined_hash(raw, old_includes, reader) == old_hash:
+            return FileState(file_ref, old_hash, list(old_targets), list(old_includes), parsed=False)
+    try:
+        documents = load_documents(raw)
+    except YamlError as exc:
+        where = f" at line {exc.line}" if exc.line else ""
+        result.problems.append(Problem(file_ref, f"{exc.message}{where}", document=exc.document))
+        return FileState(file_ref, "", list(previous[1]) if previous else [], [], failed=True)
+    state = FileState(file_ref, "", [], [])
+    # Walking every document for placeholders costs a fifth of a big import; skip files without any.
+    has_placeholders = any(marker in raw for marker in (b"$text", b"$json", b"$yaml"))
+    for document in documents:
+        _emit_document(document, file_ref=file_ref, state=state, reader=reader, result=result,
+                       has_placeholders=has_placeholders)
+    state.sha256 = _combined_hash(raw, state.includes, reader)
+    return state
+
+
+def _emit_document(document, *, file_ref, state: FileState, reader: Reader, result: LocationResult,
+                   has_placeholders: bool = True) -> None:
+    data = document.data
+    key = _document_key(data)
+
+    def problem(message: str, field_name: str = "") -> None:
+        result.problems.append(Problem(file_ref, message, document=document.index, entity_key=key, field=field_name))
+
+    if not isinstance(data, dict):
+        problem(f"document {document.index} (line {document.line}): expected an entity mapping, "
+                f"got {type(data).__name__}")
+        return
+    try:
+        if has_placeholders:
+            data = _resolve_placeholders(data, file_ref=file_ref, reader=reader, includes=state.includes)
+    except _PlaceholderError as exc:
+        problem(str(exc))
+        return
+    if isinstance(data.get("metadata"), dict):
+        _annotate(data, file_ref=file_ref, origin_ref=_origin(result))
+    emitted, errors = emit_entity(data, source=file_ref)
+    if errors:
+        for error in errors:
+            problem(f"document {document.index} (line {document.line}): {error}", error.field)
+        return
+    if emitted.key in result.entities:
+        problem(f"document {document.index} (line {document.line}): {emitted.key} is emitted twice in this "
+                f"location (first by {result.entities[emitted.key].source}); the first one is kept")
+        return
+    result.entities[emitted.key] = emitted
+    state.entity_count += 1
+    if emitted.body["kind"].lower() == "location":
+        state.targets.extend(_location_targets(emitted.body, file_ref))
+
+
+def _origin(result: LocationResult) -> str:
+    return next(iter(result.entities.values())).source
+
+
+def _combined_hash(raw: bytes, includes: list[str], reader: Reader) -> str:
+    digest = hashlib.sha256(raw)
+    for include in includes:
+        include_type, include_target = split_ref(include)
+        try:
+            digest.update(include.encode() + b"\0" + reader(include_type, include_target))
+        except ReadError:
+            digest.update(include.encode() + b"\0<unreadable>")
+    return digest.hexdigest()

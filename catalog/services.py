@@ -1,0 +1,176 @@
+"""Use cases that change the catalog. Views, tasks, commands and the API call these."""
+
+import logging
+import os
+import urllib.parse
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.ingest import bulk
+from catalog.ingest.process import LocationResult, process_location
+from catalog.ingest.readers import read_target
+from catalog.ingest.store import StoreStats, stitch, store_location_result
+from catalog.models import CatalogEvent, Entity, Location, Relation, SearchEntry, SourceFile
+
+logger = logging.getLogger(__name__)
+
+
+class LocationExists(Exception):
+    def __init__(self, location: Location):
+        super().__init__(f"Location {location.ref} already exists")
+        self.location = location
+
+
+@dataclass
+class LocationPreview:
+    """What registering a location would store, computed without writing anything."""
+
+    type: str
+    target: str
+    result: LocationResult
+
+
+def location_target_clean(*, type: str, target: str) -> tuple[str, str]:
+    """Normalise and check a location target; raises ValidationError naming the field."""
+    type = (type or "").strip()
+    target = (target or "").strip()
+    if type not in Location.Type.values:
+        raise ValidationError({"type": f"Unknown location type {type!r}; expected 'file' or 'url'."})
+    if not target:
+        raise ValidationError({"target": "A target is required."})
+    if len(target) > 2000:
+        raise ValidationError({"target": "The target is longer than 2,000 characters."})
+    if type == "file":
+        if not os.path.isabs(target):
+            raise ValidationError({"target": f"{target!r} must be an absolute path."})
+        target = os.path.normpath(target)
+    else:
+        parts = urllib.parse.urlsplit(target)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValidationError({"target": f"{target!r} must be an http(s) URL."})
+    return type, target
+
+
+def location_guess(*, raw: str) -> tuple[str, str]:
+    """Turn what a person pastes (a URL or a path) into (type, target)."""
+    raw = (raw or "").strip()
+    if raw.startswith(("http://", "https://")):
+        return "url", raw
+    if raw.startswith("file:"):
+        return "file", raw[5:]
+    if raw.startswith("url:"):
+        return "url", raw[4:]
+    return "file", raw
+
+
+def location_preview(*, type: str, target: str) -> LocationPreview:
+    """Dry run: read and validate everything, store nothing."""
+    type, target = location_target_clean(type=type, target=target)
+    return LocationPreview(type=type, target=target, result=process_location(type, target))
+
+
+def location_create(*, type: str, target: str, actor=None) -> Location:
+    """Register a location; it is processed by a worker right after the commit."""
+    type, target = location_target_clean(type=type, target=target)
+    existing = Location.objects.filter(type=type, target=target).first()
+    if existing:
+        raise LocationExists(existing)
+    with transaction.atomic():
+        location = Location.objects.create(type=type, target=target, created_by=actor,
+                                           refresh_requested_at=timezone.now())
+        CatalogEvent.objects.create(action=CatalogEvent.Action.LOCATION_ADDED, subject=location.ref, actor=actor)
+        _enqueue_refresh(location)
+    return location
+
+
+def _enqueue_refresh(location: Location) -> None:
+    from catalog.tasks import location_refresh as location_refresh_task
+
+    location_id = str(location.pk)
+    transaction.on_commit(lambda: location_refresh_task.delay(location_id))
+
+
+def location_refresh_request(*, location: Location, actor=None) -> None:
+    """Ask a worker to re-read `location`. The timestamp makes the request survive a lost message."""
+    with transaction.atomic():
+        Location.objects.filter(pk=location.pk).update(refresh_requested_at=timezone.now())
+        if actor is not None:
+            CatalogEvent.objects.create(action=CatalogEvent.Action.REFRESH_REQUESTED, subject=location.ref,
+                                        actor=actor)
+        _enqueue_refresh(location)
+
+
+def entity_refresh_request(*, entity: Entity, actor=None) -> Location | None:
+    if entity.location_id is None:
+        return None
+    location = Location.objects.get(pk=entity.location_id)
+    location_refresh_request(location=location, actor=actor)
+    return location
+
+
+def location_refresh(*, location_id) -> StoreStats | None:
+    """Read and store one location now. Safe to call twice: unchanged files are skipped."""
+    location = Location.objects.filter(pk=location_id).first()
+    if location is None:
+        return None  # removed while the task was queued
+    previous = {
+        f.target: (f.sha256, f.links.get("targets", []), f.links.get("includes", []))
+        for f in SourceFile.objects.filter(location=location)
+    }
+    started = timezone.now()
+    result = process_location(location.type, location.target, previous=previous, reader=read_target)
+    with transaction.atomic():
+        location = Location.objects.select_for_update().filter(pk=location_id).first()
+        if location is None:
+            return None
+        stats = store_location_result(location, result)
+        # A request that came in while we were reading must get its own run.
+        if location.refresh_requested_at and location.refresh_requested_at <= started:
+            Location.objects.filter(pk=location.pk).update(refresh_requested_at=None)
+    logger.info("refreshed %s: +%s ~%s orphaned %s, %s errors", location.ref, stats.added, stats.updated,
+                stats.orphaned, stats.errors)
+    return stats
+
+
+def locations_due(*, interval_seconds: int) -> list[str]:
+    """Ids of locations whose periodic refresh is due or whose requested refresh never ran."""
+    cutoff = timezone.now() - timezone.timedelta(seconds=interval_seconds)
+    due = Location.objects.filter(refreshed_at__isnull=True) | Location.objects.filter(refreshed_at__lt=cutoff)
+    requested = Location.objects.filter(refresh_requested_at__isnull=False)
+    return [str(pk) for pk in (due | requested).values_list("pk", flat=True)]
+
+
+def _restitch_targets_of(entity_ids) -> set[str]:
+    return set(Relation.objects.filter(origin_id__in=entity_ids).values_list("target_ref", flat=True))
+
+
+@transaction.atomic
+def location_delete(*, location: Location, actor=None) -> int:
+    """Remove a location and every entity it emitted; relations pointing at them are restitched."""
+    ids = list(Entity.objects.filter(location=location).values_list("id", flat=True))
+    affected = set()
+    for start in range(0, len(ids), 1000):
+        affected |= _restitch_targets_of(ids[start : start + 1000])
+    refs = set(Entity.objects.filter(location=location).values_list("ref", flat=True))
+    CatalogEvent.objects.create(action=CatalogEvent.Action.LOCATION_REMOVED, subject=location.ref, actor=actor)
+    # Delete the big child tables in bulk first; the ORM's cascade would load every row.
+    bulk.delete_where_in(Relation._meta.db_table, "origin_id", ids)
+    bulk.delete_where_in(SearchEntry._meta.db_table, "entity_id", ids)
+    Entity.objects.filter(location=location)._raw_delete(Entity.objects.db)
+    location.delete()
+    stitch(affected - refs)
+    return len(ids)
+
+
+@transaction.atomic
+def entity_delete(*, entity: Entity, actor=None) -> None:
+    """Delete one entity (orphans, or via the API). If its location still emits it, it returns."""
+    affected = _restitch_targets_of([entity.pk]) - {entity.ref}
+    CatalogEvent.objects.create(action=CatalogEvent.Action.ENTITY_DELETED, subject=entity.ref, actor=actor)
+    entity.delete()
+    if entity.location_id:
+        SourceFile.objects.filter(location_id=entity.location_id, target=entity.source).update(sha256="")
+    stitch(affected)
