@@ -207,7 +207,7 @@ def _location_targets(body: dict, file_ref: str) -> list[str]:
         if location_type != base_type and location_type in ("file", "url"):
             refs.append(f"{location_type}:{target}")
         else:
-            refs.append("%s:%s" % resolve_relative(base_type, base_target, target))
+            refs.append("{}:{}".format(*resolve_relative(base_type, base_target, target)))
     return refs
 
 
