@@ -1,0 +1,40 @@
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from catalog import services
+from catalog.models import Location
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SHARED = REPO_ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+
+
+@pytest.fixture
+def write_yaml(tmp_path):
+    """Write a dedented YAML file under tmp_path and return its absolute path."""
+
+    def write(name: str, text: str | bytes) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text))
+        return path
+
+    return write
+
+
+@pytest.fixture
+def ingest():
+    """Register a file location and process it now, as a worker would."""
+
+    def run(path: Path) -> Location:
+        location, _ = Location.objects.get_or_create(type="file", target=str(path))
+        services.location_refresh(location_id=location.pk)
+        location.refresh_from_db()
+        return location
+
+    return run
