@@ -19,6 +19,7 @@ from catalog.lib.refs import split_key
 from catalog.models import Entity, Location, ProcessingError, Relation, SearchEntry, SourceFile
 
 CHUNK = 1000
+REF_PARTS = ("kind", "namespace", "name")
 ENTITY_COLUMNS = (
     "id", "uid", "ref", "kind", "namespace", "name", "title", "description", "spec_type", "lifecycle",
     "owner_ref", "tags", "body", "final", "etag", "content_hash", "location_id", "source", "orphan",
@@ -81,7 +82,7 @@ def _final(body: dict, *, uid, relations: list[tuple[str, str]], status_items: l
     metadata = {**body["metadata"], "uid": str(uid)}
     final = {**body, "metadata": metadata}
     final["relations"] = [
-        {"type": rtype, "targetRef": target, "target": dict(zip(("kind", "namespace", "name"), split_key(target), strict=True))}
+        {"type": rtype, "targetRef": target, "target": dict(zip(REF_PARTS, split_key(target), strict=True))}
         for rtype, target in sorted(set(relations))
     ]
     if status_items:

@@ -12,7 +12,7 @@ SKIP_KEYS = {"metadata.uid", "metadata.etag", "metadata.generation"}
 
 def flatten_entity(body: dict, relations: list[tuple[str, str]]) -> list[tuple[str, str | None]]:
     rows: list[tuple[str, str | None]] = []
-    stack: list[tuple[str, object]] = [(key, value) for key, value in body.items() if key not in ("relations", "status")]
+    stack: list[tuple[str, object]] = [(k, v) for k, v in body.items() if k not in ("relations", "status")]
     while stack:
         key, value = stack.pop()
         if isinstance(value, dict):

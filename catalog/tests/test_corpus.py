@@ -41,7 +41,8 @@ def test_every_corpus_file_is_imported_or_rejected_with_a_message(ingest):
         # Not a Backstage file at all (GitLab CI catalog metadata).
         ("LLNL__radiuss-shared-ci__catalog-info.yml", "apiVersion: is required"),
         # A skeleton file with an unrendered template expression as its name.
-        ("cosmonic-labs__mcp-server-template-ts__.backstage__catalog-info.yaml", "metadata.name: '${{ values.appName }}'"),
+        ("cosmonic-labs__mcp-server-template-ts__.backstage__catalog-info.yaml",
+         "metadata.name: '${{ values.appName }}'"),
         # Names over 63 characters.
         ("elastic__elasticsearch__catalog-info.yaml", "at most 63 characters"),
         # Broken YAML.
