@@ -9,8 +9,10 @@ stored with it, because they may have changed on their own.
 
 import hashlib
 import json
-from collections import deque
+import multiprocessing
+import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from catalog.ingest.readers import ReadError, read_target, resolve_relative
@@ -221,7 +223,9 @@ def process_location(
     """Read everything a registered location points at.
 
     `previous` maps file ref -> (hash, child targets, includes) from the last run; files
-    whose hash is unchanged are marked `parsed=False` and not parsed again.
+    whose hash is unchanged are marked `parsed=False` and not parsed again. Files are read
+    level by level (a Location's targets form the next level), in parallel when there are
+    many; results are merged in a fixed order so "first one wins" does not depend on timing.
     """
     previous = previous or {}
     origin_ref = f"{location_type}:{target}"
@@ -230,86 +234,135 @@ def process_location(
     emitted, _ = emit_entity(root, source=origin_ref)
     result.entities[emitted.key] = emitted
 
-    queue = deque([origin_ref])
-    while queue:
-        file_ref = queue.popleft()
-        if file_ref in result.files:
-            continue  # a Location that points back at a file already read
-        if len(result.files) >= MAX_FILES:
-            result.problems.append(Problem(file_ref, f"more than {MAX_FILES} files under one location; stopped here"))
-            break
-        state = _read_file(file_ref, previous=previous.get(file_ref), reader=reader, result=result)
-        result.files[file_ref] = state
-        if state.failed and file_ref == origin_ref:
-            result.fatal = result.problems[-1].message
-        queue.extend(state.targets)
+    level = [origin_ref]
+    while level:
+        batch = []
+        for file_ref in dict.fromkeys(level):
+            if file_ref in result.files or file_ref in batch:
+                continue  # a Location that points back at a file already read
+            if len(result.files) + len(batch) >= MAX_FILES:
+                result.problems.append(Problem(file_ref, f"more than {MAX_FILES} files under one location; stopped"))
+                break
+            batch.append(file_ref)
+        level = []
+        for file_ref, outcome in zip(batch, _read_files(batch, previous, reader, origin_ref), strict=True):
+            _merge(outcome, result)
+            if outcome.state.failed and file_ref == origin_ref:
+                result.fatal = outcome.problems[-1].message
+            level.extend(outcome.state.targets)
     return result
 
 
-def _read_file(file_ref, *, previous, reader: Reader, result: LocationResult) -> FileState:
+@dataclass(slots=True)
+class FileOutcome:
+    state: FileState
+    problems: list[Problem]
+    entities: list[Emitted]
+
+
+PARALLEL_MIN_FILES = 16
+
+
+def _read_files(batch: list[str], previous: dict, reader: Reader, origin_ref: str) -> list[FileOutcome]:
+    jobs = [(ref, previous.get(ref), origin_ref) for ref in batch]
+    # Parsing is CPU-bound Python: a big import uses every core. Not inside daemonic
+    # processes (Celery's prefork children may not fork), and only with the real reader
+    # (test readers are closures that do not cross a process boundary).
+    if len(batch) >= PARALLEL_MIN_FILES and reader is read_target and not multiprocessing.current_process().daemon:
+        workers = min(os.cpu_count() or 1, 8)
+        if workers > 1:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                return list(pool.map(_read_file_job, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+    return [_read_file(ref, previous=prev, reader=reader, origin_ref=origin) for ref, prev, origin in jobs]
+
+
+def _read_file_job(job) -> FileOutcome:
+    file_ref, previous, origin_ref = job
+    return _read_file(file_ref, previous=previous, reader=read_target, origin_ref=origin_ref)
+
+
+def _merge(outcome: FileOutcome, result: LocationResult) -> None:
+    state = outcome.state
+    result.files[state.ref] = state
+    result.problems.extend(outcome.problems)
+    for emitted in outcome.entities:
+        if emitted.key in result.entities:
+            state.entity_count -= 1
+            result.problems.append(Problem(
+                state.ref, f"{emitted.key} is emitted twice in this location (first by "
+                f"{result.entities[emitted.key].source}); the first one is kept", entity_key=emitted.key,
+            ))
+            continue
+        result.entities[emitted.key] = emitted
+
+
+def _failed_state(file_ref: str, previous) -> FileState:
+    # Keep following the child locations it had, so their entities are not orphaned by it.
+    return FileState(file_ref, "", list(previous[1]) if previous else [], [], failed=True)
+
+
+def _read_file(file_ref, *, previous, reader: Reader, origin_ref: str) -> FileOutcome:
+    problems: list[Problem] = []
     file_type, file_target = split_ref(file_ref)
     try:
         raw = reader(file_type, file_target)
     except ReadError as exc:
-        result.problems.append(Problem(file_ref, str(exc)))
-        return FileState(file_ref, "", list(previous[1]) if previous else [], [], failed=True)
+        problems.append(Problem(file_ref, str(exc)))
+        return FileOutcome(_failed_state(file_ref, previous), problems, [])
     if previous:
         old_hash, old_targets, old_includes = previous
         if _combined_hash(raw, old_includes, reader) == old_hash:
-            return FileState(file_ref, old_hash, list(old_targets), list(old_includes), parsed=False)
+            unchanged = FileState(file_ref, old_hash, list(old_targets), list(old_includes), parsed=False)
+            return FileOutcome(unchanged, [], [])
     try:
         documents = load_documents(raw)
     except YamlError as exc:
         where = f" at line {exc.line}" if exc.line else ""
-        result.problems.append(Problem(file_ref, f"{exc.message}{where}", document=exc.document))
-        return FileState(file_ref, "", list(previous[1]) if previous else [], [], failed=True)
+        problems.append(Problem(file_ref, f"{exc.message}{where}", document=exc.document))
+        return FileOutcome(_failed_state(file_ref, previous), problems, [])
     state = FileState(file_ref, "", [], [])
+    entities: list[Emitted] = []
     # Walking every document for placeholders costs a fifth of a big import; skip files without any.
     has_placeholders = any(marker in raw for marker in (b"$text", b"$json", b"$yaml"))
     for document in documents:
-        _emit_document(document, file_ref=file_ref, state=state, reader=reader, result=result,
-                       has_placeholders=has_placeholders)
+        emitted = _emit_document(document, file_ref=file_ref, state=state, reader=reader, problems=problems,
+                                 origin_ref=origin_ref, has_placeholders=has_placeholders)
+        if emitted is not None:
+            entities.append(emitted)
     state.sha256 = _combined_hash(raw, state.includes, reader)
-    return state
+    return FileOutcome(state, problems, entities)
 
 
-def _emit_document(document, *, file_ref, state: FileState, reader: Reader, result: LocationResult,
-                   has_placeholders: bool = True) -> None:
+def _emit_document(document, *, file_ref, state: FileState, reader: Reader, problems: list[Problem],
+                   origin_ref: str, has_placeholders: bool = True) -> Emitted | None:
     data = document.data
     key = _document_key(data)
 
     def problem(message: str, field_name: str = "") -> None:
-        result.problems.append(Problem(file_ref, message, document=document.index, entity_key=key, field=field_name))
+        problems.append(Problem(file_ref, message, document=document.index, entity_key=key, field=field_name))
 
     if not isinstance(data, dict):
         problem(f"document {document.index} (line {document.line}): expected an entity mapping, "
                 f"got {type(data).__name__}")
-        return
+        return None
     try:
         if has_placeholders:
             data = _resolve_placeholders(data, file_ref=file_ref, reader=reader, includes=state.includes)
     except _PlaceholderError as exc:
         problem(str(exc))
-        return
+        return None
     if isinstance(data.get("metadata"), dict):
-        _annotate(data, file_ref=file_ref, origin_ref=_origin(result))
+        _annotate(data, file_ref=file_ref, origin_ref=origin_ref)
     emitted, errors = emit_entity(data, source=file_ref)
     if errors:
         for error in errors:
             problem(f"document {document.index} (line {document.line}): {error}", error.field)
-        return
-    if emitted.key in result.entities:
-        problem(f"document {document.index} (line {document.line}): {emitted.key} is emitted twice in this "
-                f"location (first by {result.entities[emitted.key].source}); the first one is kept")
-        return
-    result.entities[emitted.key] = emitted
+        return None
     state.entity_count += 1
     if emitted.body["kind"].lower() == "location":
         state.targets.extend(_location_targets(emitted.body, file_ref))
-
-
-def _origin(result: LocationResult) -> str:
-    return next(iter(result.entities.values())).source
+    return emitted
 
 
 def _combined_hash(raw: bytes, includes: list[str], reader: Reader) -> str:
