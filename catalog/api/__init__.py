@@ -1,0 +1,1 @@
+"""Backstage's catalog REST API (`/api/catalog/`), answered so `@backstage/catalog-client` works unchanged."""

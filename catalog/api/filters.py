@@ -1,0 +1,93 @@
+"""Backstage's `filter` query syntax, turned into querysets over `SearchEntry`.
+
+`filter=kind=component,spec.type=service` ANDs its conditions; repeated `filter` params are
+ORed; a key without `=` means "has this field"; a key repeated inside one filter matches any
+of its values. Keys and values compare case-insensitively (SearchEntry is stored lower case)
+and dotted paths reach into arrays (one SearchEntry row per element). Every condition is an
+indexed `(key, value)` subquery: entities are never loaded into Python to be filtered.
+"""
+
+import uuid
+
+from django.db.models import Q, QuerySet
+
+from catalog.api.errors import InputError
+from catalog.models import Entity, SearchEntry
+
+MAX_FILTERS = 50
+MAX_CONDITIONS = 50
+
+# One filter: key (lower case) -> accepted values (lower case); an empty list means "exists".
+Filter = dict[str, list[str]]
+
+
+def parse_filters(raw_filters: list[str]) -> list[Filter]:
+    """Parse every `filter` parameter; InputError on an empty key or too many conditions."""
+    if len(raw_filters) > MAX_FILTERS:
+        raise InputError(f"At most {MAX_FILTERS} filter parameters are accepted.")
+    parsed = []
+    for raw in raw_filters:
+        statements = [s.strip() for s in raw.split(",") if s.strip()]
+        if len(statements) > MAX_CONDITIONS:
+            raise InputError(f"At most {MAX_CONDITIONS} conditions are accepted in one filter.")
+        conditions: Filter = {}
+        for statement in statements:
+            key, sep, value = statement.partition("=")
+            key = key.strip().lower()
+            if not key:
+                raise InputError(
+                    f"Invalid filter, {statement!r} is not a valid statement (expected a=b, a= or a)"
+                )
+            values = conditions.setdefault(key, [])
+            if sep:
+                values.append(value.strip().lower())
+        if conditions:
+            parsed.append(conditions)
+    return parsed
+
+
+def _condition(key: str, values: list[str]) -> Q:
+    if key == "metadata.uid":  # not flattened into SearchEntry; the column is indexed
+        uids = [_uuid(v) for v in values]
+        return Q(uid__in=[u for u in uids if u]) if values else Q()
+    entries = SearchEntry.objects.filter(key=key)
+    if values:
+        entries = entries.filter(value__in=sorted(set(values)))
+    return Q(id__in=entries.values("entity_id"))
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def filters_q(filters: list[Filter]) -> Q | None:
+    """One Q for all filters (OR of ANDs), or None when there is nothing to filter on."""
+    if not filters:
+        return None
+    combined = Q()
+    for conditions in filters:
+        both = Q()
+        for key, values in conditions.items():
+            both &= _condition(key, values)
+        combined |= both
+    return combined
+
+
+def apply_filters(queryset: QuerySet[Entity], filters: list[Filter]) -> QuerySet[Entity]:
+    q = filters_q(filters)
+    return queryset if q is None else queryset.filter(q)
+
+
+def apply_full_text(queryset: QuerySet[Entity], *, term: str, fields: list[str]) -> QuerySet[Entity]:
+    """Backstage's fullTextFilter: substring match on the given fields, else on the search text."""
+    term = term.strip().lower()
+    if not term:
+        return queryset
+    if fields:
+        keys = sorted({f.lower() for f in fields})
+        entries = SearchEntry.objects.filter(key__in=keys, value__contains=term)
+        return queryset.filter(id__in=entries.values("entity_id"))
+    return queryset.filter(search_text__contains=term)

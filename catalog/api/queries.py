@@ -1,0 +1,123 @@
+"""Reads behind the entity endpoints. Each returns stored JSON text or small dicts.
+
+Query counts are constant per request: by-name is one query, a by-query page two (COUNT and
+rows; one on later pages, whose cursor carries the total).
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, QuerySet
+
+from catalog.api.cursors import Cursor, QuerySpec, cursor_encode
+from catalog.api.filters import apply_filters, apply_full_text, parse_filters
+from catalog.api.ordering import after_key, order_by, sort_entities
+from catalog.lib.refs import RefError, parse_ref
+from catalog.lib.validation import KNOWN_KINDS
+from catalog.models import Entity, SearchEntry
+
+MAX_REFS = 10_000
+
+
+def filtered_entities(spec: QuerySpec) -> QuerySet[Entity]:
+    queryset = apply_filters(Entity.objects.all(), parse_filters(spec.filters))
+    return apply_full_text(queryset, term=spec.term, fields=spec.text_fields)
+
+
+def entity_final_by_ref(*, kind: str, namespace: str, name: str) -> str | None:
+    ref = f"{kind}:{namespace}/{name}".lower()
+    rows = list(Entity.objects.filter(ref=ref).values_list("final", flat=True)[:1])
+    return rows[0] if rows else None
+
+
+def entity_list(*, filters: list[str], order: list[tuple[str, str]], offset: int, limit: int | None):
+    """Rows (final text) for GET /entities; with a limit, one extra row tells if more exist."""
+    queryset, key = sort_entities(filtered_entities(QuerySpec(filters=filters)), order)
+    rows = queryset.order_by(*order_by(key)).values_list("final", flat=True)
+    if limit is None:
+        return rows[offset:].iterator(chunk_size=500)
+    return list(rows[offset : offset + limit + 1])
+
+
+@dataclass
+class Page:
+    items: list[str]
+    total: int
+    next_cursor: str | None
+    prev_cursor: str | None
+
+
+def entity_page(*, spec: QuerySpec, limit: int, offset: int = 0, cursor: Cursor | None = None) -> Page:
+    """One by-query page, keyset-paginated on (sort value, ref)."""
+    if cursor is not None:
+        spec = cursor.query
+    queryset = filtered_entities(spec)
+    total = cursor.total if cursor is not None else queryset.count()
+    queryset, key = sort_entities(queryset, [spec.order] if spec.order else [])
+    backwards = cursor is not None and cursor.backwards
+    if cursor is not None:
+        queryset = queryset.filter(after_key(key, cursor.key, reverse=backwards))
+        offset = 0
+    names = [name for name, _ in key]
+    rows = list(
+        queryset.order_by(*order_by(key, reverse=backwards)).values_list("final", *names)[offset : offset + limit + 1]
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if backwards:
+        rows.reverse()
+
+    def link(row, back: bool) -> str:
+        return cursor_encode(Cursor(query=spec, key=list(row[1:]), backwards=back, total=total))
+
+    has_next = more if not backwards else bool(rows)
+    has_prev = more if backwards else bool(rows) and (cursor is not None or offset > 0)
+    return Page(
+        items=[row[0] for row in rows],
+        total=total,
+        next_cursor=link(rows[-1], False) if has_next and rows else None,
+        prev_cursor=link(rows[0], True) if has_prev and rows else None,
+    )
+
+
+def entity_finals_by_refs(*, refs: list[str], filters: list[str]) -> list[str | None]:
+    """Entities for `refs` in the same order, None where missing, invalid or filtered out."""
+    keys: list[str | None] = []
+    for raw in refs:
+        try:
+            keys.append(parse_ref(raw).key)
+        except RefError:
+            keys.append(None)
+    wanted = sorted({k for k in keys if k})
+    queryset = filtered_entities(QuerySpec(filters=filters))
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), 1000):
+        found.update(queryset.filter(ref__in=wanted[start : start + 1000]).values_list("ref", "final"))
+    return [found.get(k) if k else None for k in keys]
+
+
+# Facets answered from Entity columns keep the values' original case; others are lower case.
+FACET_COLUMNS = {"kind": "kind", "metadata.namespace": "namespace", "spec.type": "spec_type",
+                 "spec.lifecycle": "lifecycle"}
+
+
+def entity_facets(*, facets: list[str], filters: list[str]) -> dict[str, list[dict]]:
+    parsed = parse_filters(filters)
+    scope = apply_filters(Entity.objects.all(), parsed) if parsed else None
+    result = {}
+    for facet in facets:
+        column = FACET_COLUMNS.get(facet.lower())
+        if column:
+            base = scope if scope is not None else Entity.objects.all()
+            rows = base.exclude(**{column: ""}).order_by().values_list(column).annotate(count=Count("id"))
+        else:
+            entries = SearchEntry.objects.filter(key=facet.lower(), value__isnull=False)
+            if scope is not None:
+                entries = entries.filter(entity_id__in=scope.values("id"))
+            rows = entries.order_by().values_list("value").annotate(count=Count("id"))
+        counts: dict[str, int] = {}
+        for value, count in rows:
+            if column == "kind":
+                value = KNOWN_KINDS.get(value.lower(), value)
+            counts[value] = counts.get(value, 0) + count
+        result[facet] = [{"value": v, "count": c} for v, c in sorted(counts.items(), key=lambda i: (-i[1], i[0]))]
+    return result
