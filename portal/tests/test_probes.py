@@ -7,6 +7,7 @@ def test_healthz_is_ok_without_signing_in(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.content == b"ok"
+    assert client.head("/healthz").status_code == 200
 
 
 @pytest.mark.django_db
