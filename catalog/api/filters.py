@@ -12,10 +12,13 @@ import uuid
 from django.db.models import Q, QuerySet
 
 from catalog.api.errors import InputError
-from catalog.models import Entity, SearchEntry
+from catalog.lib.relations import RELATION_PAIRS
+from catalog.models import Entity, Relation, SearchEntry
 
 MAX_FILTERS = 50
 MAX_CONDITIONS = 50
+
+RELATION_TYPES = {name.lower(): name for name in RELATION_PAIRS}
 
 # One filter: key (lower case) -> accepted values (lower case); an empty list means "exists".
 Filter = dict[str, list[str]]
@@ -46,7 +49,18 @@ def parse_filters(raw_filters: list[str]) -> list[Filter]:
     return parsed
 
 
+def _relation_condition(relation_type: str, values: list[str]) -> Q:
+    """`relations.<type>` from the Relation table: it holds both directions (ownerOf as well as
+    ownedBy), the way the served `relations` are stitched; SearchEntry only has outgoing ones."""
+    relations = Relation.objects.filter(type=RELATION_TYPES.get(relation_type, relation_type))
+    if values:
+        relations = relations.filter(target_ref__in=sorted(set(values)))
+    return Q(ref__in=relations.values("source_ref"))
+
+
 def _condition(key: str, values: list[str]) -> Q:
+    if key.startswith("relations."):
+        return _relation_condition(key.removeprefix("relations."), values)
     if key == "metadata.uid":  # not flattened into SearchEntry; the column is indexed
         uids = [_uuid(v) for v in values]
         return Q(uid__in=[u for u in uids if u]) if values else Q()
