@@ -101,32 +101,48 @@ def _parse(definition):
     return documents[0].data
 
 
-def _parameters(raw) -> list[Parameter]:
+def _local_ref(root: dict, ref: str):
+    """The target of a local `#/a/b` JSON pointer, or None (remote refs are not fetched)."""
+    if not ref.startswith("#/"):
+        return None
+    node = root
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _parameters(raw, root: dict) -> list[Parameter]:
     params = []
     for item in raw if isinstance(raw, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("$ref"), str):
+            target = _local_ref(root, item["$ref"])
+            if not isinstance(target, dict):
+                params.append(Parameter(name=item["$ref"].rsplit("/", 1)[-1], location="$ref"))
+                continue
+            item = target
         if not isinstance(item, dict):
-            continue
-        if "$ref" in item and isinstance(item["$ref"], str):
-            params.append(Parameter(name=item["$ref"].rsplit("/", 1)[-1], location="ref"))
             continue
         params.append(Parameter(name=_text(item.get("name")) or "?", location=_text(item.get("in")),
                                 required=item.get("required") is True, description=_text(item.get("description"))))
     return params
 
 
-def _operations(paths) -> list[Operation]:
+def _operations(paths, root: dict) -> list[Operation]:
     operations = []
     if not isinstance(paths, dict):
         return operations
     for path, item in paths.items():
         if not isinstance(item, dict):
             continue
-        shared = _parameters(item.get("parameters"))
+        shared = _parameters(item.get("parameters"), root)
         for method in METHODS:
             op = item.get(method)
             if not isinstance(op, dict):
                 continue
-            own = _parameters(op.get("parameters"))
+            own = _parameters(op.get("parameters"), root)
             names = {(p.name, p.location) for p in own}
             operations.append(Operation(
                 method=method.upper(), path=str(path), summary=_text(op.get("summary")) or _text(op.get("description")),
@@ -158,7 +174,7 @@ def api_doc(*, api_type: str, definition) -> ApiDoc:
     doc.description = _text(info.get("description"))
     servers = data.get("servers") if isinstance(data.get("servers"), list) else []
     doc.servers = [_text(s.get("url")) for s in servers if isinstance(s, dict) and _text(s.get("url"))]
-    doc.operations = _operations(data.get("paths"))
+    doc.operations = _operations(data.get("paths"), data)
     if not doc.operations:
         doc.error = "The OpenAPI definition has no operations under `paths`."
     return doc
