@@ -385,12 +385,14 @@ def orphan_get(*, entity_id: int) -> Entity | None:
 
 
 def error_list(*, page: int | str = 1, user=None, mine: bool = False, page_size: int = 100) -> Page:
-    """Processing errors by location and file; `mine`: those of entities owned by the person's groups."""
+    """Processing errors by location and file; `mine`: those concerning the person's groups' entities."""
     qs = ProcessingError.objects.select_related("location").order_by("location__created_at", "source", "document",
                                                                         "id")
     if mine:
-        owned = Entity.objects.filter(owner_ref__in=user_owner_refs(user)).values("ref")
-        qs = qs.filter(entity_ref__in=owned)
+        # An invalid document is never stored, so its error is "mine" when it names one of my
+        # entities or sits in a file that provides one.
+        owned = Entity.objects.filter(owner_ref__in=user_owner_refs(user))
+        qs = qs.filter(Q(entity_ref__in=owned.values("ref")) | Q(source__in=owned.values("source")))
     page_obj = Paginator(qs, page_size).get_page(page)
     page_obj.object_list = list(page_obj.object_list)
     for error in page_obj.object_list:

@@ -80,11 +80,15 @@ def entity_list(request: HttpRequest) -> HttpResponse:
         "all_kinds_url": _list_url(params, kind=""),
         "mine_url": _list_url(params, mine="" if filters.mine else "1"),
         "clear_url": reverse("catalog:entity_list"),
-        "prev_url": _list_url(params, page=page.previous_page_number()) if page.has_previous() else "",
-        "next_url": _list_url(params, page=page.next_page_number()) if page.has_next() else "",
-        "page_urls": [(n, _list_url(params, page=str(n) if n != 1 else "")) for n in _page_window(page)],
+        "prev_url": _page_url(params, page.previous_page_number()) if page.has_previous() else "",
+        "next_url": _page_url(params, page.next_page_number()) if page.has_next() else "",
+        "page_urls": [(n, _page_url(params, n)) for n in _page_window(page)],
     }
     return _render_varying(request, "catalog/entity_list.html", "catalog/partials/entity_table.html", context)
+
+
+def _page_url(params: dict[str, str], number: int) -> str:
+    return _list_url(params, page=str(number) if number != 1 else "")
 
 
 def _page_window(page, width: int = 3) -> list[int]:
