@@ -1,7 +1,9 @@
 import pytest
 
 from catalog.models import CatalogEvent, Entity
-from catalog.tests.test_api_support import api, catalog, names, post_json, streamed_json  # noqa: F401
+from catalog.tests.test_api_support import names, post_json, streamed_json
+
+pytest_plugins = ["catalog.tests.test_api_support"]  # the api and catalog fixtures
 
 pytestmark = pytest.mark.django_db
 
