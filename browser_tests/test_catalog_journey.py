@@ -94,3 +94,23 @@ def test_finds_the_owner_of_a_service_then_registers_a_component(
     expect(page.get_by_role("link", name="loyalty-points")).to_be_visible()
     page.get_by_role("link", name="loyalty-points").click()
     expect(page.get_by_role("region", name="Depends on")).to_contain_text("Payments PostgreSQL")
+
+
+def test_list_facets_swap_the_table_and_keep_the_url(page: Page, live_server, owner, password, demo_catalog):
+    sign_in(page, live_server, password)
+    page.goto(f"{live_server.url}/catalog/")
+    page.get_by_role("navigation", name="Kinds").get_by_role("link", name=re.compile(r"^Component")).click()
+    expect(page).to_have_url(f"{live_server.url}/catalog/?kind=component")
+    expect(page.locator("#entity-count")).to_have_text("20 entities")
+
+    facets = page.get_by_role("complementary", name="Filters")
+    facets.get_by_role("link", name="team-payments").click()
+    expect(page).to_have_url(f"{live_server.url}/catalog/?kind=component&owner=group%3Adefault%2Fteam-payments")
+    expect(page.locator("#entity-count")).to_have_text("3 entities")
+    expect(facets.get_by_role("link", name="✕ team-payments")).to_be_visible()  # facets updated out of band
+
+    search = page.get_by_role("searchbox", name="Filter the catalog")
+    search.fill("fraud")
+    expect(page.locator("#entity-count")).to_contain_text("1 entity")
+    expect(page).to_have_url(re.compile(r"owner=group%3Adefault%2Fteam-payments.*q=fraud|q=fraud.*owner="))
+    expect(page.get_by_role("link", name="Fraud rules")).to_be_visible()

@@ -193,3 +193,17 @@ def test_entity_page_uses_the_same_number_of_queries_for_5_and_30_neighbours(cli
 
         services.location_delete(location=location)
     assert counts[0] == counts[1] <= 10
+
+
+def test_graph_escapes_text_and_links_neighbours():
+    from catalog.graph import Node, neighbourhood_svg
+
+    url = "/catalog/default/resource/x/"
+    svg = neighbourhood_svg(
+        centre=Node("component:default/a", "Component", "<b>A</b>"),
+        neighbours=[("dependsOn", Node("resource:default/x", "Resource", 'X" onload="y', url)),
+                    ("<i>rel</i>", Node("resource:default/x", "Resource", "X", url))],
+    )
+    assert "<b>" not in svg and "&lt;b&gt;A&lt;/b&gt;" in svg
+    assert 'onload="y' not in svg and "&lt;i&gt;rel&lt;/i&gt;, dependsOn" in svg
+    assert svg.count('<a href="/catalog/default/resource/x/"') == 1  # one node per neighbour
