@@ -201,3 +201,12 @@ class CatalogEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.subject}"
+
+
+class CatalogRevision(models.Model):
+    """One row whose counter every catalog write bumps, so read caches know when to expire."""
+
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"revision {self.value}"

@@ -14,8 +14,13 @@ from catalog.ingest.process import LocationResult, process_location
 from catalog.ingest.readers import read_target
 from catalog.ingest.store import StoreStats, stitch, store_location_result
 from catalog.models import CatalogEvent, Entity, Location, Relation, SearchEntry, SourceFile
+from catalog.revision import revision_bump
 
 logger = logging.getLogger(__name__)
+
+# After this many new or changed entities, refresh the planner's statistics at once rather
+# than waiting for autovacuum: with stale ones PostgreSQL scans instead of using the indexes.
+BULK_CHANGE = 2000
 
 
 class LocationExists(Exception):
@@ -132,6 +137,8 @@ def location_refresh(*, location_id) -> StoreStats | None:
             Location.objects.filter(pk=location.pk).update(refresh_requested_at=None)
     logger.info("refreshed %s: +%s ~%s orphaned %s, %s errors", location.ref, stats.added, stats.updated,
                 stats.orphaned, stats.errors)
+    if stats.added + stats.updated >= BULK_CHANGE:
+        bulk.analyze((Entity, Relation, SearchEntry))
     return stats
 
 
@@ -162,6 +169,7 @@ def location_delete(*, location: Location, actor=None) -> int:
     Entity.objects.filter(location=location)._raw_delete(Entity.objects.db)
     location.delete()
     stitch(affected - refs)
+    revision_bump()
     return len(ids)
 
 
@@ -171,6 +179,7 @@ def entity_delete(*, entity: Entity, actor=None) -> None:
     affected = _restitch_targets_of([entity.pk]) - {entity.ref}
     CatalogEvent.objects.create(action=CatalogEvent.Action.ENTITY_DELETED, subject=entity.ref, actor=actor)
     entity.delete()
+    revision_bump()
     if entity.location_id:
         SourceFile.objects.filter(location_id=entity.location_id, target=entity.source).update(sha256="")
     stitch(affected)

@@ -170,6 +170,8 @@ PAVED_URL_TIMEOUT_SECONDS = env_int("PAVED_URL_TIMEOUT_SECONDS", 10, minimum=1)
 PAVED_CATALOG_REFRESH_SECONDS = env_int("PAVED_CATALOG_REFRESH_SECONDS", 120, minimum=5)
 PAVED_CATALOG_PAGE_SIZE = env_int("PAVED_CATALOG_PAGE_SIZE", 25, minimum=5)
 PAVED_ADMIN_PASSWORD = env_secret("PAVED_ADMIN_PASSWORD")
+# How long a process trusts a looked-up API token before asking the database again.
+PAVED_TOKEN_CACHE_SECONDS = env_int("PAVED_TOKEN_CACHE_SECONDS", 10, minimum=0)
 
 CELERY_BEAT_SCHEDULE = {
     "catalog-refresh-due-locations": {

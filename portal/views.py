@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal import health
 from portal.forms import ApiTokenForm, SearchForm
 from portal.models import ApiToken
-from portal.tokens import api_token_create
+from portal.tokens import api_token_cache_clear, api_token_create
 
 SEARCH_LIMIT = 50
 
@@ -81,7 +81,9 @@ def profile(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    if not ApiToken.objects.filter(pk=token_id, user=request.user).update(revoked=True):
+    revoked = ApiToken.objects.filter(pk=token_id, user=request.user).update(revoked=True)
+    api_token_cache_clear()
+    if not revoked:
         raise Http404("No such token.")
     return redirect("portal:profile")
 

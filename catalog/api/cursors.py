@@ -22,6 +22,10 @@ class QuerySpec:
     term: str = ""
     text_fields: list[str] = field(default_factory=list)
 
+    def cache_key(self) -> tuple:
+        """What decides the set of matching entities (not their order)."""
+        return (tuple(self.filters), self.term, tuple(self.text_fields))
+
 
 @dataclass
 class Cursor:

@@ -9,11 +9,11 @@ indexed `(key, value)` subquery: entities are never loaded into Python to be fil
 
 import uuid
 
-from django.db import connection
 from django.db.models import Q, QuerySet
 
 from catalog.api.errors import InputError
 from catalog.lib.relations import RELATION_PAIRS
+from catalog.lib.validation import KNOWN_KINDS
 from catalog.models import Entity, Relation, SearchEntry
 
 MAX_FILTERS = 50
@@ -59,32 +59,18 @@ def _relation_condition(relation_type: str, values: list[str]) -> Q:
     return Q(ref__in=relations.values("source_ref"))
 
 
-def stored_kinds() -> list[str]:
-    """Every distinct `Entity.kind` as written, by a loose index scan of (kind, ref): one index
-    probe per kind, so it costs the same at 100 or 100,000 entities."""
-    table = Entity._meta.db_table
-    sql = (
-        f'WITH RECURSIVE k(kind) AS (SELECT MIN("kind") FROM "{table}" UNION ALL '
-        f'SELECT (SELECT MIN("kind") FROM "{table}" WHERE "kind" > k.kind) FROM k WHERE k.kind IS NOT NULL) '
-        "SELECT kind FROM k WHERE kind IS NOT NULL"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _kind_condition(values: list[str], kinds: list[str]) -> Q:
-    """`kind=component` on the (kind, ref) index: the kind as stored ("Component") for each
-    requested value, so by-query can read rows in ref order straight from that index."""
+def _kind_condition(values: list[str]) -> Q:
+    """`kind=component` on the (kind, ref) index, so by-query reads rows in ref order straight
+    from that index. Validation admits only Backstage's kinds, whose schemas fix their spelling
+    ("Component"), so the stored spelling of each requested value is known without a query."""
     if not values:
         return Q()
-    wanted = set(values)
-    return Q(kind__in=sorted(k for k in kinds if k.lower() in wanted))
+    return Q(kind__in=sorted(KNOWN_KINDS.get(v, v) for v in set(values)))
 
 
-def _condition(key: str, values: list[str], kinds: list[str]) -> Q:
+def _condition(key: str, values: list[str]) -> Q:
     if key == "kind":
-        return _kind_condition(values, kinds)
+        return _kind_condition(values)
     if key.startswith("relations."):
         return _relation_condition(key.removeprefix("relations."), values)
     if key == "metadata.uid":  # not flattened into SearchEntry; the column is indexed
@@ -107,12 +93,11 @@ def filters_q(filters: list[Filter]) -> Q | None:
     """One Q for all filters (OR of ANDs), or None when there is nothing to filter on."""
     if not filters:
         return None
-    kinds = stored_kinds() if any(c.get("kind") for c in filters) else []
     combined = Q()
     for conditions in filters:
         both = Q()
         for key, values in conditions.items():
-            both &= _condition(key, values, kinds)
+            both &= _condition(key, values)
         combined |= both
     return combined
 

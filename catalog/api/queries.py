@@ -14,6 +14,7 @@ from catalog.api.filters import apply_filters, apply_full_text, parse_filters
 from catalog.api.ordering import after_key, order_by, sort_entities
 from catalog.lib.refs import RefError, parse_ref
 from catalog.models import Entity, SearchEntry
+from catalog.revision import cached_count
 
 MAX_REFS = 10_000
 
@@ -54,7 +55,7 @@ def entity_page(*, spec: QuerySpec, limit: int, offset: int = 0, cursor: Cursor 
     if cursor is not None:
         spec = cursor.query
     queryset = filtered_entities(spec)
-    total = cursor.total if cursor is not None else queryset.count()
+    total = cursor.total if cursor is not None else cached_count(spec.cache_key(), queryset.count)
     queryset, key = sort_entities(queryset, [spec.order] if spec.order else [])
     backwards = cursor is not None and cursor.backwards
     if cursor is not None:

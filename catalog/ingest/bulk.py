@@ -62,3 +62,12 @@ def delete_where_in(table: str, column: str, values: Sequence) -> None:
                 cursor.execute(
                     f'DELETE FROM "{table}" WHERE "{column}" IN ({", ".join(["%s"] * len(chunk))})', chunk
                 )
+
+
+def analyze(models) -> None:
+    """Update PostgreSQL's planner statistics for these tables (no-op elsewhere)."""
+    if not is_postgres():
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f'ANALYZE "{model._meta.db_table}"')

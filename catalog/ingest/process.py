@@ -15,6 +15,8 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
+import orjson
+
 from catalog.ingest.readers import ReadError, read_target, resolve_relative
 from catalog.lib.flatten import flatten_entity
 from catalog.lib.refs import entity_key
@@ -83,7 +85,15 @@ def _sha(data: bytes) -> str:
 
 
 def content_hash(body: dict) -> str:
-    return _sha(json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode())
+    return _sha(orjson.dumps(body, option=orjson.OPT_SORT_KEYS))
+
+
+def json_safe(body: dict) -> dict:
+    """A JSON-only deep copy: YAML dates become ISO strings and integer keys strings.
+
+    Raises TypeError for values JSON cannot hold (`!!binary`), reported as a field error.
+    """
+    return orjson.loads(orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS))
 
 
 class _PlaceholderError(Exception):
@@ -175,6 +185,10 @@ def _annotate(body: dict, *, file_ref: str, origin_ref: str) -> None:
 
 def emit_entity(body: dict, *, source: str) -> tuple[Emitted | None, list[FieldError]]:
     """Validate an annotated entity and compute what the store needs; errors if invalid."""
+    try:
+        body = json_safe(body)
+    except (TypeError, orjson.JSONEncodeError) as exc:
+        return None, [FieldError("", f"holds a value JSON cannot represent ({exc}); use plain strings")]
     errors = validate_entity(body)
     if errors:
         return None, errors

@@ -6,10 +6,10 @@ include the ones other entities emit towards it (ownerOf, hasMember, ...).
 """
 
 import hashlib
-import json
 import uuid
 from dataclasses import dataclass, field
 
+import orjson
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -17,6 +17,7 @@ from catalog.ingest import bulk
 from catalog.ingest.process import ORPHAN, Emitted, LocationResult, Problem
 from catalog.lib.refs import split_key
 from catalog.models import Entity, Location, ProcessingError, Relation, SearchEntry, SourceFile
+from catalog.revision import revision_bump
 
 CHUNK = 1000
 REF_PARTS = ("kind", "namespace", "name")
@@ -38,7 +39,7 @@ class StoreStats:
 
 
 def _dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return orjson.dumps(value).decode()
 
 
 def _chunks(items: list, size: int = CHUNK):
@@ -78,8 +79,10 @@ def entity_columns(body: dict) -> dict:
 
 
 def _final(body: dict, *, uid, relations: list[tuple[str, str]], status_items: list[dict]) -> tuple[str, str]:
-    """(final JSON text, etag) for one entity."""
+    """(final JSON text, etag) for one entity. Keys are sorted so the etag depends on content
+    only (PostgreSQL's jsonb hands bodies back in its own key order)."""
     metadata = {**body["metadata"], "uid": str(uid)}
+    metadata.pop("etag", None)
     final = {**body, "metadata": metadata}
     final["relations"] = [
         {"type": rtype, "targetRef": target, "target": dict(zip(REF_PARTS, split_key(target), strict=True))}
@@ -87,9 +90,9 @@ def _final(body: dict, *, uid, relations: list[tuple[str, str]], status_items: l
     ]
     if status_items:
         final["status"] = {"items": status_items}
-    etag = hashlib.sha1(_dumps(final).encode()).hexdigest()
+    etag = hashlib.sha1(orjson.dumps(final, option=orjson.OPT_SORT_KEYS)).hexdigest()
     metadata["etag"] = etag
-    return _dumps(final), etag
+    return orjson.dumps(final, option=orjson.OPT_SORT_KEYS).decode(), etag
 
 
 def status_item(message: str) -> dict:
@@ -101,9 +104,17 @@ def status_item(message: str) -> dict:
     }
 
 
-def stitch(keys: set[str], *, pending: dict[str, dict] | None = None) -> None:
-    """Rebuild the final JSON of every entity in `keys`; rows in `pending` are inserted."""
+def stitch(
+    keys: set[str], *, pending: dict[str, dict] | None = None, local_edges: dict[str, list] | None = None
+) -> None:
+    """Rebuild the final JSON of every entity in `keys`; rows in `pending` are inserted.
+
+    An entity's relations are the stored ones plus `local_edges` (source key -> [(type,
+    target)]): the edges of the run being stored, which are written after stitching so a big
+    import need not read back the rows it has just written.
+    """
     pending = pending or {}
+    local_edges = local_edges or {}
     keys_list = sorted(keys)
     now = timezone.now()
     for chunk in _chunks(keys_list):
@@ -112,6 +123,9 @@ def stitch(keys: set[str], *, pending: dict[str, dict] | None = None) -> None:
             "source_ref", "type", "target_ref"
         ):
             relations.setdefault(source_ref, []).append((rtype, target))
+        for key in chunk:
+            if key in local_edges:
+                relations.setdefault(key, []).extend(local_edges[key])
         errors: dict[str, list[dict]] = {}
         for entity_ref, message in ProcessingError.objects.filter(entity_ref__in=chunk).values_list(
             "entity_ref", "message"
@@ -208,10 +222,12 @@ def store_location_result(location: Location, result: LocationResult) -> StoreSt
     for em in changed:
         _update_entity(existing[em.key][0], em)
     new_ids = bulk.allocate_ids(Entity._meta.db_table, len(new))
-    _write_edges_and_search([(existing[em.key][0], em) for em in changed] + list(zip(new_ids, new, strict=True)))
+    local_edges: dict[str, list[tuple[str, str]]] = {}
     for em in [*new, *changed]:
         affected.add(em.key)
-        affected.update(e.target for e in em.edges)
+        for edge in em.edges:
+            affected.add(edge.target)
+            local_edges.setdefault(edge.source, []).append((edge.type, edge.target))
     _mark_orphans(gone, stats)
     affected.update(gone)
 
@@ -225,7 +241,10 @@ def store_location_result(location: Location, result: LocationResult) -> StoreSt
                  "location_id": location.pk, "source": em.source, "columns": entity_columns(em.body)}
         for pk, em in zip(new_ids, new, strict=True)
     }
-    stitch(affected, pending=pending)
+    stitch(affected, pending=pending, local_edges=local_edges)
+    _write_edges_and_search([(existing[em.key][0], em) for em in changed] + list(zip(new_ids, new, strict=True)))
+    if new or changed or gone or stats.problems:
+        revision_bump()
     _save_files(location, result)
     stats.added, stats.updated, stats.orphaned = len(new), len(changed), len(gone)
     _finish_location(location, result, stats)

@@ -38,3 +38,11 @@ def ingest():
         return location
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _fresh_count_cache():
+    # Tests roll back their data; cached counts must not leak from one test into the next.
+    from catalog.revision import revision_cache_clear
+
+    revision_cache_clear()

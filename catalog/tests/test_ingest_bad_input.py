@@ -175,3 +175,14 @@ def test_http_errors_are_reported(http_server, settings):
     _Handler.routes = {}
     with pytest.raises(ReadError, match="HTTP 404"):
         read_target("url", f"http://127.0.0.1:{port}/gone.yaml")
+
+
+def test_yaml_dates_and_integer_keys_are_stored_as_json(write_yaml, ingest):
+    ingest(write_yaml("svc.yaml", SERVICE + "  since: 2024-01-31\n  codes: {200: ok}\n"))
+    spec = Entity.objects.get(ref="component:default/payment-service").body["spec"]
+    assert spec["since"] == "2024-01-31" and spec["codes"] == {"200": "ok"}
+
+
+def test_binary_values_are_refused_with_a_message(write_yaml, ingest):
+    location = ingest(write_yaml("svc.yaml", SERVICE + "  blob: !!binary aGVsbG8=\n"))
+    assert "JSON cannot represent" in only_error(location)

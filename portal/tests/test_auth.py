@@ -63,3 +63,18 @@ def test_logout_is_post_only(client_owner):
     response = client_owner.post("/logout/")
     assert response.status_code == 302
     assert client_owner.get("/").status_code == 302
+
+
+def test_token_lookups_are_cached_and_revocation_clears_the_cache(owner, settings, django_assert_num_queries, client):
+    from portal.tokens import api_token_cache_clear, api_token_create, api_token_user
+
+    settings.PAVED_TOKEN_CACHE_SECONDS = 60
+    api_token_cache_clear()
+    raw = api_token_create(user=owner)
+    assert api_token_user(raw=raw) == owner
+    with django_assert_num_queries(0):
+        assert api_token_user(raw=raw) == owner
+    client.force_login(owner)
+    token_id = owner.api_tokens.get().pk
+    client.post(f"/profile/tokens/{token_id}/revoke/")
+    assert api_token_user(raw=raw) is None

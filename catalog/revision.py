@@ -1,0 +1,53 @@
+"""The catalog's revision: a counter bumped by every write, read by caches of derived figures.
+
+by-query's totalItems is a COUNT over every matching entity, which grows with the catalog;
+cached per (revision, query) it is computed once per change instead of once per request, so
+the first page costs the same at 1,000 or 50,000 entities. The revision lives in the
+database because the writer (a worker) and the readers (web processes) are different processes.
+"""
+
+import secrets
+from collections import OrderedDict
+
+from django.db import connection
+
+from catalog.models import CatalogRevision
+
+_TABLE = CatalogRevision._meta.db_table
+_counts: OrderedDict[tuple, int] = OrderedDict()
+MAX_CACHED = 2048
+
+
+def revision_bump() -> None:
+    """Call inside the writing transaction: readers see the new revision with the new data.
+
+    A random value rather than +1: a restored backup or a rolled-back transaction can then
+    never bring back a number some process has cached answers for.
+    """
+    value = secrets.randbits(62)
+    if not CatalogRevision.objects.filter(pk=1).update(value=value):
+        CatalogRevision.objects.update_or_create(pk=1, defaults={"value": value})
+
+
+def revision_cache_clear() -> None:
+    _counts.clear()
+
+
+def revision_current() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT "value" FROM "{_TABLE}" WHERE "id" = 1')
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
+
+def cached_count(key: tuple, compute) -> int:
+    """`compute()` once per catalog revision and `key`; at most MAX_CACHED answers are kept."""
+    full_key = (revision_current(), *key)
+    if full_key in _counts:
+        _counts.move_to_end(full_key)
+        return _counts[full_key]
+    value = compute()
+    _counts[full_key] = value
+    if len(_counts) > MAX_CACHED:
+        _counts.popitem(last=False)
+    return value
