@@ -154,7 +154,8 @@ class SearchEntry(models.Model):
     class Meta:
         verbose_name_plural = "search entries"
         indexes = [
-            models.Index(fields=["key", "value"], name="catalog_search_key_value"),
+            # Covers the filter subqueries (key, value -> entity) so they are index-only scans.
+            models.Index(fields=["key", "value", "entity"], name="catalog_search_key_value"),
         ]
 
     def __str__(self) -> str:

@@ -5,6 +5,7 @@ rows each that is most of an import's time, so ingestion writes plain tuples ins
 """
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from django.db import connection
 
@@ -32,14 +33,42 @@ def allocate_ids(table: str, count: int) -> list[int]:
         return list(range(start, start + count))
 
 
+def _copy_field(value) -> str:
+    """One value in PostgreSQL COPY text format."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    text = value if isinstance(value, str) else str(value)
+    # Most values need no escaping; four substring tests are far cheaper than str.translate.
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
 def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
     column_sql = ", ".join(f'"{c}"' for c in columns)
     with connection.cursor() as cursor:
         if is_postgres():
             raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
             with raw.copy(f'COPY "{table}" ({column_sql}) FROM STDIN') as copy:
+                # COPY's text format built here in bulk: psycopg's per-row write_row was half
+                # the time of a large import.
+                lines: list[str] = []
+                size = 0
                 for row in rows:
-                    copy.write_row(row)
+                    line = "\t".join(map(_copy_field, row))
+                    lines.append(line)
+                    size += len(line)
+                    if size > 1 << 20:
+                        copy.write("\n".join(lines) + "\n")
+                        lines, size = [], 0
+                if lines:
+                    copy.write("\n".join(lines) + "\n")
             return
         placeholders = ", ".join(["%s"] * len(columns))
         batch: list[Sequence] = []

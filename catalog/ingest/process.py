@@ -199,8 +199,8 @@ def emit_entity(body: dict, *, source: str) -> tuple[Emitted | None, list[FieldE
     edges, ref_problems = entity_relations(kind=kind, namespace=namespace, self_key=key, spec=body.get("spec") or {})
     if ref_problems:
         return None, [FieldError(p.split(":", 1)[0], p.split(":", 1)[1].strip()) for p in ref_problems]
-    outgoing = [(e.type, e.target) for e in edges if e.source == key]
-    return Emitted(key, body, source, content_hash(body), edges, flatten_entity(body, outgoing)), []
+    edges = list(dict.fromkeys(edges))  # `dependsOn: [a, a]` is one relation
+    return Emitted(key, body, source, content_hash(body), edges, flatten_entity(body)), []
 
 
 def _document_key(data) -> str:

@@ -269,3 +269,14 @@ def test_refresh_request_enqueues_after_commit(write_yaml, ingest, django_captur
 
 def test_refresh_of_a_deleted_location_is_a_no_op():
     assert services.location_refresh(location_id="00000000-0000-0000-0000-000000000000") is None
+
+
+def test_text_with_tabs_newlines_backslashes_and_unicode_round_trips(write_yaml, ingest):
+    description = "Line one\nLine\ttwo with a \\ backslash, \\N, quotes \" and ünïcødé ✓"
+    write_yaml("svc.yaml", SERVICE.replace("description: Handles payments", f"description: {json.dumps(description)}"))
+    ingest(write_yaml("svc.yaml", SERVICE.replace("description: Handles payments",
+                                                  f"description: {json.dumps(description)}")))
+    entity = Entity.objects.get(ref="component:default/payment-service")
+    assert json.loads(entity.final)["metadata"]["description"] == description
+    assert entity.body["metadata"]["description"] == description
+    assert entity.search_entries.get(key="metadata.description").value == description.lower()
