@@ -10,7 +10,7 @@ import os
 bind = os.environ.get("PAVED_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 worker_class = "gthread"
-threads = int(os.environ.get("PAVED_WEB_THREADS", "4"))
+threads = int(os.environ.get("PAVED_WEB_THREADS", "8"))
 keepalive = int(os.environ.get("PAVED_WEB_KEEPALIVE", "30"))
 timeout = int(os.environ.get("PAVED_WEB_TIMEOUT", "60"))
 max_requests = int(os.environ.get("PAVED_WEB_MAX_REQUESTS", "0"))

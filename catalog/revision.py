@@ -1,9 +1,10 @@
-"""The catalog's revision: a counter bumped by every write, read by caches of derived figures.
+"""The catalog's revision: a value every write changes, read by caches of derived figures.
 
-by-query's totalItems is a COUNT over every matching entity, which grows with the catalog;
-cached per (revision, query) it is computed once per change instead of once per request, so
-the first page costs the same at 1,000 or 50,000 entities. The revision lives in the
-database because the writer (a worker) and the readers (web processes) are different processes.
+by-query's totalItems is a COUNT, and entity-facets a GROUP BY, over every matching entity:
+both grow with the catalog. Cached per (revision, query) they are computed once per change
+instead of once per request, so a request costs the same at 1,000 or 50,000 entities. The
+revision lives in the database because the writer (a worker) and the readers (web
+processes) are different processes.
 """
 
 import secrets
@@ -40,8 +41,9 @@ def revision_current() -> int:
     return row[0] if row else 0
 
 
-def cached_count(key: tuple, compute) -> int:
-    """`compute()` once per catalog revision and `key`; at most MAX_CACHED answers are kept."""
+def cached_by_revision(key: tuple, compute):
+    """`compute()` once per catalog revision and `key`; at most MAX_CACHED answers are kept.
+    Callers must not mutate what they get back: it is shared by later requests."""
     full_key = (revision_current(), *key)
     if full_key in _counts:
         _counts.move_to_end(full_key)

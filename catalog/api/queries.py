@@ -14,7 +14,7 @@ from catalog.api.filters import apply_filters, apply_full_text, parse_filters
 from catalog.api.ordering import after_key, order_by, sort_entities
 from catalog.lib.refs import RefError, parse_ref
 from catalog.models import Entity, SearchEntry
-from catalog.revision import cached_count
+from catalog.revision import cached_by_revision
 
 MAX_REFS = 10_000
 
@@ -55,7 +55,7 @@ def entity_page(*, spec: QuerySpec, limit: int, offset: int = 0, cursor: Cursor 
     if cursor is not None:
         spec = cursor.query
     queryset = filtered_entities(spec)
-    total = cursor.total if cursor is not None else cached_count(spec.cache_key(), queryset.count)
+    total = cursor.total if cursor is not None else cached_by_revision(spec.cache_key(), queryset.count)
     queryset, key = sort_entities(queryset, [spec.order] if spec.order else [])
     backwards = cursor is not None and cursor.backwards
     if cursor is not None:
@@ -100,8 +100,14 @@ def entity_finals_by_refs(*, refs: list[str], filters: list[str]) -> list[str | 
 
 
 def entity_facets(*, facets: list[str], filters: list[str]) -> dict[str, list[dict]]:
-    """Counts per value, one GROUP BY per facet on the (key, value) index of SearchEntry, so values
-    are lower case; `kind` is grouped on the (kind, ref) index instead and keeps its case."""
+    """Counts per value, computed once per catalog revision (see catalog.revision)."""
+    return cached_by_revision(("facets", tuple(facets), tuple(filters)),
+                              lambda: _entity_facets(facets=facets, filters=filters))
+
+
+def _entity_facets(*, facets: list[str], filters: list[str]) -> dict[str, list[dict]]:
+    """One GROUP BY per facet on the (key, value) index of SearchEntry, so values are lower
+    case; `kind` is grouped on the (kind, ref) index instead and keeps its case."""
     scope = filtered_entities(QuerySpec(filters=filters)) if filters else None
     result = {}
     for facet in facets:

@@ -4,14 +4,14 @@ import pytest
 
 from catalog import services
 from catalog.models import Entity
-from catalog.revision import cached_count, revision_current
+from catalog.revision import cached_by_revision, revision_current
 
 from .test_ingest import SERVICE
 
 pytestmark = pytest.mark.django_db
 
 
-def test_writes_bump_the_revision_and_expire_cached_counts(write_yaml, ingest):
+def test_writes_bump_the_revision_and_expire_cached_by_revisions(write_yaml, ingest):
     path = write_yaml("svc.yaml", SERVICE)
     before = revision_current()
     location = ingest(path)
@@ -23,11 +23,11 @@ def test_writes_bump_the_revision_and_expire_cached_counts(write_yaml, ingest):
         calls.append(1)
         return Entity.objects.count()
 
-    assert cached_count(("t",), count) == cached_count(("t",), count)
+    assert cached_by_revision(("t",), count) == cached_by_revision(("t",), count)
     assert len(calls) == 1  # the second answer came from the cache
 
     services.location_delete(location=location)
-    assert cached_count(("t",), count) == 0
+    assert cached_by_revision(("t",), count) == 0
     assert len(calls) == 2
 
 
