@@ -2,6 +2,7 @@
 
 import logging
 import os
+import time
 import urllib.parse
 from dataclasses import dataclass
 
@@ -126,7 +127,9 @@ def location_refresh(*, location_id) -> StoreStats | None:
         for f in SourceFile.objects.filter(location=location)
     }
     started = timezone.now()
+    clock = time.perf_counter()
     result = process_location(location.type, location.target, previous=previous, reader=read_target)
+    read_seconds = time.perf_counter() - clock
     with transaction.atomic():
         location = Location.objects.select_for_update().filter(pk=location_id).first()
         if location is None:
@@ -135,8 +138,9 @@ def location_refresh(*, location_id) -> StoreStats | None:
         # A request that came in while we were reading must get its own run.
         if location.refresh_requested_at and location.refresh_requested_at <= started:
             Location.objects.filter(pk=location.pk).update(refresh_requested_at=None)
-    logger.info("refreshed %s: +%s ~%s orphaned %s, %s errors", location.ref, stats.added, stats.updated,
-                stats.orphaned, stats.errors)
+    logger.info("refreshed %s: +%s ~%s orphaned %s, %s errors (read %.2fs, stored %.2fs)", location.ref,
+                stats.added, stats.updated, stats.orphaned, stats.errors, read_seconds,
+                time.perf_counter() - clock - read_seconds)
     if stats.added + stats.updated >= BULK_CHANGE:
         bulk.analyze((Entity, Relation, SearchEntry))
     return stats

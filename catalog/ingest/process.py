@@ -287,13 +287,30 @@ def _read_files(batch: list[str], previous: dict, reader: Reader, origin_ref: st
         if workers > 1:
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                return list(pool.map(_read_file_job, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+                packed = pool.map(_read_file_job, jobs, chunksize=max(1, len(jobs) // (workers * 4)))
+                return [_unpack(outcome) for outcome in packed]
     return [_read_file(ref, previous=prev, reader=reader, origin_ref=origin) for ref, prev, origin in jobs]
 
 
-def _read_file_job(job) -> FileOutcome:
+def _read_file_job(job) -> tuple[FileState, list[Problem], bytes]:
+    """Runs in a pool process. Entities travel back as one JSON document: pickling thousands
+    of small dicts and unpickling them cost as much as parsing them in the first place."""
     file_ref, previous, origin_ref = job
-    return _read_file(file_ref, previous=previous, reader=read_target, origin_ref=origin_ref)
+    outcome = _read_file(file_ref, previous=previous, reader=read_target, origin_ref=origin_ref)
+    packed = orjson.dumps([
+        [em.key, em.body, em.source, em.content_hash, [[e.source, e.type, e.target] for e in em.edges], em.search]
+        for em in outcome.entities
+    ])
+    return outcome.state, outcome.problems, packed
+
+
+def _unpack(packed: tuple[FileState, list[Problem], bytes]) -> FileOutcome:
+    state, problems, data = packed
+    entities = [
+        Emitted(key, body, source, chash, [Edge(*edge) for edge in edges], [tuple(row) for row in search])
+        for key, body, source, chash, edges, search in orjson.loads(data)
+    ]
+    return FileOutcome(state, problems, entities)
 
 
 def _merge(outcome: FileOutcome, result: LocationResult) -> None:

@@ -185,4 +185,21 @@ def test_yaml_dates_and_integer_keys_are_stored_as_json(write_yaml, ingest):
 
 def test_binary_values_are_refused_with_a_message(write_yaml, ingest):
     location = ingest(write_yaml("svc.yaml", SERVICE + "  blob: !!binary aGVsbG8=\n"))
-    assert "JSON cannot represent" in only_error(location)
+    assert "unsupported tag 'tag:yaml.org,2002:binary'" in only_error(location)
+
+
+def test_yaml_is_read_with_the_yaml_1_2_core_schema_like_backstage():
+    (document,) = load_documents(b"a: on\nb: yes\nc: 2024-01-31\nd: 0x1f\ne: true\nf: ~\ng: 012\n")
+    assert document.data == {"a": "on", "b": "yes", "c": "2024-01-31", "d": 31, "e": True, "f": None, "g": 12}
+
+
+def test_merge_keys_are_supported_and_explicit_keys_win():
+    (document,) = load_documents(b"base: &base {a: 1, b: 2}\nm:\n  <<: *base\n  b: 3\n")
+    assert document.data["m"] == {"a": 1, "b": 3}
+
+
+@pytest.mark.parametrize("raw", [b"a: !!python/name:os.system ''\n", b"a: !!binary aGVsbG8=\n", b"a: !Ref foo\n",
+                                 b"- &x [*x]\n"])
+def test_tags_and_recursive_aliases_are_refused(raw):
+    with pytest.raises(YamlError):
+        load_documents(raw)
