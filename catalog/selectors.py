@@ -4,6 +4,7 @@ Lists never load `Entity.body` or `Entity.final`: they select the indexed column
 paginate in the database and compute facet counts with GROUP BY over the filtered queryset.
 """
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -341,12 +342,16 @@ def entity_search(*, query: str, limit: int = 50) -> list[Entity]:
             output_field=IntegerField(),
         ),
     ]
-    if connection.vendor == "postgresql":
+    prefixes = [re.sub(r"[^\w]+", " ", word).split() for word in words]
+    terms = [term for parts in prefixes for term in parts]
+    if connection.vendor == "postgresql" and terms:
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
+        # Prefix terms ("pay:*") against the GIN index of migration 0004; the expression must
+        # stay exactly SearchVector("search_text", config="simple") for the index to be used.
         vector = SearchVector("search_text", config="simple")
-        search = SearchQuery(query, search_type="websearch", config="simple")
-        qs = qs.annotate(rank=SearchRank(vector, search)).filter(Q(rank__gt=0) | contains)
+        search = SearchQuery(" & ".join(f"{term}:*" for term in terms), search_type="raw", config="simple")
+        qs = qs.annotate(matched=vector, rank=SearchRank(vector, search)).filter(matched=search)
         order.append("-rank")
     else:
         qs = qs.filter(contains)
