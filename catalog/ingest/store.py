@@ -198,7 +198,8 @@ def store_location_result(location: Location, result: LocationResult) -> StoreSt
         )
     }
     kept_sources = {ref for ref, f in result.files.items() if not f.parsed or f.failed}
-    emitted = _drop_conflicts(location, result, existing, kept_sources, stats)
+    affected: set[str] = set()
+    emitted = _drop_conflicts(location, result, existing, kept_sources, stats, affected)
 
     new = [em for key, em in emitted.items() if key not in existing]
     changed = [
@@ -210,7 +211,6 @@ def store_location_result(location: Location, result: LocationResult) -> StoreSt
         key for key, (pk, _, source, orphan) in existing.items()
         if key not in emitted and source not in kept_sources and not orphan
     ]
-    affected: set[str] = set()
 
     # Relations and search rows of changed and vanished entities are rebuilt from scratch.
     stale_ids = [existing[em.key][0] for em in changed] + [existing[k][0] for k in gone]
@@ -251,8 +251,10 @@ def store_location_result(location: Location, result: LocationResult) -> StoreSt
     return stats
 
 
-def _drop_conflicts(location, result, existing, kept_sources, stats) -> dict[str, Emitted]:
-    """Entities this location may write: not owned by another location, not emitted twice."""
+def _drop_conflicts(location, result, existing, kept_sources, stats, affected: set[str]) -> dict[str, Emitted]:
+    """Entities this location may write: not owned by another location, not emitted twice.
+    Orphans of other locations are taken over; the targets of their old relations go into
+    `affected` so their reverse relations are restitched."""
     emitted = dict(result.entities)
     candidates = [k for k in emitted if k not in existing]
     for chunk in _chunks(candidates):
@@ -263,6 +265,7 @@ def _drop_conflicts(location, result, existing, kept_sources, stats) -> dict[str
             em = emitted[ref]
             if orphan:
                 # Nobody emits it any more: the new location takes it over.
+                affected.update(Relation.objects.filter(origin_id=pk).values_list("target_ref", flat=True))
                 Entity.objects.filter(pk=pk).delete()
                 continue
             owner = Location.objects.filter(pk=owner_id).first() if owner_id else None

@@ -280,3 +280,16 @@ def test_text_with_tabs_newlines_backslashes_and_unicode_round_trips(write_yaml,
     assert json.loads(entity.final)["metadata"]["description"] == description
     assert entity.body["metadata"]["description"] == description
     assert entity.search_entries.get(key="metadata.description").value == description.lower()
+
+
+def test_another_location_takes_over_an_orphan_and_relations_follow(write_yaml, ingest):
+    ingest(write_yaml("org.yaml", ORG))
+    first = write_yaml("a/svc.yaml", SERVICE)
+    ingest(first)
+    write_yaml("a/svc.yaml", "")  # the first location stops emitting payment-service
+    ingest(first)
+    assert Entity.objects.get(ref="component:default/payment-service").orphan
+    second = ingest(write_yaml("b/svc.yaml", SERVICE.replace("owner: team-payments", "owner: team-other")))
+    entity = Entity.objects.get(ref="component:default/payment-service")
+    assert entity.location == second and not entity.orphan
+    assert ("ownerOf", "component:default/payment-service") not in relations_of("group:default/team-payments")
