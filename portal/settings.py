@@ -181,3 +181,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(PAVED_CATALOG_REFRESH_SECONDS),
     },
 }
+
+# --- Surveys -------------------------------------------------------------------------------
+# A team's breakdown and free text appear only with at least this many answers (k).
+PAVED_SURVEYS_MIN_GROUP_SIZE = env_int("PAVED_SURVEYS_MIN_GROUP_SIZE", 5, minimum=2)
+PAVED_SURVEYS_MAX_REMINDERS = env_int("PAVED_SURVEYS_MAX_REMINDERS", 3, minimum=0)
+PAVED_SURVEYS_REMINDER_DAYS = env_int("PAVED_SURVEYS_REMINDER_DAYS", 7, minimum=1)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("surveys.context_processors.survey_banner")
+CELERY_BEAT_SCHEDULE["surveys-send-reminders"] = {"task": "surveys.tasks.reminders_send", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["surveys-shuffle-responses"] = {"task": "surveys.tasks.responses_shuffle", "schedule": 86400.0}

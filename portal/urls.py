@@ -34,6 +34,10 @@ urlpatterns = [
 
 if module_exists("catalog.api.urls"):
     urlpatterns.append(path("api/catalog/", include("catalog.api.urls")))
+if module_exists("techdocs.api"):
+    urlpatterns.append(path("api/techdocs/", include("techdocs.api")))
+if module_exists("surveys.api_urls"):
+    urlpatterns.append(path("api/surveys/", include("surveys.api_urls")))
 
 # (URL prefix, the app's URLConf, the feature's name on the placeholder page)
 SECTIONS = [

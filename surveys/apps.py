@@ -3,3 +3,4 @@ from django.apps import AppConfig
 
 class SurveysConfig(AppConfig):
     name = "surveys"
+    verbose_name = "Developer surveys"

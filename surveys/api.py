@@ -1,0 +1,29 @@
+"""JSON API for dashboards: the campaign list and one campaign's aggregates (same k rule as the pages).
+
+Authentication is the portal's: a session or `Authorization: Bearer <token>` (portal.auth)."""
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
+
+from portal.auth import error_envelope
+from surveys import exports, results, selectors
+from surveys.views import RESULTS_PERMISSION
+
+
+@require_GET
+def campaign_list(request: HttpRequest) -> JsonResponse:
+    day = selectors.today()
+    return JsonResponse({"items": [exports.campaign_summary(c, day) for c in selectors.campaign_list()]})
+
+
+@require_GET
+def campaign_results(request: HttpRequest, campaign_id: int) -> JsonResponse:
+    if not request.user.has_perm(RESULTS_PERMISSION):
+        return error_envelope(status=403, name="NotAllowedError",
+                              message="Survey results need the surveys.view_results permission.", request=request)
+    campaign = selectors.campaign_get(campaign_id=campaign_id)
+    if campaign is None:
+        return error_envelope(status=404, name="NotFoundError", message=f"No survey with id {campaign_id}.",
+                              request=request)
+    result = results.campaign_results(campaign=campaign, with_text=False)
+    return JsonResponse(exports.results_dict(result, selectors.today()))

@@ -1,0 +1,260 @@
+"""Results selectors: every figure comes from histograms that SQL computes
+(GROUP BY campaign, question[, team], value), then the minimum-group-size rule is applied.
+
+Nothing here loops over answers in Python: the largest input is campaigns x questions x teams x
+11 histogram rows.
+"""
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+
+from surveys.defaults import LIKERT_LABELS
+from surveys.lib.charts import Chart, line_chart
+from surveys.lib.stats import OTHER, Tally, change, visible_groups
+from surveys.models import Answer, Campaign, CampaignQuestion, Participation, Question, Response
+from surveys.selectors import campaign_items, min_group_size
+
+FREE_TEXT_LIMIT = 200
+
+
+def display(label: str) -> str:
+    """group:default/team-web -> team-web; OTHER stays as it is."""
+    return label.rsplit("/", 1)[-1] if label != OTHER else label
+
+
+@dataclass
+class GroupTally:
+    label: str
+    tally: Tally
+    previous: Tally | None
+
+    @property
+    def mean_change(self) -> float | None:
+        return change(self.tally.mean, self.previous and self.previous.mean)
+
+    @property
+    def favourable_change(self) -> float | None:
+        return change(self.tally.favourable, self.previous and self.previous.favourable)
+
+    @property
+    def nps_change(self) -> float | None:
+        return change(self.tally.nps, self.previous and self.previous.nps)
+
+
+@dataclass
+class ItemResult:
+    item: CampaignQuestion
+    tally: Tally | None = None
+    previous: Tally | None = None
+    groups: list[GroupTally] = field(default_factory=list)
+    texts: list[tuple[str, str]] = field(default_factory=list)
+    text_count: int = 0
+
+    @property
+    def question(self) -> Question:
+        return self.item.question
+
+    def distribution(self) -> list[dict]:
+        if self.tally is None or self.question.value_range is None:
+            return []
+        low, high = self.question.value_range
+        n = self.tally.n or 1
+        labels = LIKERT_LABELS if self.question.kind == Question.Kind.LIKERT else {}
+        if self.question.kind == Question.Kind.CHOICE:
+            labels = dict(enumerate(self.question.choices))
+        return [{"value": v, "label": labels.get(v, str(v)), "count": self.tally.hist.get(v, 0),
+                 "share": self.tally.hist.get(v, 0) / n} for v in range(low, high + 1)]
+
+    def mean_change(self) -> float | None:
+        return change(self.tally and self.tally.mean, self.previous and self.previous.mean)
+
+    def favourable_change(self) -> float | None:
+        return change(self.tally and self.tally.favourable, self.previous and self.previous.favourable)
+
+    def nps_change(self) -> float | None:
+        return change(self.tally and self.tally.nps, self.previous and self.previous.nps)
+
+
+@dataclass
+class GroupRate:
+    label: str
+    responses: int
+    audience: int
+    answered: int
+    previous_rate: float | None
+
+    @property
+    def rate(self) -> float | None:
+        return self.answered / self.audience if self.audience else None
+
+    @property
+    def rate_change(self) -> float | None:
+        return change(self.rate, self.previous_rate)
+
+
+@dataclass
+class Trend:
+    title: str
+    kind: str  # "mean" (1-5) or "nps" (-100..100)
+    points: list[tuple[str, float | None]]
+
+    @property
+    def chart(self) -> Chart:
+        if self.kind == "nps":
+            return line_chart(self.points, y_min=-100, y_max=100, fmt="{:.0f}")
+        return line_chart(self.points, y_min=1, y_max=5)
+
+
+@dataclass
+class CampaignResults:
+    campaign: Campaign
+    previous: Campaign | None
+    k: int
+    responses: int
+    shown: bool  # False when the campaign has fewer than k answers: nothing may be shown
+    rate: GroupRate | None = None
+    items: list[ItemResult] = field(default_factory=list)
+    rates: list[GroupRate] = field(default_factory=list)
+    question_trends: list[Trend] = field(default_factory=list)
+    section_trends: list[Trend] = field(default_factory=list)
+    nps_trend: Trend | None = None
+
+    @property
+    def nps_item(self) -> ItemResult | None:
+        return next((r for r in self.items if r.question.kind == Question.Kind.NPS), None)
+
+
+def _team_counts(campaign_ids: list[int]) -> dict[int, dict[str, int]]:
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    rows = Response.objects.filter(campaign_id__in=campaign_ids).values("campaign_id", "team_ref").annotate(
+        n=Count("id")).order_by()
+    for row in rows:
+        counts[row["campaign_id"]][row["team_ref"]] = row["n"]
+    return counts
+
+
+def _histograms(campaign_ids: list[int], *, by_team: bool) -> list[dict]:
+    fields = ["campaign_id", "question_id", "value", *(["team_ref"] if by_team else [])]
+    return list(Answer.objects.filter(campaign_id__in=campaign_ids, value__isnull=False)
+                .values(*fields).annotate(n=Count("id")).order_by())
+
+
+def _group_tallies(rows: list[dict], campaign_id: int, labels: dict[str, str]):
+    overall: dict[int, Tally] = defaultdict(Tally)
+    groups: dict[tuple[int, str], Tally] = defaultdict(Tally)
+    for row in rows:
+        if row["campaign_id"] != campaign_id:
+            continue
+        overall[row["question_id"]].add(row["value"], row["n"])
+        groups[(row["question_id"], labels.get(row["team_ref"], OTHER))].add(row["value"], row["n"])
+    return overall, groups
+
+
+def _group_order(labels: dict[str, str]) -> list[str]:
+    names = sorted({label for label in labels.values() if label != OTHER})
+    return names + ([OTHER] if OTHER in labels.values() else [])
+
+
+def _rates(campaign_ids: list[int], labels_by_campaign: dict[int, dict[str, str] | None]):
+    """Audience and answered counts per campaign and reported group (from Participation)."""
+    out: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    rows = Participation.objects.filter(campaign_id__in=campaign_ids).values("campaign_id", "team_ref").annotate(
+        total=Count("id"), answered=Count("id", filter=Q(answered=True))).order_by()
+    for row in rows:
+        labels = labels_by_campaign.get(row["campaign_id"]) or {}
+        for key in ("", labels.get(row["team_ref"], OTHER)):
+            out[row["campaign_id"]][key][0] += row["total"]
+            out[row["campaign_id"]][key][1] += row["answered"]
+    return out
+
+
+def _free_text(campaign: Campaign, item: ItemResult, labels: dict[str, str]) -> None:
+    qs = Answer.objects.filter(campaign=campaign, question=item.item.question).exclude(text="")
+    item.text_count = qs.count()
+    rows = list(qs.order_by("?").values_list("team_ref", "text")[:FREE_TEXT_LIMIT])
+    random.shuffle(rows)
+    item.texts = [(display(labels.get(team, OTHER)), text) for team, text in rows]
+
+
+def _trends(campaign: Campaign, k: int) -> tuple[list[Trend], list[Trend], Trend | None]:
+    campaigns = list(Campaign.objects.filter(opens_on__lte=campaign.opens_on).order_by("opens_on"))
+    ids = [c.pk for c in campaigns]
+    totals = {cid: sum(teams.values()) for cid, teams in _team_counts(ids).items()}
+    shown = [c for c in campaigns if totals.get(c.pk, 0) >= k]
+    tallies: dict[tuple[int, int], Tally] = defaultdict(Tally)
+    for row in _histograms([c.pk for c in shown], by_team=False):
+        tallies[(row["campaign_id"], row["question_id"])].add(row["value"], row["n"])
+    items = list(CampaignQuestion.objects.filter(campaign_id__in=ids).select_related("question")
+                 .order_by("campaign__opens_on", "order"))
+    questions: dict[int, Question] = {}
+    sections: dict[str, dict[int, Tally]] = defaultdict(lambda: defaultdict(Tally))
+    for it in items:
+        if it.question.kind == Question.Kind.LIKERT:
+            questions.setdefault(it.question_id, it.question)
+            sections[it.section][it.campaign_id].merge(tallies.get((it.campaign_id, it.question_id), Tally()))
+        elif it.question.kind == Question.Kind.NPS:
+            questions.setdefault(it.question_id, it.question)
+
+    def series(get) -> list[tuple[str, float | None]]:
+        return [(c.quarter, get(c.pk)) for c in shown]
+
+    question_trends, nps_trend = [], None
+    for qid, question in questions.items():
+        if question.kind == Question.Kind.NPS:
+            nps_trend = Trend("Developer NPS", "nps", series(lambda cid, q=qid: tallies.get((cid, q), Tally()).nps))
+        else:
+            question_trends.append(Trend(question.text, "mean",
+                                         series(lambda cid, q=qid: tallies.get((cid, q), Tally()).mean)))
+    section_trends = [Trend(name, "mean", series(lambda cid, s=by_campaign: s[cid].mean if cid in s else None))
+                      for name, by_campaign in sections.items()]
+    return question_trends, section_trends, nps_trend
+
+
+def campaign_results(*, campaign: Campaign, with_trends: bool = True, with_text: bool = True) -> CampaignResults:
+    """Every figure of one campaign with its change against the previous one, under the k rule."""
+    k = min_group_size()
+    previous = Campaign.objects.filter(opens_on__lt=campaign.opens_on).order_by("-opens_on").first()
+    ids = [campaign.pk] + ([previous.pk] if previous else [])
+    team_counts = _team_counts(ids)
+    labels = visible_groups(team_counts.get(campaign.pk, {}), k)
+    prev_labels = visible_groups(team_counts.get(previous.pk, {}), k) if previous else None
+    result = CampaignResults(campaign=campaign, previous=previous, k=k,
+                             responses=sum(team_counts.get(campaign.pk, {}).values()), shown=labels is not None)
+    rates = _rates(ids, {campaign.pk: labels, **({previous.pk: prev_labels} if previous else {})})
+
+    def rate(cid: int, key: str) -> float | None:
+        total, answered = rates.get(cid, {}).get(key, (0, 0))
+        return answered / total if total else None
+
+    cur = rates.get(campaign.pk, {})
+    result.rate = GroupRate("All", result.responses, *cur.get("", (0, 0)),
+                            previous_rate=rate(previous.pk, "") if previous and prev_labels else None)
+    if labels is None:
+        return result
+    group_names = _group_order(labels)
+    group_responses: dict[str, int] = defaultdict(int)
+    for team, n in team_counts[campaign.pk].items():
+        group_responses[labels[team]] += n
+    result.rates = [GroupRate(display(name), group_responses[name], *cur.get(name, (0, 0)),
+                              previous_rate=rate(previous.pk, name) if prev_labels and name in prev_labels.values()
+                              else None) for name in group_names]
+    rows = _histograms(ids, by_team=True)
+    overall, groups = _group_tallies(rows, campaign.pk, labels)
+    prev_overall, prev_groups = _group_tallies(rows, previous.pk, prev_labels) if prev_labels else ({}, {})
+    for item in campaign_items(campaign=campaign):
+        res = ItemResult(item=item)
+        if item.question.value_range is not None:
+            res.tally = overall.get(item.question_id, Tally())
+            res.previous = prev_overall.get(item.question_id)
+            res.groups = [GroupTally(display(name), groups[(item.question_id, name)],
+                                     prev_groups.get((item.question_id, name)))
+                          for name in group_names if (item.question_id, name) in groups]
+        elif with_text:
+            _free_text(campaign, res, labels)
+        result.items.append(res)
+    if with_trends:
+        result.question_trends, result.section_trends, result.nps_trend = _trends(campaign, k)
+    return result

@@ -1,0 +1,136 @@
+"""Reads: campaigns, audiences, a person's team and the open-campaign banner."""
+
+from collections import defaultdict
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from catalog.models import Entity, Relation
+from catalog.selectors import user_groups
+from surveys.models import Campaign, CampaignQuestion, Participation
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def min_group_size() -> int:
+    return settings.PAVED_SURVEYS_MIN_GROUP_SIZE
+
+
+def campaign_list() -> QuerySet:
+    return Campaign.objects.order_by("-opens_on")
+
+
+def campaign_get(*, campaign_id: int) -> Campaign | None:
+    return Campaign.objects.filter(pk=campaign_id).first()
+
+
+def campaign_items(*, campaign: Campaign) -> list[CampaignQuestion]:
+    return list(campaign.items.select_related("question").order_by("order"))
+
+
+def campaign_sections(*, items: list[CampaignQuestion]) -> list[tuple[str, list[CampaignQuestion]]]:
+    """Items grouped by section, in question order (a section is where its first question is)."""
+    sections: dict[str, list[CampaignQuestion]] = {}
+    for item in items:
+        sections.setdefault(item.section, []).append(item)
+    return list(sections.items())
+
+
+def campaign_previous(*, campaign: Campaign) -> Campaign | None:
+    return Campaign.objects.filter(opens_on__lt=campaign.opens_on).order_by("-opens_on").first()
+
+
+def _children_map() -> dict[str, set[str]]:
+    children: dict[str, set[str]] = defaultdict(set)
+    rows = Relation.objects.filter(type__in=("childOf", "parentOf"), source_ref__startswith="group:").values_list(
+        "source_ref", "type", "target_ref"
+    )
+    for source, rtype, target in rows:
+        if rtype == "childOf":
+            children[target].add(source)
+        else:
+            children[source].add(target)
+    return children
+
+
+def group_descendants(*, refs: list[str]) -> set[str]:
+    """The groups and all their sub-groups (childOf/parentOf in the catalog), lower case."""
+    children = _children_map()
+    seen: set[str] = set()
+    todo = [ref.lower() for ref in refs]
+    while todo:
+        ref = todo.pop()
+        if ref not in seen:
+            seen.add(ref)
+            todo.extend(children.get(ref, ()))
+    return seen
+
+
+def _audience_refs(campaign: Campaign) -> set[str] | None:
+    return None if campaign.audience_is_everyone else group_descendants(refs=campaign.audience_groups)
+
+
+def user_in_audience(*, user, campaign: Campaign) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    audience = _audience_refs(campaign)
+    return audience is None or bool(audience & set(user_groups(user)))
+
+
+def user_team(*, user, campaign: Campaign) -> str:
+    """The group a person's answer is counted under: one of their groups, preferring the audience's."""
+    groups = user_groups(user)
+    audience = _audience_refs(campaign)
+    if audience is not None:
+        groups = [g for g in groups if g in audience] or groups
+    return groups[0] if groups else ""
+
+
+def audience_users(*, campaign: Campaign) -> QuerySet:
+    """Active people in the audience: everyone, or the catalog members of the groups and sub-groups."""
+    users = get_user_model().objects.filter(is_active=True)
+    audience = _audience_refs(campaign)
+    if audience is None:
+        return users
+    member_refs = set(
+        Relation.objects.filter(type="memberOf", target_ref__in=audience, source_ref__startswith="user:")
+        .values_list("source_ref", flat=True)
+    )
+    match = Q(pk__in=[])
+    for name, body in Entity.objects.filter(ref__in=member_refs).values_list("name", "body"):
+        match |= Q(username__iexact=name)
+        email = ((body or {}).get("spec", {}).get("profile", {}) or {}).get("email")
+        if email:
+            match |= Q(email__iexact=email)
+    return users.filter(match)
+
+
+def team_sizes(*, campaign: Campaign) -> dict[str, int]:
+    """Audience members per team, from the participation rows."""
+    rows = campaign.participations.values("team_ref").annotate(n=Count("id"))
+    return {row["team_ref"]: row["n"] for row in rows}
+
+
+def open_campaigns_for(*, user) -> list[Campaign]:
+    """Open campaigns this person is in the audience of and has not answered yet (the banner)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    day = today()
+    campaigns = list(Campaign.objects.filter(opens_on__lte=day, closes_on__gte=day))
+    if not campaigns:
+        return []
+    answered = set(
+        Participation.objects.filter(campaign__in=campaigns, user=user, answered=True).values_list(
+            "campaign_id", flat=True
+        )
+    )
+    return [c for c in campaigns if c.pk not in answered and user_in_audience(user=user, campaign=c)]
+
+
+def user_has_answered(*, user, campaign: Campaign) -> bool:
+    return Participation.objects.filter(campaign=campaign, user=user, answered=True).exists()
