@@ -173,7 +173,7 @@ def _run_mkdocs(config_file: Path, site_dir: Path, pages_json: Path, report: Rep
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PAVED_", "DJANGO_", "DATABASE_", "CELERY_"))}
     env["PYTHONUNBUFFERED"] = "1"
     proc = subprocess.Popen(
-        [sys.executable, str(RUNNER), str(config_file), str(site_dir), str(pages_json)],
+        [sys.executable, "-P", str(RUNNER), str(config_file), str(site_dir), str(pages_json)],
         cwd=config_file.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         text=True, encoding="utf-8", errors="replace", env=env,
     )

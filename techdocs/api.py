@@ -1,0 +1,115 @@
+"""Backstage-compatible TechDocs backend endpoints (mounted at /api/techdocs/).
+
+`static/docs/...` serves the built files, `metadata/techdocs/...` the site's
+techdocs_metadata.json, `metadata/entity/...` the catalog entity, and `sync/...` streams a
+build as server-sent events (`log` lines, then `finish` with `updated`), as Backstage's
+`/sync` does.
+"""
+
+import json
+import mimetypes
+import time
+
+from django.conf import settings
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.urls import path
+from django.views.decorators.http import require_GET
+
+from portal.auth import error_envelope
+from techdocs import selectors, services, storage
+from techdocs.models import DocsBuild
+
+app_name = "techdocs_api"
+
+# Built HTML still holds the theme's scripts: served raw it runs sandboxed, without scripts.
+RAW_HTML_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self'"
+SYNC_POLL_SECONDS = 0.5
+
+
+def _not_found(request: HttpRequest, message: str) -> HttpResponse:
+    return error_envelope(status=404, name="NotFoundError", message=message, request=request)
+
+
+@require_GET
+def static(request: HttpRequest, namespace: str, kind: str, name: str, path: str) -> HttpResponse:
+    site = selectors.docs_site_get(namespace=namespace, kind=kind, name=name)
+    file = storage.site_file(site.storage_path, path) if site else None
+    if file is None:
+        return _not_found(request, f"No file {path!r} in the docs of {kind}:{namespace}/{name}.")
+    content_type, _ = mimetypes.guess_type(file.name)
+    response = FileResponse(file.open("rb"), content_type=content_type or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    if content_type in ("text/html", "image/svg+xml", "application/xhtml+xml"):
+        response["Content-Security-Policy"] = RAW_HTML_CSP
+    return response
+
+
+@require_GET
+def metadata_techdocs(request: HttpRequest, namespace: str, kind: str, name: str) -> HttpResponse:
+    site = selectors.docs_site_get(namespace=namespace, kind=kind, name=name)
+    file = storage.site_file(site.storage_path, "techdocs_metadata.json") if site else None
+    if file is None:
+        return _not_found(request, f"No built docs for {kind}:{namespace}/{name}.")
+    return HttpResponse(file.read_bytes(), content_type="application/json")
+
+
+@require_GET
+def metadata_entity(request: HttpRequest, namespace: str, kind: str, name: str) -> HttpResponse:
+    entity = selectors.docs_entity_get(namespace=namespace, kind=kind, name=name)
+    if entity is None:
+        return _not_found(request, f"No entity named '{kind}:{namespace}/{name}' found")
+    return HttpResponse(entity.final, content_type="application/json")
+
+
+def _event(name: str, data) -> bytes:
+    return f"event: {name}\ndata: {json.dumps(data)}\n\n".encode()
+
+
+def _sync_stream(site, build: DocsBuild | None, deadline: float):
+    if build is None:
+        yield _event("finish", {"updated": False})
+        return
+    sent = 0
+    while True:
+        build.refresh_from_db(fields=["status", "log", "error"])
+        lines = build.log.splitlines()
+        for line in lines[sent:]:
+            yield _event("log", line)
+        sent = len(lines)
+        if not build.active:
+            break
+        if time.monotonic() > deadline:
+            yield _event("error", "The build did not finish in time; it goes on in the background.")
+            return
+        yield b": keep-alive\n\n"
+        time.sleep(SYNC_POLL_SECONDS)
+    if build.status == DocsBuild.Status.FAILED:
+        yield _event("error", build.error or "The build failed.")
+    yield _event("finish", {"updated": build.status == DocsBuild.Status.SUCCEEDED})
+
+
+@require_GET
+def sync(request: HttpRequest, namespace: str, kind: str, name: str) -> HttpResponse:
+    entity = selectors.docs_entity_get(namespace=namespace, kind=kind, name=name)
+    if entity is None or not selectors.techdocs_ref_of(entity):
+        return _not_found(request, f"No documented entity named '{kind}:{namespace}/{name}' found")
+    site = services.docs_site_sync(entity=entity)
+    if site.ref_error:
+        return error_envelope(status=400, name="InputError", message=site.ref_error, request=request)
+    active = site.builds.filter(status__in=[DocsBuild.Status.QUEUED, DocsBuild.Status.RUNNING]).first()
+    build = active
+    if build is None and site.source_hash != site.built_hash:
+        build = services.docs_build_request(site=site, reason=DocsBuild.Reason.SOURCE_CHANGED, actor=request.user)
+    deadline = time.monotonic() + settings.PAVED_TECHDOCS_BUILD_TIMEOUT + 60
+    response = StreamingHttpResponse(_sync_stream(site, build, deadline), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+urlpatterns = [
+    path("static/docs/<str:namespace>/<str:kind>/<str:name>/<path:path>", static, name="static"),
+    path("metadata/techdocs/<str:namespace>/<str:kind>/<str:name>", metadata_techdocs, name="metadata_techdocs"),
+    path("metadata/entity/<str:namespace>/<str:kind>/<str:name>", metadata_entity, name="metadata_entity"),
+    path("sync/<str:namespace>/<str:kind>/<str:name>", sync, name="sync"),
+]

@@ -1,0 +1,291 @@
+"""Use cases that change docs: sync a site with its entity, request, claim and run builds, publish.
+
+The catalog is only read. Builds are DocsBuild rows: requested here, claimed by a worker with a
+conditional UPDATE, run by builder.build_site(), and published in one transaction so the last
+good site stays online when a build fails.
+"""
+
+import logging
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from catalog.models import Entity
+from techdocs import builder, search, storage
+from techdocs.models import DocsBuild, DocsPage, DocsSite
+from techdocs.selectors import documented_entities, techdocs_ref_of
+
+logger = logging.getLogger(__name__)
+MAX_LOG_CHARS = 200_000
+
+
+class RefError(Exception):
+    """The techdocs-ref cannot be resolved to a directory; shown on the entity's docs page."""
+
+
+def _inside_file_roots(path: Path) -> bool:
+    resolved = path.resolve()
+    return any(resolved == Path(r) or Path(r) in resolved.parents for r in settings.PAVED_FILE_ROOTS)
+
+
+def resolve_source(*, techdocs_ref: str, entity_source: str) -> Path:
+    """The directory a `backstage.io/techdocs-ref` points at, or RefError saying why not."""
+    if not techdocs_ref:
+        raise RefError("The entity has no backstage.io/techdocs-ref annotation.")
+    scheme, _, target = techdocs_ref.partition(":")
+    if scheme == "dir":
+        if entity_source.startswith("file:"):
+            base = Path(entity_source[len("file:"):]).parent
+            path = (base / target).resolve() if target else base.resolve()
+            if not _inside_file_roots(path):
+                raise RefError(f"dir:{target} resolves to {path}, outside the directories the portal may read "
+                               "(PAVED_FILE_ROOTS).")
+            if not path.is_dir():
+                raise RefError(f"dir:{target} resolves to {path}, which is not a readable directory.")
+            return path
+        if entity_source.startswith("url:"):
+            raise RefError(f"dir:{target} on an entity read from a URL location needs a repository reader; "
+                           "it will work once the portal's git host exists.")
+        raise RefError(f"dir:{target} cannot be resolved: the entity has no source location.")
+    if scheme == "url":
+        if target.startswith("file:"):
+            return resolve_source(techdocs_ref=f"dir:{target[5:]}", entity_source="file:/")
+        raise RefError(f"url:{target} needs a repository reader for its host; it will work once the portal's git "
+                       "host exists (only dir: references are built today).")
+    raise RefError(f"{techdocs_ref!r} is not a techdocs reference: expected dir:<path> or url:<location>.")
+
+
+def docs_site_sync(*, entity: Entity) -> DocsSite:
+    """Create or update the entity's DocsSite: resolved source, its content hash and change time."""
+    kind, rest = entity.ref.split(":", 1)
+    namespace, name = rest.split("/", 1)
+    ref_value = techdocs_ref_of(entity)
+    site, _ = DocsSite.objects.get_or_create(
+        entity_ref=entity.ref, defaults={"namespace": namespace, "kind": kind, "name": name})
+    try:
+        source = resolve_source(techdocs_ref=ref_value, entity_source=entity.source or "")
+        source_hash = builder.source_hash(source)
+        error, source_dir = "", str(source)
+    except RefError as exc:
+        source, source_hash, error, source_dir = None, "", str(exc), ""
+    changes = {"techdocs_ref": ref_value, "ref_error": error, "source_dir": source_dir}
+    if source_hash and source_hash != site.source_hash:
+        changes["source_hash"] = source_hash
+        mtime = builder.latest_change(source)
+        changes["source_changed_at"] = datetime.fromtimestamp(mtime, tz=UTC) if mtime else timezone.now()
+    changed = {k: v for k, v in changes.items() if getattr(site, k) != v}
+    if changed:
+        DocsSite.objects.filter(pk=site.pk).update(**changed)
+        for key, value in changed.items():
+            setattr(site, key, value)
+    return site
+
+
+def _needs_build(site: DocsSite) -> DocsBuild.Reason | None:
+    if site.ref_error or not site.source_hash or site.source_hash == site.built_hash:
+        return None
+    # A source that failed to build is not retried until it changes (or someone asks).
+    if site.builds.filter(Q(source_hash=site.source_hash, status=DocsBuild.Status.FAILED)
+                          | Q(status__in=[DocsBuild.Status.QUEUED, DocsBuild.Status.RUNNING])).exists():
+        return None
+    return DocsBuild.Reason.SOURCE_CHANGED if site.built_hash else DocsBuild.Reason.REGISTERED
+
+
+def docs_scan(*, enqueue: bool = True) -> list[int]:
+    """Beat: sync every documented entity and request builds for new or changed sources."""
+    requested = []
+    refs = []
+    for entity in documented_entities().only("id", "ref", "body", "source").iterator(chunk_size=200):
+        refs.append(entity.ref)
+        site = docs_site_sync(entity=entity)
+        reason = _needs_build(site)
+        if reason:
+            requested.append(docs_build_request(site=site, reason=reason, enqueue=enqueue).pk)
+    for site in DocsSite.objects.exclude(entity_ref__in=refs):
+        docs_site_delete(site=site)  # the entity is gone or no longer documented
+    return requested
+
+
+def docs_site_delete(*, site: DocsSite) -> None:
+    path = site.storage_path
+    with transaction.atomic():
+        search.index_remove(site=site)
+        site.delete()
+    storage.remove(path)
+
+
+def docs_build_request(*, site: DocsSite, reason: str = DocsBuild.Reason.MANUAL, actor=None,
+                       enqueue: bool = True) -> DocsBuild:
+    """Queue a build, or return the one already queued or running (two requests build once)."""
+    active = site.builds.filter(status__in=[DocsBuild.Status.QUEUED, DocsBuild.Status.RUNNING]).first()
+    if active:
+        return active
+    try:
+        with transaction.atomic():
+            build = DocsBuild.objects.create(site=site, reason=reason, source_hash=site.source_hash,
+                                             requested_by=actor)
+    except IntegrityError:  # a concurrent request won the partial unique index
+        return site.builds.filter(status__in=[DocsBuild.Status.QUEUED, DocsBuild.Status.RUNNING]).first()
+    if enqueue:
+        from techdocs.tasks import docs_build_execute as docs_build_execute_task
+
+        build_id = build.pk
+        transaction.on_commit(lambda: docs_build_execute_task.delay(build_id))
+    return build
+
+
+def docs_build_claim(*, build_id: int, task_id: str) -> bool:
+    """queued → running for this task; a retry of the same task may re-claim its own run."""
+    now = timezone.now()
+    claimed = DocsBuild.objects.filter(pk=build_id, status=DocsBuild.Status.QUEUED).update(
+        status=DocsBuild.Status.RUNNING, task_id=task_id, started_at=now, step="Starting")
+    if claimed:
+        return True
+    return bool(task_id) and DocsBuild.objects.filter(
+        pk=build_id, status=DocsBuild.Status.RUNNING, task_id=task_id).exists()
+
+
+class DatabaseProgress:
+    """Reporter that writes the log and percentage to the build row, at most every half second."""
+
+    def __init__(self, build_id: int, *, interval: float = 0.5):
+        self.build_id = build_id
+        self.lines: list[str] = []
+        self.percent = 0
+        self.interval = interval
+        self._flushed = 0.0
+
+    def log(self, line: str) -> None:
+        self.lines.append(line)
+        self._maybe_flush()
+
+    def progress(self, done: int, total: int) -> None:
+        self.percent = min(95, 10 + int(80 * done / max(total, 1)))
+        self._maybe_flush()
+
+    def step(self, name: str, percent: int) -> None:
+        self.percent = percent
+        self.lines.append(f"INFO    -  [paved] {name}")
+        self.flush(step=name)
+
+    def _maybe_flush(self) -> None:
+        if time.monotonic() - self._flushed >= self.interval:
+            self.flush()
+
+    def flush(self, step: str | None = None) -> None:
+        self._flushed = time.monotonic()
+        fields = {"log": "\n".join(self.lines)[-MAX_LOG_CHARS:], "progress": self.percent}
+        if step:
+            fields["step"] = step
+        DocsBuild.objects.filter(pk=self.build_id).update(**fields)
+
+
+def _prefixes(site: DocsSite) -> tuple[str, str]:
+    kw = {"namespace": site.namespace, "kind": site.kind, "name": site.name}
+    page_prefix = reverse("techdocs:site", kwargs=kw)
+    file_prefix = reverse("techdocs_api:static", kwargs={**kw, "path": "x"})[:-1]
+    return page_prefix, file_prefix
+
+
+def _limits() -> builder.Limits:
+    return builder.Limits(timeout_seconds=settings.PAVED_TECHDOCS_BUILD_TIMEOUT,
+                          max_file_bytes=settings.PAVED_TECHDOCS_MAX_FILE_BYTES,
+                          max_pages=settings.PAVED_TECHDOCS_MAX_PAGES)
+
+
+def _finish(build: DocsBuild, report: DatabaseProgress, *, status: str, error: str = "") -> None:
+    report.flush()
+    DocsBuild.objects.filter(pk=build.pk).update(status=status, error=error, finished_at=timezone.now(),
+                                                 progress=100, step="Done" if not error else "Failed")
+
+
+def docs_build_execute(*, build_id: int, report: DatabaseProgress | None = None) -> DocsBuild | None:
+    """Run a claimed build (see docs_build_claim) and publish it if it succeeds."""
+    build = DocsBuild.objects.select_related("site").filter(pk=build_id).first()
+    if build is None or build.status != DocsBuild.Status.RUNNING:
+        return build  # gone, not claimed, or already done by an earlier delivery
+    report = report or DatabaseProgress(build.pk)
+    site = build.site
+    entity = documented_entities().filter(ref=site.entity_ref).only("id", "ref", "body", "source").first()
+    try:
+        if entity is None:
+            raise builder.BuildError(f"{site.entity_ref} is no longer a documented entity in the catalog.")
+        report.step("Resolving the techdocs reference", 2)
+        site = docs_site_sync(entity=entity)  # fresh source hash and change time
+        if site.ref_error:
+            raise RefError(site.ref_error)
+        source, source_hash = Path(site.source_dir), site.source_hash
+        report.step(f"Building {source} with mkdocs and techdocs-core", 5)
+        path = storage.build_path(namespace=site.namespace, kind=site.kind, name=site.name, build_id=build.pk)
+        output = storage.local_dir(path)
+        storage.remove(path)  # a half-written directory from an interrupted earlier delivery
+        page_prefix, file_prefix = _prefixes(site)
+        result = builder.build_site(source_dir=source, output_dir=output, site_name=site.name,
+                                    page_prefix=page_prefix, file_prefix=file_prefix, report=report,
+                                    limits=_limits(), etag=source_hash)
+        report.step(f"Built {len(result.pages)} pages in {result.seconds:.1f} s; publishing and indexing", 96)
+        _publish(site=site, build=build, result=result, storage_path=path, source_hash=source_hash)
+    except (RefError, builder.BuildError) as exc:
+        report.lines.append(f"ERROR   -  {exc}")
+        _finish(build, report, status=DocsBuild.Status.FAILED, error=str(exc))
+    except Exception as exc:
+        logger.exception("docs build %s failed", build.pk)
+        report.lines.append(f"ERROR   -  Internal error: {type(exc).__name__}: {exc}")
+        _finish(build, report, status=DocsBuild.Status.FAILED, error=f"Internal error ({type(exc).__name__}).")
+    else:
+        _finish(build, report, status=DocsBuild.Status.SUCCEEDED)
+    build.refresh_from_db()
+    return build
+
+
+def _page_row(site: DocsSite, page: builder.Page) -> DocsPage:
+    headings = " ".join(s["title"] for s in page.sections if s.get("id"))
+    body = " ".join(s["text"] for s in page.sections)
+    updated = datetime.fromtimestamp(page.mtime, tz=UTC) if page.mtime else None
+    edit_url = page.edit_url if page.edit_url.startswith(("https://", "http://")) else ""
+    return DocsPage(site=site, path=page.url[:1000], title=page.title[:500], html=page.html, toc=page.toc,
+                    sections=page.sections, headings=headings, body=body, edit_url=edit_url[:2000],
+                    updated_at=updated)
+
+
+def _publish(*, site: DocsSite, build: DocsBuild, result: builder.BuildResult, storage_path: str,
+             source_hash: str) -> None:
+    old_path = site.storage_path
+    now = timezone.now()
+    with transaction.atomic():
+        search.index_remove(site=site)
+        DocsPage.objects.filter(site=site).delete()
+        pages = DocsPage.objects.bulk_create([_page_row(site, p) for p in result.pages], batch_size=200)
+        search.index_replace(site=site, pages=pages)
+        fields = {
+            "storage_path": storage_path, "published_build": build, "site_name": result.site_name[:255],
+            "site_description": result.site_description, "nav": result.nav, "files": result.files,
+            "page_count": len(pages), "built_at": now, "built_hash": source_hash,
+        }
+        DocsSite.objects.filter(pk=site.pk).update(**fields)
+        if old_path and old_path != storage_path:
+            transaction.on_commit(lambda: storage.remove(old_path))
+    for key, value in fields.items():
+        setattr(site, key, value)
+
+
+def docs_build_here(*, build_id: int) -> DocsBuild | None:
+    """Claim and run a build in this process (management command, tests); None if someone else has it."""
+    if not docs_build_claim(build_id=build_id, task_id=f"local-{uuid.uuid4()}"):
+        return None
+    return docs_build_execute(build_id=build_id)
+
+
+def docs_build_now(*, site: DocsSite, actor=None) -> DocsBuild | None:
+    """Request and run a build in this process, without a worker."""
+    build = docs_build_request(site=site, actor=actor, enqueue=False)
+    return docs_build_here(build_id=build.pk)
+
+

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from techdocs import views
+
+app_name = "techdocs"
+
+urlpatterns = [
+    path("", views.docs_list, name="list"),
+    path("<str:namespace>/<str:kind>/<str:name>/", views.docs_page, {"path": ""}, name="site"),
+    path("<str:namespace>/<str:kind>/<str:name>/-/build/", views.build_status, name="build_status"),
+    path("<str:namespace>/<str:kind>/<str:name>/-/rebuild/", views.build_request, name="rebuild"),
+    path("<str:namespace>/<str:kind>/<str:name>/<path:path>", views.docs_page, name="page"),
+]

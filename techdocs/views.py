@@ -1,0 +1,100 @@
+"""Docs pages: the list of documented entities, a page of a site in the portal's chrome, and
+the build status fragment with its Rebuild button."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseStopPolling
+
+from catalog.selectors import entity_url
+from techdocs import selectors, services, storage
+from techdocs.models import DocsBuild
+from techdocs.navigation import render_nav, render_toc, trail
+
+
+def _partial(request: HttpRequest) -> bool:
+    return bool(request.htmx) and not request.htmx.boosted
+
+
+@login_required
+@require_GET
+def docs_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:200]
+    owner = request.GET.get("owner", "").strip()[:320]
+    state = request.GET.get("state", "")
+    state = state if state in selectors.STATES else ""
+    page, owners = selectors.docs_list(query=query, owner=owner, state=state, page=request.GET.get("page", 1))
+    context = {"page": page, "owners": owners, "states": selectors.STATES, "query": query, "owner": owner,
+               "state": state}
+    template = "techdocs/partials/docs_table.html" if _partial(request) else "techdocs/docs_list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _site_or_404(namespace: str, kind: str, name: str):
+    entity = selectors.docs_entity_get(namespace=namespace, kind=kind, name=name)
+    if entity is None:
+        raise Http404("No such entity in the catalog.")
+    site = selectors.docs_site_get(namespace=namespace, kind=kind, name=name)
+    if site is None and selectors.techdocs_ref_of(entity):
+        site = services.docs_site_sync(entity=entity)  # first visit before the scan: show the reference state
+    return entity, site
+
+
+@login_required
+@require_GET
+def docs_page(request: HttpRequest, namespace: str, kind: str, name: str, path: str) -> HttpResponse:
+    entity, site = _site_or_404(namespace, kind, name)
+    build = selectors.docs_build_latest(site=site) if site else None
+    context = {"entity": entity, "entity_url": entity_url(entity.ref), "site": site, "build": build,
+               "documented": bool(selectors.techdocs_ref_of(entity)), "stale": selectors.is_stale(site),
+               "last_change": selectors.last_change_of(site)}
+    if site is None or not site.page_count:
+        return render(request, "techdocs/docs_status.html", context, status=200 if site else 404)
+    page = selectors.docs_page_get(site=site, path=path)
+    prefix = reverse("techdocs:site", kwargs={"namespace": site.namespace, "kind": site.kind, "name": site.name})
+    if page is None:
+        if path and storage.site_file(site.storage_path, path):  # an asset linked relatively
+            return redirect(reverse("techdocs_api:static", kwargs={
+                "namespace": site.namespace, "kind": site.kind, "name": site.name, "path": path}))
+        context.update(nav=render_nav(site.nav, current="", prefix=prefix), missing=path)
+        return render(request, "techdocs/docs_page.html", context, status=404)
+    context.update(page=page, nav=render_nav(site.nav, current=page.path, prefix=prefix),
+                   toc=render_toc(page.toc), trail=trail(site.nav, page.path), home=prefix)
+    return render(request, "techdocs/docs_page.html", context)
+
+
+def _status_response(request: HttpRequest, site, build) -> HttpResponse:
+    context = {"site": site, "build": build}
+    response = render(request, "techdocs/partials/build_status.html", context)
+    if request.htmx and request.method == "GET" and not (build and build.active):
+        stop = HttpResponseStopPolling(response.content)
+        return stop
+    return response
+
+
+@login_required
+@require_GET
+def build_status(request: HttpRequest, namespace: str, kind: str, name: str) -> HttpResponse:
+    _, site = _site_or_404(namespace, kind, name)
+    if site is None:
+        raise Http404("This entity has no documentation.")
+    return _status_response(request, site, selectors.docs_build_latest(site=site))
+
+
+@login_required
+@require_POST
+def build_request(request: HttpRequest, namespace: str, kind: str, name: str) -> HttpResponse:
+    entity, site = _site_or_404(namespace, kind, name)
+    if site is None:
+        raise Http404("This entity has no documentation.")
+    site = services.docs_site_sync(entity=entity)
+    build = None if site.ref_error else services.docs_build_request(
+        site=site, reason=DocsBuild.Reason.MANUAL, actor=request.user)
+    if not _partial(request):
+        return redirect("techdocs:site", namespace=site.namespace, kind=site.kind, name=site.name)
+    return _status_response(request, site, build)
