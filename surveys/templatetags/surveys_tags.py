@@ -1,5 +1,6 @@
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -18,7 +19,7 @@ def num(value, digits: int = 2) -> str:
 def delta(value, kind: str = "mean"):
     """A signed change against the previous campaign: +0.12, +4 pts, or a dash when there is none."""
     if value is None:
-        return format_html('<span class="delta muted" title="No previous figure">–</span>')
+        return mark_safe('<span class="delta muted" title="No previous figure">–</span>')
     if kind == "pct":
         text, unit = f"{value * 100:+.0f}", " pts"
     elif kind == "nps":
