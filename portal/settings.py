@@ -190,3 +190,15 @@ PAVED_SURVEYS_REMINDER_DAYS = env_int("PAVED_SURVEYS_REMINDER_DAYS", 7, minimum=
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("surveys.context_processors.survey_banner")
 CELERY_BEAT_SCHEDULE["surveys-send-reminders"] = {"task": "surveys.tasks.reminders_send", "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE["surveys-shuffle-responses"] = {"task": "surveys.tasks.responses_shuffle", "schedule": 86400.0}
+
+# --- TechDocs ----------------------------------------------------------------------------
+# Built sites are stored as local files here (S3-compatible storage is not in this build).
+PAVED_TECHDOCS_DIR = Path(env_str("PAVED_TECHDOCS_DIR", str(VAR_DIR / "techdocs"))).resolve()
+PAVED_TECHDOCS_BUILD_TIMEOUT = env_int("PAVED_TECHDOCS_BUILD_TIMEOUT", 600, minimum=5)
+PAVED_TECHDOCS_MAX_FILE_BYTES = env_int("PAVED_TECHDOCS_MAX_FILE_BYTES", 20 * 1024 * 1024, minimum=1024)
+PAVED_TECHDOCS_MAX_PAGES = env_int("PAVED_TECHDOCS_MAX_PAGES", 5000, minimum=1)
+PAVED_TECHDOCS_SCAN_SECONDS = env_int("PAVED_TECHDOCS_SCAN_SECONDS", 300, minimum=10)
+PAVED_TECHDOCS_STALE_DAYS = env_int("PAVED_TECHDOCS_STALE_DAYS", 90, minimum=1)
+CELERY_BEAT_SCHEDULE["techdocs-scan"] = {
+    "task": "techdocs.tasks.docs_scan", "schedule": float(PAVED_TECHDOCS_SCAN_SECONDS),
+}

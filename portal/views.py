@@ -16,6 +16,7 @@ from portal.models import ApiToken
 from portal.tokens import api_token_cache_clear, api_token_create
 
 SEARCH_LIMIT = 50
+DOCS_SEARCH_LIMIT = 20
 
 
 def catalog_selector(name: str) -> Callable | None:
@@ -27,6 +28,17 @@ def catalog_selector(name: str) -> Callable | None:
             raise  # a real import error inside the catalog must not be hidden
         return None
     return getattr(selectors, name, None)
+
+
+def docs_search_function() -> Callable | None:
+    """techdocs.search.docs_search, or None while the techdocs app is not installed."""
+    try:
+        search_module = importlib.import_module("techdocs.search")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("techdocs", "techdocs.search"):
+            raise
+        return None
+    return getattr(search_module, "docs_search", None)
 
 
 @require_safe
@@ -57,7 +69,10 @@ def search(request: HttpRequest) -> HttpResponse:
     query = form.cleaned_data["q"] if form.is_valid() else ""
     entity_search = catalog_selector("entity_search")
     hits = list(entity_search(query=query, limit=SEARCH_LIMIT)) if entity_search and query else []
-    context = {"form": form, "query": query, "hits": hits, "available": entity_search is not None}
+    docs_search = docs_search_function()
+    docs_hits = docs_search(query=query, limit=DOCS_SEARCH_LIMIT) if docs_search and query else []
+    context = {"form": form, "query": query, "hits": hits, "available": entity_search is not None,
+               "docs_hits": docs_hits, "docs_available": docs_search is not None}
     partial = request.htmx and not request.htmx.boosted
     template = "portal/partials/search_results.html" if partial else "portal/search.html"
     response = render(request, template, context)
