@@ -54,7 +54,8 @@ def test_missing_mkdocs_yml_gets_a_default_config_and_techdocs_core(tmp_path):
 
 def test_adds_techdocs_core_when_the_config_lacks_it(tmp_path):
     report = Recorder()
-    root = write_site(tmp_path / "src", mkdocs="site_name: Plain\n", pages={"index.md": "# Home\n\n```python\nx = 1\n```\n"})
+    root = write_site(tmp_path / "src", mkdocs="site_name: Plain\n",
+                      pages={"index.md": "# Home\n\n```python\nx = 1\n```\n"})
     result = build(root, tmp_path / "out", report=report)
     assert any("Adding the techdocs-core plugin" in line for line in report.lines)
     assert 'highlight' in result.pages[0].html and 'class="mi"' in result.pages[0].html  # pymdownx.highlight
