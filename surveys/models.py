@@ -97,6 +97,8 @@ class Campaign(models.Model):
         help_text="Group refs (group:default/team-a); their sub-groups are included. Empty: everyone.",
     )
     questions = models.ManyToManyField(Question, through="CampaignQuestion", related_name="campaigns")
+    # Its counts are stored in CampaignTally (set on the first read after closing).
+    tallied = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-opens_on"]
@@ -174,10 +176,36 @@ class Answer(models.Model):
         indexes = [
             # Results and trends: histogram per (campaign, question[, team], value).
             models.Index(fields=["campaign", "question", "team_ref", "value"], name="surveys_answer_histogram"),
+            # Free text on the results page: a range of the (random) ids from a random start.
+            models.Index(fields=["campaign", "question", "id"], name="surveys_answer_sample"),
         ]
 
     def __str__(self) -> str:
         return f"Answer to {self.question_id}"
+
+
+class CampaignTally(models.Model):
+    """How many answers of a closed campaign had each value, per question and team; with no value,
+    how many free-text answers a question got; with no question, how many responses a team gave.
+
+    Filled on the first read after a campaign closes (closed campaigns take no answers, so
+    their counts never change; a submit to a re-opened campaign deletes them). Trends over
+    many quarters then read a few thousand rows instead of every answer."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="tallies")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+", null=True)
+    team_ref = models.CharField(max_length=320, blank=True)
+    value = models.SmallIntegerField(null=True)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "question", "team_ref", "value"],
+                                    name="%(app_label)s_%(class)s_unique_cell"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.question_id}/{self.team_ref}={self.value}: {self.n}"
 
 
 class Participation(models.Model):

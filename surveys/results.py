@@ -6,18 +6,20 @@ Nothing here loops over answers in Python: the largest input is campaigns x ques
 """
 
 import random
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db import transaction
+from django.db.models import Count, Q, Sum
 
 from surveys.defaults import LIKERT_LABELS
 from surveys.lib.charts import Chart, line_chart
 from surveys.lib.stats import OTHER, Tally, change, visible_groups
-from surveys.models import Answer, Campaign, CampaignQuestion, Participation, Question, Response
-from surveys.selectors import campaign_items, min_group_size
+from surveys.models import Answer, Campaign, CampaignQuestion, CampaignTally, Participation, Question, Response
+from surveys.selectors import campaign_items, min_group_size, today
 
-FREE_TEXT_LIMIT = 200
+FREE_TEXT_LIMIT = 100  # per question on the page; the CSV has every answer
 
 
 def display(label: str) -> str:
@@ -127,19 +129,48 @@ class CampaignResults:
         return next((r for r in self.items if r.question.kind == Question.Kind.NPS), None)
 
 
-def _team_counts(campaign_ids: list[int]) -> dict[int, dict[str, int]]:
+def _tallies_ensure(campaign_ids: list[int]) -> set[int]:
+    """Store the counts of each closed campaign that has none yet; return the tallied campaigns."""
+    rows = Campaign.objects.filter(pk__in=campaign_ids, closes_on__lt=today()).values_list("pk", "tallied")
+    done = {pk for pk, tallied in rows if tallied}
+    for campaign_id in {pk for pk, tallied in rows if not tallied}:
+        answers = Answer.objects.filter(campaign_id=campaign_id)
+        counts = [
+            *answers.filter(value__isnull=False).values("question_id", "team_ref", "value").annotate(n=Count("id")),
+            *answers.filter(value__isnull=True).exclude(text="").values("question_id", "team_ref")
+            .annotate(n=Count("id")),
+            *Response.objects.filter(campaign_id=campaign_id).values("team_ref").annotate(n=Count("id")),
+        ]
+        with transaction.atomic():
+            CampaignTally.objects.filter(campaign_id=campaign_id).delete()
+            CampaignTally.objects.bulk_create([CampaignTally(campaign_id=campaign_id, **row) for row in counts])
+            Campaign.objects.filter(pk=campaign_id).update(tallied=True)
+        done.add(campaign_id)
+    return done
+
+
+def _team_counts(campaign_ids: list[int], tallied: set[int]) -> dict[int, dict[str, int]]:
+    """Responses per campaign and team."""
     counts: dict[int, dict[str, int]] = defaultdict(dict)
-    rows = Response.objects.filter(campaign_id__in=campaign_ids).values("campaign_id", "team_ref").annotate(
-        n=Count("id")).order_by()
-    for row in rows:
-        counts[row["campaign_id"]][row["team_ref"]] = row["n"]
+    stored = CampaignTally.objects.filter(campaign_id__in=tallied, question__isnull=True).values_list(
+        "campaign_id", "team_ref", "n")
+    live = Response.objects.filter(campaign_id__in=set(campaign_ids) - tallied).values_list(
+        "campaign_id", "team_ref").annotate(n=Count("id")).order_by()
+    for campaign_id, team, n in [*stored, *live]:
+        counts[campaign_id][team] = n
     return counts
 
 
-def _histograms(campaign_ids: list[int], *, by_team: bool) -> list[dict]:
+def _histograms(campaign_ids: list[int], tallied: set[int], *, by_team: bool) -> list[dict]:
+    """(campaign, question[, team], value) -> n: stored tallies for closed campaigns, live for the others."""
     fields = ["campaign_id", "question_id", "value", *(["team_ref"] if by_team else [])]
-    return list(Answer.objects.filter(campaign_id__in=campaign_ids, value__isnull=False)
-                .values(*fields).annotate(n=Count("id")).order_by())
+    rows = list(CampaignTally.objects.filter(campaign_id__in=tallied, value__isnull=False).values(*fields)
+                .annotate(n=Sum("n")).order_by())
+    live = set(campaign_ids) - tallied
+    if live:
+        rows += list(Answer.objects.filter(campaign_id__in=live, value__isnull=False)
+                     .values(*fields).annotate(n=Count("id")).order_by())
+    return rows
 
 
 def _group_tallies(rows: list[dict], campaign_id: int, labels: dict[str, str]):
@@ -171,21 +202,34 @@ def _rates(campaign_ids: list[int], labels_by_campaign: dict[int, dict[str, str]
     return out
 
 
-def _free_text(campaign: Campaign, item: ItemResult, labels: dict[str, str]) -> None:
-    qs = Answer.objects.filter(campaign=campaign, question=item.item.question).exclude(text="")
-    item.text_count = qs.count()
-    rows = list(qs.order_by("?").values_list("team_ref", "text")[:FREE_TEXT_LIMIT])
-    random.shuffle(rows)
-    item.texts = [(display(labels.get(team, OTHER)), text) for team, text in rows]
+def _free_text(campaign: Campaign, items: list[ItemResult], labels: dict[str, str], tallied: set[int]) -> None:
+    """Up to FREE_TEXT_LIMIT answers per free-text question from a random point of the (random) id
+    order: shuffled, undated, and one short index range read instead of a sort of every answer."""
+    if not items:
+        return
+    if campaign.pk in tallied:
+        counts = dict(CampaignTally.objects.filter(campaign=campaign, question__isnull=False, value__isnull=True)
+                      .values_list("question_id").annotate(total=Sum("n")).order_by())
+    else:
+        counts = dict(Answer.objects.filter(campaign=campaign, value__isnull=True).exclude(text="")
+                      .values_list("question_id").annotate(total=Count("id")).order_by())
+    start = uuid.uuid4()
+    for item in items:
+        item.text_count = counts.get(item.item.question_id, 0)
+        texts = Answer.objects.filter(campaign=campaign, question=item.item.question).exclude(text="").order_by("id")
+        rows = list(texts.filter(id__gte=start).values_list("team_ref", "text")[:FREE_TEXT_LIMIT])
+        if len(rows) < FREE_TEXT_LIMIT:
+            rows += list(texts.filter(id__lt=start).values_list("team_ref", "text")[:FREE_TEXT_LIMIT - len(rows)])
+        random.shuffle(rows)
+        item.texts = [(display(labels.get(team, OTHER)), text) for team, text in rows]
 
 
-def _trends(campaign: Campaign, k: int) -> tuple[list[Trend], list[Trend], Trend | None]:
-    campaigns = list(Campaign.objects.filter(opens_on__lte=campaign.opens_on).order_by("opens_on"))
+def _trends(campaigns: list[Campaign], k: int, tallied: set[int]) -> tuple[list[Trend], list[Trend], Trend | None]:
     ids = [c.pk for c in campaigns]
-    totals = {cid: sum(teams.values()) for cid, teams in _team_counts(ids).items()}
+    totals = {cid: sum(teams.values()) for cid, teams in _team_counts(ids, tallied).items()}
     shown = [c for c in campaigns if totals.get(c.pk, 0) >= k]
     tallies: dict[tuple[int, int], Tally] = defaultdict(Tally)
-    for row in _histograms([c.pk for c in shown], by_team=False):
+    for row in _histograms([c.pk for c in shown], tallied, by_team=False):
         tallies[(row["campaign_id"], row["question_id"])].add(row["value"], row["n"])
     items = list(CampaignQuestion.objects.filter(campaign_id__in=ids).select_related("question")
                  .order_by("campaign__opens_on", "order"))
@@ -216,9 +260,12 @@ def _trends(campaign: Campaign, k: int) -> tuple[list[Trend], list[Trend], Trend
 def campaign_results(*, campaign: Campaign, with_trends: bool = True, with_text: bool = True) -> CampaignResults:
     """Every figure of one campaign with its change against the previous one, under the k rule."""
     k = min_group_size()
-    previous = Campaign.objects.filter(opens_on__lt=campaign.opens_on).order_by("-opens_on").first()
+    history = [*Campaign.objects.filter(opens_on__lte=campaign.opens_on).exclude(pk=campaign.pk).order_by("opens_on"),
+               campaign]
+    previous = history[-2] if len(history) > 1 else None
+    tallied = _tallies_ensure([c.pk for c in history])
     ids = [campaign.pk] + ([previous.pk] if previous else [])
-    team_counts = _team_counts(ids)
+    team_counts = _team_counts(ids, tallied)
     labels = visible_groups(team_counts.get(campaign.pk, {}), k)
     prev_labels = visible_groups(team_counts.get(previous.pk, {}), k) if previous else None
     result = CampaignResults(campaign=campaign, previous=previous, k=k,
@@ -241,7 +288,7 @@ def campaign_results(*, campaign: Campaign, with_trends: bool = True, with_text:
     result.rates = [GroupRate(display(name), group_responses[name], *cur.get(name, (0, 0)),
                               previous_rate=rate(previous.pk, name) if prev_labels and name in prev_labels.values()
                               else None) for name in group_names]
-    rows = _histograms(ids, by_team=True)
+    rows = _histograms(ids, tallied, by_team=True)
     overall, groups = _group_tallies(rows, campaign.pk, labels)
     prev_overall, prev_groups = _group_tallies(rows, previous.pk, prev_labels) if prev_labels else ({}, {})
     for item in campaign_items(campaign=campaign):
@@ -252,9 +299,9 @@ def campaign_results(*, campaign: Campaign, with_trends: bool = True, with_text:
             res.groups = [GroupTally(display(name), groups[(item.question_id, name)],
                                      prev_groups.get((item.question_id, name)))
                           for name in group_names if (item.question_id, name) in groups]
-        elif with_text:
-            _free_text(campaign, res, labels)
         result.items.append(res)
+    if with_text:
+        _free_text(campaign, [r for r in result.items if r.tally is None], labels, tallied)
     if with_trends:
-        result.question_trends, result.section_trends, result.nps_trend = _trends(campaign, k)
+        result.question_trends, result.section_trends, result.nps_trend = _trends(history, k, tallied)
     return result

@@ -6,7 +6,7 @@ import uuid
 from django.db import IntegrityError, transaction
 
 from surveys import selectors
-from surveys.models import Answer, Campaign, CampaignQuestion, Participation, Question, Response
+from surveys.models import Answer, Campaign, CampaignQuestion, CampaignTally, Participation, Question, Response
 
 
 class SurveyError(Exception):
@@ -70,6 +70,9 @@ def response_submit(*, campaign: Campaign, user, values: dict[int, int | str]) -
             claimed = Participation.objects.filter(pk=participation.pk, answered=False).update(answered=True)
             if not claimed:
                 raise AlreadyAnswered("You have already answered this survey; each person answers once.")
+            # A re-opened campaign's stored histogram no longer holds (see CampaignTally).
+            if Campaign.objects.filter(pk=campaign.pk, tallied=True).update(tallied=False):
+                CampaignTally.objects.filter(campaign=campaign).delete()
             response = Response.objects.create(campaign=campaign, team_ref=team, submitted_on=selectors.today())
             Answer.objects.bulk_create([
                 Answer(response=response, campaign=campaign, question=question, team_ref=team,

@@ -2,10 +2,11 @@ import datetime
 
 import pytest
 
+from surveys import services
 from surveys.lib.stats import OTHER
-from surveys.models import Participation
+from surveys.models import CampaignTally, Participation
 from surveys.results import campaign_results
-from surveys.tests.conftest import add_responses, open_campaign, past_campaign, question
+from surveys.tests.conftest import add_responses, full_answers, open_campaign, past_campaign, question
 
 pytestmark = pytest.mark.django_db
 A, B, C = "group:default/team-a", "group:default/team-b", "group:default/team-c"
@@ -92,6 +93,25 @@ def test_trends_line_up_across_campaigns_by_question_identity(two_quarters):
 
 
 def test_results_take_a_fixed_number_of_queries(two_quarters, django_assert_max_num_queries):
-    _, now = two_quarters
-    with django_assert_max_num_queries(16):
+    before, now = two_quarters
+    for quarter in ("2025-Q4", "2026-Q1", "2026-Q2"):
+        past_campaign(quarter, opens_on=before.opens_on - datetime.timedelta(days=100 * (1 + len(quarter) % 3)))
+    campaign_results(campaign=now)  # stores the closed campaigns' tallies once
+    with django_assert_max_num_queries(20):  # the same with 2 or 20 past quarters
         campaign_results(campaign=now)
+
+
+def test_closed_campaigns_are_read_from_stored_tallies_that_a_new_answer_clears(two_quarters, owner):
+    before, now = two_quarters
+    first = campaign_results(campaign=now)
+    assert CampaignTally.objects.filter(campaign=before).exists()
+    assert not CampaignTally.objects.filter(campaign=now).exists()  # open: always live
+    again = campaign_results(campaign=now)
+    assert _item(again, "deploy-confidently").previous.hist == _item(first, "deploy-confidently").previous.hist
+    # Re-opened by an admin: a new answer clears the stored tally, and it is counted.
+    before.refresh_from_db()
+    before.closes_on = now.closes_on
+    before.save()
+    services.response_submit(campaign=before, user=owner, values=full_answers(before, likert=1))
+    assert not CampaignTally.objects.filter(campaign=before).exists()
+    assert _item(campaign_results(campaign=before), "deploy-confidently").tally.n == 11
