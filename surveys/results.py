@@ -162,14 +162,14 @@ def _team_counts(campaign_ids: list[int], tallied: set[int]) -> dict[int, dict[s
 
 
 def _histograms(campaign_ids: list[int], tallied: set[int], *, by_team: bool) -> list[dict]:
-    """(campaign, question[, team], value) -> n: stored tallies for closed campaigns, live for the others."""
+    """(campaign, question[, team], value) -> n: stored tallies for closed campaigns, live for the others.
+    Rows with value None count a free-text question's answers (empty texts are never stored)."""
     fields = ["campaign_id", "question_id", "value", *(["team_ref"] if by_team else [])]
-    rows = list(CampaignTally.objects.filter(campaign_id__in=tallied, value__isnull=False).values(*fields)
-                .annotate(n=Sum("n")).order_by())
+    rows = list(CampaignTally.objects.filter(campaign_id__in=set(campaign_ids) & tallied, question__isnull=False)
+                .values(*fields).annotate(n=Sum("n")).order_by())
     live = set(campaign_ids) - tallied
     if live:
-        rows += list(Answer.objects.filter(campaign_id__in=live, value__isnull=False)
-                     .values(*fields).annotate(n=Count("id")).order_by())
+        rows += list(Answer.objects.filter(campaign_id__in=live).values(*fields).annotate(n=Count("id")).order_by())
     return rows
 
 
@@ -177,7 +177,7 @@ def _group_tallies(rows: list[dict], campaign_id: int, labels: dict[str, str]):
     overall: dict[int, Tally] = defaultdict(Tally)
     groups: dict[tuple[int, str], Tally] = defaultdict(Tally)
     for row in rows:
-        if row["campaign_id"] != campaign_id:
+        if row["campaign_id"] != campaign_id or row["value"] is None:
             continue
         overall[row["question_id"]].add(row["value"], row["n"])
         groups[(row["question_id"], labels.get(row["team_ref"], OTHER))].add(row["value"], row["n"])
@@ -202,17 +202,9 @@ def _rates(campaign_ids: list[int], labels_by_campaign: dict[int, dict[str, str]
     return out
 
 
-def _free_text(campaign: Campaign, items: list[ItemResult], labels: dict[str, str], tallied: set[int]) -> None:
+def _free_text(campaign: Campaign, items: list[ItemResult], labels: dict[str, str], counts: dict[int, int]) -> None:
     """Up to FREE_TEXT_LIMIT answers per free-text question from a random point of the (random) id
     order: shuffled, undated, and one short index range read instead of a sort of every answer."""
-    if not items:
-        return
-    if campaign.pk in tallied:
-        counts = dict(CampaignTally.objects.filter(campaign=campaign, question__isnull=False, value__isnull=True)
-                      .values_list("question_id").annotate(total=Sum("n")).order_by())
-    else:
-        counts = dict(Answer.objects.filter(campaign=campaign, value__isnull=True).exclude(text="")
-                      .values_list("question_id").annotate(total=Count("id")).order_by())
     start = uuid.uuid4()
     for item in items:
         item.text_count = counts.get(item.item.question_id, 0)
@@ -224,13 +216,18 @@ def _free_text(campaign: Campaign, items: list[ItemResult], labels: dict[str, st
         item.texts = [(display(labels.get(team, OTHER)), text) for team, text in rows]
 
 
-def _trends(campaigns: list[Campaign], k: int, tallied: set[int]) -> tuple[list[Trend], list[Trend], Trend | None]:
+def _trends(campaigns: list[Campaign], k: int, tallied: set[int], known: dict) -> tuple[list[Trend], list[Trend],
+                                                                                       Trend | None]:
+    """`known` holds the team counts and histogram rows already read for the latest campaigns."""
     ids = [c.pk for c in campaigns]
-    totals = {cid: sum(teams.values()) for cid, teams in _team_counts(ids, tallied).items()}
-    shown = [c for c in campaigns if totals.get(c.pk, 0) >= k]
+    team_counts = {**_team_counts([i for i in ids if i not in known["teams"]], tallied), **known["teams"]}
+    shown = [c for c in campaigns if sum(team_counts.get(c.pk, {}).values()) >= k]
+    rows = [r for r in known["rows"] if r["campaign_id"] in {c.pk for c in shown}]
+    rows += _histograms([c.pk for c in shown if c.pk not in known["teams"]], tallied, by_team=False)
     tallies: dict[tuple[int, int], Tally] = defaultdict(Tally)
-    for row in _histograms([c.pk for c in shown], tallied, by_team=False):
-        tallies[(row["campaign_id"], row["question_id"])].add(row["value"], row["n"])
+    for row in rows:
+        if row["value"] is not None:
+            tallies[(row["campaign_id"], row["question_id"])].add(row["value"], row["n"])
     items = list(CampaignQuestion.objects.filter(campaign_id__in=ids).select_related("question")
                  .order_by("campaign__opens_on", "order"))
     questions: dict[int, Question] = {}
@@ -301,7 +298,12 @@ def campaign_results(*, campaign: Campaign, with_trends: bool = True, with_text:
                           for name in group_names if (item.question_id, name) in groups]
         result.items.append(res)
     if with_text:
-        _free_text(campaign, [r for r in result.items if r.tally is None], labels, tallied)
+        counts: dict[int, int] = defaultdict(int)
+        for row in rows:
+            if row["campaign_id"] == campaign.pk and row["value"] is None:
+                counts[row["question_id"]] += row["n"]
+        _free_text(campaign, [r for r in result.items if r.tally is None], labels, counts)
     if with_trends:
-        result.question_trends, result.section_trends, result.nps_trend = _trends(history, k, tallied)
+        known = {"teams": {cid: team_counts.get(cid, {}) for cid in ids}, "rows": rows}
+        result.question_trends, result.section_trends, result.nps_trend = _trends(history, k, tallied, known)
     return result

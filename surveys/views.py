@@ -97,7 +97,7 @@ def campaign_answer(request: HttpRequest, campaign_id: int) -> HttpResponse:
     if nav != "submit" or step < len(sections) - 1:
         return render(request, "surveys/campaign_answer.html", _answer_context(campaign, sections, step + 1, parsed))
     try:
-        services.response_submit(campaign=campaign, user=request.user, values=parsed.values)
+        services.response_submit(campaign=campaign, user=request.user, values=parsed.values, items=items)
     except services.AlreadyAnswered as exc:
         messages.error(request, str(exc))
         return redirect("surveys:campaign_list")

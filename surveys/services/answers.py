@@ -48,15 +48,17 @@ def _answer_rows(items: list[CampaignQuestion], values: dict[int, int | str]) ->
     return rows
 
 
-def response_submit(*, campaign: Campaign, user, values: dict[int, int | str]) -> None:
+def response_submit(*, campaign: Campaign, user, values: dict[int, int | str],
+                    items: list[CampaignQuestion] | None = None) -> None:
     """Store one anonymous response and mark the person as having answered, atomically.
 
     The claim is a conditional UPDATE on the (campaign, user) row under its unique constraint:
     of two concurrent submits (two tabs), the second waits for the first and then matches no
     row, so it is refused and its transaction stores nothing. Raises SurveyError with a message.
+    `items` saves a query when the caller has already read the campaign's questions.
     """
     check_open(campaign, user)
-    rows = _answer_rows(selectors.campaign_items(campaign=campaign), values)
+    rows = _answer_rows(items if items is not None else selectors.campaign_items(campaign=campaign), values)
     team = selectors.user_team(user=user, campaign=campaign)
     # A team smaller than k can never be shown on its own; storing it would only help a database
     # reader narrow down who wrote what, so its answers are stored unlabelled (pooled).
