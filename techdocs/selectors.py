@@ -4,17 +4,20 @@ The catalog is read through catalog.selectors where it offers a read, and otherw
 read-only queries on catalog.models (the documented-entities query below).
 """
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Entity, SearchEntry
 from catalog.selectors import entity_get, entity_url
 from techdocs.models import DocsBuild, DocsPage, DocsSite
+from techdocs.navigation import NavIndex, build_index
 
 ANNOTATION = "backstage.io/techdocs-ref"
 ANNOTATION_KEY = f"metadata.annotations.{ANNOTATION}"
@@ -37,14 +40,35 @@ def docs_entity_get(*, namespace: str, kind: str, name: str) -> Entity | None:
 
 
 def docs_site_get(*, namespace: str, kind: str, name: str) -> DocsSite | None:
+    """The site, without its navigation and file list (see docs_site_nav for the former)."""
     ref = f"{kind}:{namespace}/{name}".lower()
-    return DocsSite.objects.select_related("published_build").filter(entity_ref=ref).first()
+    return DocsSite.objects.defer("nav", "files").filter(entity_ref=ref).first()
+
+
+_NAV_CACHE: OrderedDict[tuple, NavIndex] = OrderedDict()
+NAV_CACHE_SIZE = 64
+
+
+def docs_site_nav(*, site: DocsSite) -> NavIndex:
+    """The rendered navigation of the site's published build, cached per process and build."""
+    key = (site.pk, site.published_build_id, site.built_at)
+    index = _NAV_CACHE.get(key)
+    if index is None:
+        nav = DocsSite.objects.filter(pk=site.pk).values_list("nav", flat=True).first() or []
+        prefix = reverse("techdocs:site", kwargs={"namespace": site.namespace, "kind": site.kind, "name": site.name})
+        index = build_index(nav, prefix=prefix)
+        _NAV_CACHE[key] = index
+        while len(_NAV_CACHE) > NAV_CACHE_SIZE:
+            _NAV_CACHE.popitem(last=False)
+    return index
 
 
 def docs_page_get(*, site: DocsSite, path: str) -> DocsPage | None:
     path = path.strip("/")
     candidates = [f"{path}/", path] if path else [""]
-    return DocsPage.objects.filter(site=site, path__in=candidates).order_by("-path").first()
+    return (DocsPage.objects.filter(site=site, path__in=candidates)
+            .only("id", "site_id", "path", "title", "html", "toc", "edit_url", "updated_at")
+            .order_by("-path").first())
 
 
 def docs_build_latest(*, site: DocsSite) -> DocsBuild | None:

@@ -12,7 +12,7 @@ from django_htmx.http import HttpResponseStopPolling
 from catalog.selectors import entity_url
 from techdocs import selectors, services, storage
 from techdocs.models import DocsBuild
-from techdocs.navigation import render_nav, render_toc, trail
+from techdocs.navigation import render_nav, render_toc
 
 
 def _partial(request: HttpRequest) -> bool:
@@ -61,10 +61,11 @@ def docs_page(request: HttpRequest, namespace: str, kind: str, name: str, path: 
         if path and storage.site_file(site.storage_path, path):  # an asset linked relatively
             return redirect(reverse("techdocs_api:static", kwargs={
                 "namespace": site.namespace, "kind": site.kind, "name": site.name, "path": path}))
-        context.update(nav=render_nav(site.nav, current="", prefix=prefix), missing=path)
+        context.update(nav=render_nav(selectors.docs_site_nav(site=site), current=""), missing=path, home=prefix)
         return render(request, "techdocs/docs_page.html", context, status=404)
-    context.update(page=page, nav=render_nav(site.nav, current=page.path, prefix=prefix),
-                   toc=render_toc(page.toc), trail=trail(site.nav, page.path), home=prefix)
+    nav = selectors.docs_site_nav(site=site)
+    context.update(page=page, nav=render_nav(nav, current=page.path), toc=render_toc(page.toc),
+                   trail=nav.trail_of.get(page.path, []), home=prefix)
     return render(request, "techdocs/docs_page.html", context)
 
 
