@@ -36,8 +36,6 @@ def line_chart(series: list[tuple[str, float | None]], *, y_min: float, y_max: f
         x = PAD_X + (i * step if len(series) > 1 else plot_w / 2)
         y = PAD_TOP + plot_h * (1 - (value - y_min) / span)
         points.append(ChartPoint(round(x, 1), round(y, 1), label, value, fmt.format(value)))
-    gridlines = [
-        (round(PAD_TOP + plot_h * (1 - (v - y_min) / span), 1), fmt.format(v).rstrip("0").rstrip("."))
-        for v in (y_min, (y_min + y_max) / 2, y_max)
-    ]
+    gridlines = [(round(PAD_TOP + plot_h * (1 - (v - y_min) / span), 1), f"{v:g}")
+                 for v in (y_min, (y_min + y_max) / 2, y_max)]
     return Chart(points=points, polyline=" ".join(f"{p.x},{p.y}" for p in points), gridlines=gridlines)

@@ -23,7 +23,7 @@ def delta(value, kind: str = "mean"):
     if kind == "pct":
         text, unit = f"{value * 100:+.0f}", " pts"
     elif kind == "nps":
-        text, unit = f"{value:+.0f}", ""
+        text, unit = f"{value:+.1f}", ""
     else:
         text, unit = f"{value:+.2f}", ""
     css = "delta-up" if value > 0 else "delta-down" if value < 0 else "muted"

@@ -56,3 +56,4 @@ def test_line_chart_scales_points_into_the_box():
     assert first.y > last.y  # higher values are drawn higher up
     assert first.x < last.x
     assert chart.polyline == f"{first.x},{first.y} {last.x},{last.y}"
+    assert [label for _, label in line_chart([], y_min=-100, y_max=100).gridlines] == ["-100", "0", "100"]
