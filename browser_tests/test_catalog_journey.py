@@ -6,6 +6,7 @@ import textwrap
 import pytest
 from playwright.sync_api import Page, expect
 
+from browser_tests.helpers import sign_in
 from catalog import services
 from catalog.models import Location
 from catalog.tests.factories import demo_load
@@ -39,18 +40,10 @@ def queued(monkeypatch):
     return calls
 
 
-def sign_in(page: Page, live_server, password: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("owner")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{live_server.url}/")
-
-
 def test_finds_the_owner_of_a_service_then_registers_a_component(
     page: Page, live_server, owner, password, demo_catalog, queued, tmp_path
 ):
-    sign_in(page, live_server, password)
+    sign_in(page, live_server, "owner", password)
 
     # "Who owns payment-service?": global search box -> entity page.
     search = page.get_by_role("searchbox", name="Search the catalog")
@@ -97,7 +90,7 @@ def test_finds_the_owner_of_a_service_then_registers_a_component(
 
 
 def test_list_facets_swap_the_table_and_keep_the_url(page: Page, live_server, owner, password, demo_catalog):
-    sign_in(page, live_server, password)
+    sign_in(page, live_server, "owner", password)
     page.goto(f"{live_server.url}/catalog/")
     page.get_by_role("navigation", name="Kinds").get_by_role("link", name=re.compile(r"^Component")).click()
     expect(page).to_have_url(f"{live_server.url}/catalog/?kind=component")

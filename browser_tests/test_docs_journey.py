@@ -6,6 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from browser_tests.helpers import sign_in
 from catalog.tests.factories import demo_load
 from techdocs import services
 from techdocs.models import DocsBuild, DocsSite
@@ -23,18 +24,10 @@ def payment_docs(transactional_db, settings, tmp_path):
     return site
 
 
-def sign_in(page: Page, live_server, password: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("owner")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{live_server.url}/")
-
-
 def test_reads_docs_from_the_entity_page_and_finds_a_page_again_by_search(
     page: Page, live_server, owner, password, payment_docs
 ):
-    sign_in(page, live_server, password)
+    sign_in(page, live_server, "owner", password)
     page.goto(f"{live_server.url}/catalog/default/component/payment-service/")
     page.get_by_role("navigation", name="Entity sections").get_by_role("link", name="Docs").click()
 

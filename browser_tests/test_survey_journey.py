@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from browser_tests.helpers import sign_in
 from catalog.tests.factories import yaml_load
 from surveys.tests.conftest import ORG, add_responses, open_campaign
 
@@ -13,14 +14,6 @@ from surveys.tests.conftest import ORG, add_responses, open_campaign
 def survey(transactional_db, tmp_path, owner, teammate, outsider):
     yaml_load(tmp_path, ORG, name="org.yaml")
     return open_campaign()
-
-
-def sign_in(page: Page, live_server, username: str, password: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{live_server.url}/")
 
 
 def answer_section(page: Page) -> None:
