@@ -192,8 +192,16 @@ CELERY_BEAT_SCHEDULE["surveys-send-reminders"] = {"task": "surveys.tasks.reminde
 CELERY_BEAT_SCHEDULE["surveys-shuffle-responses"] = {"task": "surveys.tasks.responses_shuffle", "schedule": 86400.0}
 
 # --- TechDocs ----------------------------------------------------------------------------
-# Built sites are stored as local files here (S3-compatible storage is not in this build).
+# Built sites are stored as local files here, unless PAVED_TECHDOCS_S3_BUCKET names an S3-compatible
+# bucket (AWS S3, MinIO, Ceph...), in which case they go there under PAVED_TECHDOCS_S3_PREFIX.
 PAVED_TECHDOCS_DIR = Path(env_str("PAVED_TECHDOCS_DIR", str(VAR_DIR / "techdocs"))).resolve()
+PAVED_TECHDOCS_S3_BUCKET = env_str("PAVED_TECHDOCS_S3_BUCKET", "").strip()
+PAVED_TECHDOCS_S3_ENDPOINT_URL = env_str("PAVED_TECHDOCS_S3_ENDPOINT_URL", "").strip()  # empty: AWS
+PAVED_TECHDOCS_S3_REGION = env_str("PAVED_TECHDOCS_S3_REGION", "").strip()
+PAVED_TECHDOCS_S3_PREFIX = env_str("PAVED_TECHDOCS_S3_PREFIX", "").strip().strip("/")
+# Unset: boto3's standard chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_PROFILE, instance roles).
+PAVED_TECHDOCS_S3_ACCESS_KEY_ID = env_secret("PAVED_TECHDOCS_S3_ACCESS_KEY_ID")
+PAVED_TECHDOCS_S3_SECRET_ACCESS_KEY = env_secret("PAVED_TECHDOCS_S3_SECRET_ACCESS_KEY")
 PAVED_TECHDOCS_BUILD_TIMEOUT = env_int("PAVED_TECHDOCS_BUILD_TIMEOUT", 600, minimum=5)
 PAVED_TECHDOCS_MAX_FILE_BYTES = env_int("PAVED_TECHDOCS_MAX_FILE_BYTES", 20 * 1024 * 1024, minimum=1024)
 PAVED_TECHDOCS_MAX_PAGES = env_int("PAVED_TECHDOCS_MAX_PAGES", 5000, minimum=1)

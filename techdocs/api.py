@@ -33,11 +33,13 @@ def _not_found(request: HttpRequest, message: str) -> HttpResponse:
 @require_GET
 def static(request: HttpRequest, namespace: str, kind: str, name: str, path: str) -> HttpResponse:
     site = selectors.docs_site_get(namespace=namespace, kind=kind, name=name)
-    file = storage.site_file(site.storage_path, path) if site else None
+    file = storage.read(site.storage_path, path) if site else None
     if file is None:
         return _not_found(request, f"No file {path!r} in the docs of {kind}:{namespace}/{name}.")
     content_type, _ = mimetypes.guess_type(file.name)
-    response = FileResponse(file.open("rb"), content_type=content_type or "application/octet-stream")
+    response = FileResponse(file.stream, content_type=content_type or "application/octet-stream")
+    if file.size is not None and not response.has_header("Content-Length"):
+        response["Content-Length"] = str(file.size)
     response["X-Content-Type-Options"] = "nosniff"
     if content_type in ("text/html", "image/svg+xml", "application/xhtml+xml"):
         response["Content-Security-Policy"] = RAW_HTML_CSP
@@ -47,10 +49,10 @@ def static(request: HttpRequest, namespace: str, kind: str, name: str, path: str
 @require_GET
 def metadata_techdocs(request: HttpRequest, namespace: str, kind: str, name: str) -> HttpResponse:
     site = selectors.docs_site_get(namespace=namespace, kind=kind, name=name)
-    file = storage.site_file(site.storage_path, "techdocs_metadata.json") if site else None
+    file = storage.read(site.storage_path, "techdocs_metadata.json") if site else None
     if file is None:
         return _not_found(request, f"No built docs for {kind}:{namespace}/{name}.")
-    return HttpResponse(file.read_bytes(), content_type="application/json")
+    return HttpResponse(file.read(), content_type="application/json")
 
 
 @require_GET

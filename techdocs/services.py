@@ -6,6 +6,7 @@ good site stays online when a build fails.
 """
 
 import logging
+import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
@@ -114,11 +115,11 @@ def docs_scan(*, enqueue: bool = True) -> list[int]:
 
 
 def docs_site_delete(*, site: DocsSite) -> None:
-    path = site.storage_path
+    root = storage.site_root(namespace=site.namespace, kind=site.kind, name=site.name)
     with transaction.atomic():
         search.index_remove(site=site)
         site.delete()
-    storage.remove(path)
+    storage.remove_quietly(root)  # every build of the site, including copies left by interrupted publishes
 
 
 def docs_build_request(*, site: DocsSite, reason: str = DocsBuild.Reason.MANUAL, actor=None,
@@ -224,14 +225,19 @@ def docs_build_execute(*, build_id: int, report: DatabaseProgress | None = None)
         source, source_hash = Path(site.source_dir), site.source_hash
         report.step(f"Building {source} with mkdocs and techdocs-core", 5)
         path = storage.build_path(namespace=site.namespace, kind=site.kind, name=site.name, build_id=build.pk)
-        output = storage.local_dir(path)
-        storage.remove(path)  # a half-written directory from an interrupted earlier delivery
         page_prefix, file_prefix = _prefixes(site)
-        result = builder.build_site(source_dir=source, output_dir=output, site_name=site.name,
-                                    page_prefix=page_prefix, file_prefix=file_prefix, report=report,
-                                    limits=_limits(), etag=source_hash)
-        report.step(f"Built {len(result.pages)} pages in {result.seconds:.1f} s; publishing and indexing", 96)
-        _publish(site=site, build=build, result=result, storage_path=path, source_hash=source_hash)
+        with tempfile.TemporaryDirectory(prefix="paved-docs-") as scratch:
+            output = Path(scratch) / "site"
+            result = builder.build_site(source_dir=source, output_dir=output, site_name=site.name,
+                                        page_prefix=page_prefix, file_prefix=file_prefix, report=report,
+                                        limits=_limits(), etag=source_hash)
+            report.step(f"Built {len(result.pages)} pages in {result.seconds:.1f} s; publishing and indexing", 96)
+            storage.publish(output, path)  # under a fresh path nothing points at yet
+        try:
+            _publish(site=site, build=build, result=result, storage_path=path, source_hash=source_hash)
+        except Exception:
+            storage.remove_quietly(path)  # the switch did not happen: the new copy is unreachable
+            raise
     except (RefError, builder.BuildError) as exc:
         report.lines.append(f"ERROR   -  {exc}")
         _finish(build, report, status=DocsBuild.Status.FAILED, error=str(exc))
@@ -271,7 +277,7 @@ def _publish(*, site: DocsSite, build: DocsBuild, result: builder.BuildResult, s
         }
         DocsSite.objects.filter(pk=site.pk).update(**fields)
         if old_path and old_path != storage_path:
-            transaction.on_commit(lambda: storage.remove(old_path))
+            transaction.on_commit(lambda: storage.remove_quietly(old_path))
     for key, value in fields.items():
         setattr(site, key, value)
 

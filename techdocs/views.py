@@ -58,7 +58,7 @@ def docs_page(request: HttpRequest, namespace: str, kind: str, name: str, path: 
     page = selectors.docs_page_get(site=site, path=path)
     prefix = reverse("techdocs:site", kwargs={"namespace": site.namespace, "kind": site.kind, "name": site.name})
     if page is None:
-        if path and storage.site_file(site.storage_path, path):  # an asset linked relatively
+        if path and storage.exists(site.storage_path, path):  # an asset linked relatively
             return redirect(reverse("techdocs_api:static", kwargs={
                 "namespace": site.namespace, "kind": site.kind, "name": site.name, "path": path}))
         context.update(nav=render_nav(selectors.docs_site_nav(site=site), current=""), missing=path, home=prefix)

@@ -118,4 +118,4 @@ def test_a_removed_entity_loses_its_site(documented, tmp_path):
     assert not DocsSite.objects.exists()
     from techdocs import storage
 
-    assert not storage.local_dir(stored).exists()
+    assert stored and not storage.get_storage().local_dir(stored).exists()
