@@ -184,7 +184,8 @@ class DatabaseProgress:
         self._flushed = time.monotonic()
         fields = {"log": "\n".join(self.lines)[-MAX_LOG_CHARS:], "progress": self.percent}
         if step:
-            fields["step"] = step
+            # Steps name the source directory, which can be longer than the column.
+            fields["step"] = step[: DocsBuild._meta.get_field("step").max_length]
         DocsBuild.objects.filter(pk=self.build_id).update(**fields)
 
 

@@ -119,3 +119,15 @@ def test_a_removed_entity_loses_its_site(documented, tmp_path):
     from techdocs import storage
 
     assert stored and not storage.get_storage().local_dir(stored).exists()
+
+
+@pytest.mark.django_db
+def test_a_long_step_name_is_shortened_to_fit_the_build_row():
+    site = DocsSite.objects.create(entity_ref="component:default/x", namespace="default", kind="component", name="x")
+    build = DocsBuild.objects.create(site=site, reason=DocsBuild.Reason.REGISTERED)
+    report = services.DatabaseProgress(build.pk)
+    report.step("Building /" + "very-long-directory-name/" * 20 + " with mkdocs and techdocs-core", 5)
+    build.refresh_from_db()
+    assert build.step.startswith("Building /very-long-directory-name/")
+    assert len(build.step) == DocsBuild._meta.get_field("step").max_length
+    assert "with mkdocs and techdocs-core" in build.log
