@@ -7,8 +7,8 @@ from catalog.api.serializers import dumps
 from catalog.ingest.process import (
     MANAGED_BY_LOCATION,
     MANAGED_BY_ORIGIN,
-    _location_targets,
     emit_entity,
+    location_targets,
     root_location_entity,
 )
 from catalog.models import Entity, Location
@@ -37,7 +37,7 @@ def entity_ancestry_text(entity: Entity) -> str:
         )
         for location_entity in locations:
             nodes[location_entity.ref] = location_entity
-            for file_ref in _location_targets(location_entity.body, location_entity.source):
+            for file_ref in location_targets(location_entity.body, location_entity.source):
                 parents_of_file.setdefault(file_ref, []).append(location_entity.ref)
     items, seen, queue = [], set(), [entity.ref]
     while queue and len(items) < MAX_DEPTH:

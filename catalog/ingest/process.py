@@ -212,7 +212,8 @@ def _document_key(data) -> str:
         return ""
 
 
-def _location_targets(body: dict, file_ref: str) -> list[str]:
+def location_targets(body: dict, file_ref: str) -> list[str]:
+    """The files a Location entity points at, as location refs resolved against its own file."""
     spec = body.get("spec") or {}
     base_type, base_target = split_ref(file_ref)
     location_type = spec.get("type") or base_type
@@ -392,7 +393,7 @@ def _emit_document(document, *, file_ref, state: FileState, reader: Reader, prob
         return None
     state.entity_count += 1
     if emitted.body["kind"].lower() == "location":
-        state.targets.extend(_location_targets(emitted.body, file_ref))
+        state.targets.extend(location_targets(emitted.body, file_ref))
     return emitted
 
 

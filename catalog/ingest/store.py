@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from catalog.ingest import bulk
 from catalog.ingest.process import ORPHAN, Emitted, LocationResult, Problem
-from catalog.lib.refs import split_key
+from catalog.lib.refs import RefError, parse_ref, split_key
 from catalog.models import Entity, Location, ProcessingError, Relation, SearchEntry, SourceFile
 from catalog.revision import revision_bump
 
@@ -59,8 +59,6 @@ def entity_columns(body: dict) -> dict:
     owner = spec.get("owner")
     owner_ref = ""
     if isinstance(owner, str) and owner:
-        from catalog.lib.refs import RefError, parse_ref
-
         try:
             owner_ref = parse_ref(owner, default_kind="group", default_namespace=metadata["namespace"]).key
         except RefError:
