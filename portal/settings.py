@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "portal",
     "catalog",
+    "githost",
     "scaffolding",
     "techdocs",
     "surveys",
@@ -210,3 +211,37 @@ PAVED_TECHDOCS_STALE_DAYS = env_int("PAVED_TECHDOCS_STALE_DAYS", 90, minimum=1)
 CELERY_BEAT_SCHEDULE["techdocs-scan"] = {
     "task": "techdocs.tasks.docs_scan", "schedule": float(PAVED_TECHDOCS_SCAN_SECONDS),
 }
+
+# --- Git host and scaffolder ---------------------------------------------------------------
+# Bare repositories live under PAVED_GIT_ROOT and are served over git's smart HTTP at /git/.
+# PAVED_GIT_HOST is the host name templates use for it (`repoUrl: 127.0.0.1:8000?owner=o&repo=r`)
+# and the host of the clone URLs the portal hands out; PAVED_GIT_SCHEME their scheme.
+PAVED_GIT_ROOT = Path(env_str("PAVED_GIT_ROOT", str(VAR_DIR / "git"))).resolve()
+PAVED_GIT_HOST = env_str("PAVED_GIT_HOST", "127.0.0.1:8000").strip().lower()
+PAVED_GIT_SCHEME = env_str("PAVED_GIT_SCHEME", "http").strip()
+PAVED_GIT_MAX_PUSH_BYTES = env_int("PAVED_GIT_MAX_PUSH_BYTES", 200 * 1024 * 1024, minimum=1024)
+# The platform's GitOps repository on the git host (owner/name) that Kubernetes, Argo CD and
+# monitoring actions commit to.
+PAVED_GITOPS_REPO = env_str("PAVED_GITOPS_REPO", "platform/gitops").strip()
+# Each task gets a scratch directory here; it is removed when the task ends.
+PAVED_SCAFFOLDER_WORKSPACE_DIR = Path(env_str("PAVED_SCAFFOLDER_WORKSPACE_DIR",
+                                              str(VAR_DIR / "scaffolder"))).resolve()
+PAVED_SCAFFOLDER_TASK_TIME_LIMIT = env_int("PAVED_SCAFFOLDER_TASK_TIME_LIMIT", 900, minimum=5)
+PAVED_SCAFFOLDER_HEARTBEAT_SECONDS = env_int("PAVED_SCAFFOLDER_HEARTBEAT_SECONDS", 5, minimum=1)
+# A processing task whose heartbeat is older than this is taken as lost (its worker died).
+PAVED_SCAFFOLDER_STALE_SECONDS = env_int("PAVED_SCAFFOLDER_STALE_SECONDS", 60, minimum=5)
+PAVED_SCAFFOLDER_SWEEP_SECONDS = env_int("PAVED_SCAFFOLDER_SWEEP_SECONDS", 30, minimum=5)
+CELERY_BEAT_SCHEDULE["scaffolder-sweep"] = {
+    "task": "scaffolding.tasks.runs_sweep", "schedule": float(PAVED_SCAFFOLDER_SWEEP_SECONDS),
+}
+# Publishing to GitHub / GitLab (GitHub Enterprise and self-managed GitLab: set the URLs).
+PAVED_GITHUB_TOKEN = env_secret("PAVED_GITHUB_TOKEN")
+PAVED_GITHUB_HOST = env_str("PAVED_GITHUB_HOST", "github.com").strip().lower()
+PAVED_GITHUB_API_URL = env_str("PAVED_GITHUB_API_URL", "https://api.github.com").strip().rstrip("/")
+PAVED_GITLAB_TOKEN = env_secret("PAVED_GITLAB_TOKEN")
+PAVED_GITLAB_HOST = env_str("PAVED_GITLAB_HOST", "gitlab.com").strip().lower()
+PAVED_GITLAB_URL = env_str("PAVED_GITLAB_URL", "https://gitlab.com").strip().rstrip("/")
+# Golden-signal monitors are committed to the GitOps repository; Datadog is called only when set.
+PAVED_DATADOG_API_KEY = env_secret("PAVED_DATADOG_API_KEY")
+PAVED_DATADOG_APP_KEY = env_secret("PAVED_DATADOG_APP_KEY")
+PAVED_DATADOG_API_URL = env_str("PAVED_DATADOG_API_URL", "https://api.datadoghq.com").strip().rstrip("/")

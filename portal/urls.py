@@ -36,6 +36,10 @@ if module_exists("catalog.api.urls"):
     urlpatterns.append(path("api/catalog/", include("catalog.api.urls")))
 if module_exists("techdocs.api"):
     urlpatterns.append(path("api/techdocs/", include("techdocs.api")))
+if module_exists("scaffolding.api.urls"):
+    urlpatterns.append(path("api/scaffolder/v2/", include("scaffolding.api.urls")))
+if module_exists("githost.urls"):
+    urlpatterns.append(path("git/", include("githost.urls")))
 if module_exists("surveys.api_urls"):
     urlpatterns.append(path("api/surveys/", include("surveys.api_urls")))
 
