@@ -29,6 +29,9 @@ class ScaffoldRun(models.Model):
     spec = models.JSONField(default=dict)
     # Where the template came from ("file:/dir/" or "url:https://host/.../"), for relative fetch urls.
     template_base = models.CharField(max_length=2000, blank=True)
+    # A dry run of a template that is not in the catalog brings its files with it (Backstage's
+    # directoryContents); they live in the row because the worker may be on another machine.
+    template_files = models.JSONField(default=list, blank=True)
     values = models.JSONField(default=dict)
     # Secrets live here only while the run may still use them; cleared when it finishes.
     secrets = models.JSONField(default=dict, blank=True)
