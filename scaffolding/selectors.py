@@ -1,0 +1,174 @@
+"""Reads for the scaffolder: templates (catalog entities of kind Template) and runs."""
+
+import hashlib
+import json
+import posixpath
+import time
+import uuid
+
+from django.db.models import QuerySet
+
+from catalog.lib.refs import split_key
+from catalog.models import Entity
+from scaffolding.models import ScaffoldEvent, ScaffoldRun, ScaffoldStep
+
+TEMPLATE_KIND = "template"
+MANAGED_BY_LOCATION = "backstage.io/managed-by-location"
+SOURCE_LOCATION = "backstage.io/source-location"
+
+
+def _template_queryset() -> QuerySet:
+    return Entity.objects.filter(kind=TEMPLATE_KIND, orphan=False)
+
+
+def _decorate(template: Entity) -> Entity:
+    metadata = (template.body or {}).get("metadata", {})
+    template.title = template.title or metadata.get("title") or template.name
+    template.description = template.description or metadata.get("description", "")
+    template.tags = template.tags or metadata.get("tags", [])
+    template.owner_name = split_key(template.owner_ref)[2] if template.owner_ref else ""
+    return template
+
+
+def template_list(*, query: str = "", tag: str = "") -> list[Entity]:
+    """Templates ordered by title, filtered by words in their name/title/description and by a tag."""
+    queryset = _template_queryset()
+    for word in (query or "").lower().split()[:10]:
+        queryset = queryset.filter(search_text__contains=word)
+    templates = [_decorate(t) for t in queryset.order_by("name")[:500]]
+    if tag:
+        templates = [t for t in templates if tag.lower() in [str(x).lower() for x in t.tags]]
+    return sorted(templates, key=lambda t: t.title.lower())
+
+
+def template_tags() -> list[str]:
+    tags: set[str] = set()
+    for row in _template_queryset().values_list("tags", flat=True)[:500]:
+        tags.update(str(tag) for tag in row or [])
+    return sorted(tags)
+
+
+def template_get(*, namespace: str, name: str) -> Entity | None:
+    ref = f"{TEMPLATE_KIND}:{namespace}/{name}".lower()
+    template = _template_queryset().filter(ref=ref).first()
+    return _decorate(template) if template else None
+
+
+def template_get_by_ref(*, ref: str) -> Entity | None:
+    """`template:default/x`, `default/x` or `x` (Backstage's templateRef forms)."""
+    ref = (ref or "").strip().lower()
+    if ":" not in ref:
+        ref = f"{TEMPLATE_KIND}:{ref}"
+    kind, _, rest = ref.partition(":")
+    namespace, _, name = rest.rpartition("/")
+    if kind != TEMPLATE_KIND or not name:
+        return None
+    return template_get(namespace=namespace or "default", name=name)
+
+
+def parameter_steps(spec: dict) -> list[dict]:
+    """spec.parameters as a list of steps [{title, description, schema}], whichever form it takes."""
+    parameters = spec.get("parameters") or []
+    if isinstance(parameters, dict):
+        parameters = [parameters]
+    steps = []
+    for index, schema in enumerate(parameters if isinstance(parameters, list) else []):
+        if not isinstance(schema, dict):
+            continue
+        steps.append({
+            "title": str(schema.get("title") or f"Step {index + 1}"),
+            "description": str(schema.get("description") or ""),
+            "schema": schema,
+        })
+    return steps
+
+
+def template_parameter_steps(*, template: Entity) -> list[dict]:
+    return parameter_steps((template.body or {}).get("spec", {}))
+
+
+def template_version(*, template: Entity) -> str:
+    """A short content hash of the template's spec: what lineage records as its version."""
+    spec = (template.body or {}).get("spec", {})
+    digest = hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()
+    return digest[:12]
+
+
+def template_base(*, template: Entity) -> str:
+    """The directory the template's relative urls (./skeleton) are resolved against."""
+    annotations = (template.body or {}).get("metadata", {}).get("annotations", {}) or {}
+    source = annotations.get(SOURCE_LOCATION, "")
+    if source.startswith("url:"):
+        return source if source.endswith("/") else source + "/"
+    location = annotations.get(MANAGED_BY_LOCATION, "")
+    kind, _, target = location.partition(":")
+    if kind == "file" and target:
+        return "file:" + posixpath.dirname(target) + "/"
+    if kind == "url" and target:
+        return "url:" + target.rsplit("/", 1)[0] + "/"
+    return ""
+
+
+def template_info(*, template: Entity) -> dict:
+    """Backstage's templateInfo: the template's ref, base url and metadata."""
+    base = template_base(template=template)
+    base_url = base.partition(":")[2] if base else ""
+    if base.startswith("file:"):
+        base_url = "file://" + base_url
+    return {
+        "entityRef": template.ref,
+        "baseUrl": base_url,
+        "entity": {"metadata": (template.body or {}).get("metadata", {})},
+    }
+
+
+# --- Runs --------------------------------------------------------------------------------------
+
+
+def run_get(*, run_id) -> ScaffoldRun | None:
+    try:
+        run_id = uuid.UUID(str(run_id))
+    except ValueError:
+        return None
+    return ScaffoldRun.objects.select_related("created_by").filter(pk=run_id).first()
+
+
+def run_list(*, created_by_refs: list[str] | None = None, statuses: list[str] | None = None,
+             limit: int | None = None, offset: int = 0, created_by_user=None) -> tuple[list[ScaffoldRun], int]:
+    queryset = ScaffoldRun.objects.defer("spec", "values", "secrets", "dry_run_files", "template_files",
+                                         "step_outputs")
+    if created_by_refs:
+        queryset = queryset.filter(created_by_ref__in=[ref.lower() for ref in created_by_refs])
+    if created_by_user is not None:
+        queryset = queryset.filter(created_by=created_by_user)
+    if statuses:
+        queryset = queryset.filter(status__in=statuses)
+    total = queryset.count()
+    queryset = queryset.order_by("-created_at")
+    rows = list(queryset[offset:offset + limit] if limit else queryset[offset:])
+    return rows, total
+
+
+def run_steps(*, run: ScaffoldRun) -> list[ScaffoldStep]:
+    return list(run.steps.order_by("index"))
+
+
+def run_events(*, run: ScaffoldRun, after: int | None = None, limit: int = 1000) -> list[ScaffoldEvent]:
+    queryset = ScaffoldEvent.objects.filter(run=run)
+    if after is not None:
+        queryset = queryset.filter(id__gt=after)
+    return list(queryset.order_by("id")[:limit])
+
+
+def run_can_manage(*, run: ScaffoldRun, user) -> bool:
+    return bool(user and user.is_authenticated and (user.is_staff or run.created_by_id == user.pk))
+
+
+def run_wait(*, run_id, timeout: float, interval: float = 0.1) -> ScaffoldRun | None:
+    """Poll the row until the run has finished or `timeout` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        run = ScaffoldRun.objects.filter(pk=run_id).first()
+        if run is None or run.is_finished or time.monotonic() >= deadline:
+            return run
+        time.sleep(interval)

@@ -1,0 +1,21 @@
+"""Celery entry points of the scaffolder: thin wrappers around services and the runner."""
+
+from celery import shared_task
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True)
+def run_execute(self, run_id: str) -> None:
+    from scaffolding import lineage, runner, services
+
+    # Claim an open run (or take back our own after a worker crash); a duplicate message stops here.
+    if not services.run_claim(run_id=run_id, task_id=self.request.id or f"eager-{run_id}"):
+        return
+    runner.run_execute(run_id=run_id)
+    lineage.lineage_record(run_id=run_id)
+
+
+@shared_task(ignore_result=True)
+def runs_sweep() -> dict:
+    from scaffolding import services
+
+    return services.runs_sweep()
