@@ -1,0 +1,56 @@
+"""The task event stream (GET tasks/{id}/eventstream) as a generator of server-sent events.
+
+The worker writes events to the database, possibly on another machine, so the stream polls
+the table instead of listening to a channel. Each poll reads the run's status *before* its
+events: when the status says finished, every event written before that is in the same read,
+and the stream can end without losing the last lines. It also ends at the lifetime limit (the
+client reconnects with Last-Event-ID) and sends a comment now and then so proxies keep it open.
+
+The generator runs in the request's thread under WSGI, so it uses the request's database
+connection; Django closes it when the server closes the response (request_finished).
+"""
+
+import time
+from collections.abc import Callable, Iterator
+
+from scaffolding import selectors
+from scaffolding.api.serializers import sse_frame
+from scaffolding.models import ScaffoldRun
+
+POLL_SECONDS = 0.2
+HEARTBEAT_SECONDS = 15.0
+LIFETIME_SECONDS = 30 * 60
+BATCH = 500
+
+
+def task_event_stream(*, run_id, after: int | None, poll: float = POLL_SECONDS,
+                      heartbeat: float = HEARTBEAT_SECONDS, lifetime: float = LIFETIME_SECONDS,
+                      clock: Callable[[], float] = time.monotonic,
+                      sleep: Callable[[float], None] = time.sleep) -> Iterator[bytes]:
+    """Events of the run after the event id `after`, then new ones as they come, until it finishes."""
+    started = last_sent = clock()
+    # A comment first, so the client gets the headers now and not at the first event (WSGI
+    # servers send them with the first chunk of the body).
+    yield b": waiting for events\n\n"
+    while True:
+        run = ScaffoldRun.objects.only("id", "status").filter(pk=run_id).first()
+        if run is None:  # deleted while we watched
+            return
+        events = selectors.run_events(run=run, after=after, limit=BATCH)
+        for event in events:
+            after = event.pk
+            yield sse_frame(event)
+        if events:
+            last_sent = clock()
+        if len(events) == BATCH:
+            continue  # more to replay before waiting
+        if run.is_finished:
+            return
+        now = clock()
+        if now - started >= lifetime:
+            yield b": the stream reached its time limit; reconnect with Last-Event-ID to go on\n\n"
+            return
+        if now - last_sent >= heartbeat:
+            yield b": heartbeat\n\n"
+            last_sent = now
+        sleep(poll)
