@@ -1,0 +1,293 @@
+"""The built-in git host: create repositories and commit to them without a working tree.
+
+Other apps (the scaffolder, the catalog) call these; reads live in `githost.selectors` and are
+re-exported here so callers need one import. Commits are built in a temporary index and land
+with `git update-ref <ref> <new> <old>`, a compare-and-swap: two workers writing the same
+branch at once both succeed, one after the other, and neither loses the other's change.
+"""
+
+import os
+import shutil
+import stat
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from githost.lib.git import ZERO_SHA, GitHostError, check_name, check_ref, clean_path, repo_path, run
+from githost.models import GitRepository
+from githost.selectors import (  # noqa: F401  (re-exported: the public API is this module)
+    git_run,
+    repo_blob_info,
+    repo_exists,
+    repo_export,
+    repo_get,
+    repo_git_dir,
+    repo_head,
+    repo_list,
+    repo_log,
+    repo_read_file,
+    repo_read_head,
+    repo_tree,
+)
+
+COMMIT_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class HostUrl:
+    owner: str
+    name: str
+    ref: str
+    path: str  # "" for the repository root
+
+
+# --- Repositories ------------------------------------------------------------------------------
+
+
+def _init_bare(path: Path, default_branch: str) -> None:
+    """Create the bare repository at `path` unless it is there; safe when two workers race."""
+    if (path / "HEAD").is_file():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Built aside and renamed into place, so nobody ever sees a half-initialised repository.
+    # The leading "." keeps the scratch directory out of reach of URLs (names cannot start with ".").
+    scratch = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        run(None, "init", "--bare", "--quiet", "--template=", f"--initial-branch={default_branch}", str(scratch))
+        # Pushed objects are hostile input: fsck refuses trees with ".git" or ".." entries and the like.
+        run(scratch, "config", "receive.fsckObjects", "true")
+        run(scratch, "config", "core.logAllRefUpdates", "true")
+        try:
+            os.rename(scratch, path)
+        except OSError:
+            if not (path / "HEAD").is_file():
+                raise GitHostError(f"cannot create {path.parent.name}/{path.name}: the directory exists but is not "
+                                   "a git repository (move it away to start afresh)") from None
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def repo_create(*, owner: str, name: str, description: str = "", default_branch: str = "main",
+                actor=None) -> tuple[GitRepository, bool]:
+    """Register owner/name and create its bare repository. Idempotent: an existing one is returned
+    as (repo, False), and its directory is re-created if it went missing."""
+    check_name(owner, "owner")
+    check_name(name, "name")
+    check_ref(default_branch, "default_branch")
+    description = (description or "").strip()
+    if len(description) > 500:
+        raise GitHostError("description is longer than 500 characters")
+    _init_bare(repo_path(owner, name), default_branch)
+    with transaction.atomic():
+        repo, created = GitRepository.objects.get_or_create(
+            owner=owner, name=name,
+            defaults={"description": description, "default_branch": default_branch, "created_by": actor},
+        )
+    return repo, created
+
+
+def repo_branch_create(*, owner: str, name: str, branch: str, start_point: str) -> bool:
+    """Create `branch` at `start_point` (a branch, tag or commit). False if the branch already existed."""
+    check_ref(branch, "branch")
+    git_dir = repo_git_dir(owner, name)
+    if repo_head(owner=owner, name=name, branch=branch):
+        return False
+    from githost.selectors import resolve_commit
+
+    start = resolve_commit(git_dir, start_point)
+    result = run(git_dir, "update-ref", "-m", "branch: created by Paved", f"refs/heads/{branch}", start, ZERO_SHA,
+                 check=False)
+    return result.returncode == 0  # lost a race with another creator: the branch exists all the same
+
+
+# --- Commits -----------------------------------------------------------------------------------
+
+
+def _author_env(author_name: str, author_email: str) -> dict[str, str]:
+    # git strips "<", ">" and newlines itself, but an ident made only of them is an error; say so clearly.
+    clean_name = "".join(c for c in (author_name or "") if c not in "<>\n\r\0").strip()
+    clean_email = "".join(c for c in (author_email or "") if c not in "<>\n\r\0 ").strip()
+    if not clean_name:
+        raise GitHostError(f"author_name {author_name!r} is empty")
+    return {"GIT_AUTHOR_NAME": clean_name[:200], "GIT_AUTHOR_EMAIL": clean_email[:200]}
+
+
+def _commit(git_dir: Path, *, branch: str, build_tree: Callable[[str | None], str], message: str,
+            author: dict[str, str]) -> str | None:
+    """Commit the tree `build_tree(head)` on top of the branch head; None when it equals the head's tree.
+
+    Loses no update: if another writer moved the branch meanwhile, the compare-and-swap fails and
+    the tree is rebuilt on the new head.
+    """
+    ref = f"refs/heads/{branch}"
+    for attempt in range(COMMIT_ATTEMPTS):
+        head = run(git_dir, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False).stdout
+        head = head.decode().strip()
+        tree = build_tree(head or None)
+        if head and tree == run(git_dir, "rev-parse", f"{head}^{{tree}}").stdout.decode().strip():
+            return None
+        parents = ["-p", head] if head else []
+        commit = run(git_dir, "commit-tree", tree, *parents, "-F", "-", input=message.encode(),
+                     env=author).stdout.decode().strip()
+        swapped = run(git_dir, "update-ref", "-m", f"commit: {message.splitlines()[0][:80] if message else ''}",
+                      ref, commit, head or ZERO_SHA, check=False)
+        if swapped.returncode == 0:
+            return commit
+        time.sleep(0.02 * (attempt + 1))
+    raise GitHostError(f"branch {branch} is being changed by others; the commit was not made, try again")
+
+
+def _with_index(git_dir: Path, fill: Callable[[dict[str, str]], None]) -> str:
+    """Run `fill(env)` against a private index file, then write it as a tree and return the tree's sha."""
+    with tempfile.TemporaryDirectory(prefix="paved-index-") as scratch:
+        env = {"GIT_INDEX_FILE": os.path.join(scratch, "index")}
+        fill(env)
+        return run(git_dir, "write-tree", env=env).stdout.decode().strip()
+
+
+def _hash_blob(git_dir: Path, data: bytes) -> str:
+    return run(git_dir, "hash-object", "-w", "--stdin", input=data).stdout.decode().strip()
+
+
+def repo_commit_files(*, owner: str, name: str, branch: str, files: dict[str, bytes | None], message: str,
+                      author_name: str, author_email: str) -> str | None:
+    """Add or replace (bytes) and delete (None) paths on top of the branch head, creating the branch
+    if absent. Returns the new commit, or None when nothing changed (so a retry makes no second commit)."""
+    check_ref(branch, "branch")
+    git_dir = repo_git_dir(owner, name)
+    author = _author_env(author_name, author_email)
+    changes: dict[str, bytes | None] = {}
+    for raw_path, content in files.items():
+        path = clean_path(raw_path, field="file path", allow_root=False)
+        if content is not None and not isinstance(content, bytes | bytearray):
+            raise GitHostError(f"file {raw_path!r}: content must be bytes or None")
+        changes[path] = content
+    blobs = {path: _hash_blob(git_dir, bytes(content)) for path, content in changes.items() if content is not None}
+    lines = b"".join(
+        (f"100644 {blobs[path]}" if path in blobs else f"0 {ZERO_SHA}").encode() + b"\t" + path.encode() + b"\0"
+        for path in changes
+    )
+
+    def build_tree(head: str | None) -> str:
+        def fill(env: dict[str, str]) -> None:
+            if head:
+                run(git_dir, "read-tree", head, env=env)
+            run(git_dir, "update-index", "--add", "--replace", "-z", "--index-info", input=lines, env=env)
+
+        return _with_index(git_dir, fill)
+
+    return _commit(git_dir, branch=branch, build_tree=build_tree, message=message, author=author)
+
+
+def _collect_files(source_dir: Path) -> list[tuple[str, Path, bool]]:
+    """(repository path, file, executable) for every file under source_dir; symlinks refused."""
+    found = []
+    for top, dirs, names in os.walk(source_dir):
+        dirs[:] = sorted(d for d in dirs if d.lower() != ".git")
+        for entry in [*dirs, *names]:
+            full = Path(top) / entry
+            rel = full.relative_to(source_dir).as_posix()
+            info = full.lstat()
+            if stat.S_ISLNK(info.st_mode):
+                raise GitHostError(f"{rel} is a symbolic link; links cannot be committed")
+            if entry in names and entry.lower() != ".git":
+                if not stat.S_ISREG(info.st_mode):
+                    raise GitHostError(f"{rel} is not a regular file")
+                if "\n" in rel or "\\" in rel:
+                    raise GitHostError(f"{rel!r}: file names with newlines or backslashes cannot be committed")
+                found.append((rel, full, bool(info.st_mode & stat.S_IXUSR)))
+    return sorted(found)
+
+
+def repo_commit_tree(*, owner: str, name: str, branch: str, source_dir: Path, message: str,
+                     author_name: str, author_email: str) -> str:
+    """Make `branch` hold exactly the files of `source_dir` (executable bits kept, .git directories skipped,
+    symlinks refused). Returns the new commit, or the head unchanged when its tree is already this one."""
+    check_ref(branch, "branch")
+    git_dir = repo_git_dir(owner, name)
+    author = _author_env(author_name, author_email)
+    source_dir = Path(source_dir)
+    if not source_dir.is_dir():
+        raise GitHostError(f"source_dir {str(source_dir)!r} is not a directory")
+    files = _collect_files(source_dir)
+    shas: list[str] = []
+    if files:
+        paths = b"".join(str(full).encode("utf-8", "surrogateescape") + b"\n" for _rel, full, _x in files)
+        shas = run(git_dir, "hash-object", "-w", "--no-filters", "--stdin-paths", input=paths).stdout.decode().split()
+    lines = b"".join(
+        f"{'100755' if executable else '100644'} {sha}\t".encode() + rel.encode("utf-8", "surrogateescape") + b"\0"
+        for (rel, _full, executable), sha in zip(files, shas, strict=True)
+    )
+
+    def fill(env: dict[str, str]) -> None:
+        run(git_dir, "update-index", "--add", "-z", "--index-info", input=lines, env=env)
+
+    tree = _with_index(git_dir, fill)
+    commit = _commit(git_dir, branch=branch, build_tree=lambda head: tree, message=message, author=author)
+    return commit or repo_head(owner=owner, name=name, branch=branch)
+
+
+# --- URLs --------------------------------------------------------------------------------------
+
+
+def remote_url(owner: str, name: str) -> str:
+    """The clone URL: `git clone <this>`."""
+    return f"{settings.PAVED_GIT_SCHEME}://{settings.PAVED_GIT_HOST}/git/{owner}/{name}.git"
+
+
+def web_url(owner: str, name: str) -> str:
+    return f"{settings.PAVED_GIT_SCHEME}://{settings.PAVED_GIT_HOST}/git/{owner}/{name}"
+
+
+def contents_url(owner: str, name: str, ref: str) -> str:
+    """Backstage's `repoContentsUrl`: catalog:register appends "/catalog-info.yaml" to it."""
+    return f"{web_url(owner, name)}/blob/{ref}"
+
+
+def _netloc(parts: urllib.parse.SplitResult) -> str | None:
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    return f"{host}:{port}" if port else host
+
+
+def parse_host_url(url: str) -> HostUrl | None:
+    """Which repository, ref and path an http(s) URL on this git host names, or None for any other URL.
+
+    Understands /git/<owner>/<name>[.git][/(blob|tree|raw)/<ref>[/<path>]]. Without a ref it is the
+    repository's default branch ("main" when the repository is not registered).
+    """
+    if not isinstance(url, str) or len(url) > 4000:
+        return None
+    parts = urllib.parse.urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https") or _netloc(parts) != settings.PAVED_GIT_HOST.lower():
+        return None
+    segments = [urllib.parse.unquote(s) for s in parts.path.split("/")]
+    if segments[-1:] == [""]:
+        segments = segments[:-1]  # a trailing slash
+    if len(segments) < 4 or segments[0] != "" or segments[1] != "git":
+        return None
+    owner, name, rest = segments[2], segments[3], segments[4:]
+    if name.endswith(".git"):
+        name = name[:-4]
+    try:
+        check_name(owner, "owner")
+        check_name(name, "name")
+        if rest:
+            if len(rest) < 2 or rest[0] not in ("blob", "tree", "raw"):
+                return None
+            check_ref(rest[1])
+    except GitHostError:
+        return None
+    if rest:
+        return HostUrl(owner=owner, name=name, ref=rest[1], path="/".join(rest[2:]))
+    repo = repo_get(owner=owner, name=name)
+    return HostUrl(owner=owner, name=name, ref=repo.default_branch if repo else "main", path="")
