@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Entity
-from techdocs import builder, search, storage
+from techdocs import builder, repo_source, search, storage
 from techdocs.models import DocsBuild, DocsPage, DocsSite
 from techdocs.selectors import documented_entities, techdocs_ref_of
 
@@ -34,6 +34,13 @@ class RefError(Exception):
 def _inside_file_roots(path: Path) -> bool:
     resolved = path.resolve()
     return any(resolved == Path(r) or Path(r) in resolved.parents for r in settings.PAVED_FILE_ROOTS)
+
+
+def _export(host_url) -> Path:
+    try:
+        return repo_source.export_from_git_host(host_url)
+    except repo_source.RepoSourceError as exc:
+        raise RefError(str(exc)) from None
 
 
 def resolve_source(*, techdocs_ref: str, entity_source: str) -> Path:
@@ -52,14 +59,21 @@ def resolve_source(*, techdocs_ref: str, entity_source: str) -> Path:
                 raise RefError(f"dir:{target} resolves to {path}, which is not a readable directory.")
             return path
         if entity_source.startswith("url:"):
-            raise RefError(f"dir:{target} on an entity read from a URL location needs a repository reader; "
-                           "it will work once the portal's git host exists.")
+            host_url = repo_source.git_host_location(entity_source[len("url:"):])
+            if host_url is None:
+                raise RefError(f"dir:{target} on an entity read from {entity_source[4:]}: Paved reads docs "
+                               "sources from files and from its own git host only; use a file location or "
+                               "publish the repository to the git host.")
+            return _export(repo_source.dir_on_git_host(host_url, target))
         raise RefError(f"dir:{target} cannot be resolved: the entity has no source location.")
     if scheme == "url":
         if target.startswith("file:"):
             return resolve_source(techdocs_ref=f"dir:{target[5:]}", entity_source="file:/")
-        raise RefError(f"url:{target} needs a repository reader for its host; it will work once the portal's git "
-                       "host exists (only dir: references are built today).")
+        host_url = repo_source.git_host_location(target)
+        if host_url is None:
+            raise RefError(f"url:{target}: Paved reads docs sources from files and from its own git host "
+                           f"(PAVED_GIT_HOST={settings.PAVED_GIT_HOST}) only; this host is neither.")
+        return _export(host_url)
     raise RefError(f"{techdocs_ref!r} is not a techdocs reference: expected dir:<path> or url:<location>.")
 
 
@@ -112,6 +126,16 @@ def docs_scan(*, enqueue: bool = True) -> list[int]:
     for site in DocsSite.objects.exclude(entity_ref__in=refs):
         docs_site_delete(site=site)  # the entity is gone or no longer documented
     return requested
+
+
+def docs_entity_registered(*, entity_ref: str, enqueue: bool = True) -> DocsBuild | None:
+    """Build a newly registered entity's docs now rather than at the next scan (the scaffolder calls this)."""
+    entity = documented_entities().filter(ref=entity_ref.lower()).only("id", "ref", "body", "source").first()
+    if entity is None:
+        return None
+    site = docs_site_sync(entity=entity)
+    reason = _needs_build(site)
+    return docs_build_request(site=site, reason=reason, enqueue=enqueue) if reason else None
 
 
 def docs_site_delete(*, site: DocsSite) -> None:
