@@ -1,6 +1,10 @@
 """Celery entry points of the scaffolder: thin wrappers around services and the runner."""
 
+import logging
+
 from celery import shared_task
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True)
@@ -10,8 +14,10 @@ def run_execute(self, run_id: str) -> None:
     # Claim an open run (or take back our own after a worker crash); a duplicate message stops here.
     if not services.run_claim(run_id=run_id, task_id=self.request.id or f"eager-{run_id}"):
         return
-    runner.run_execute(run_id=run_id)
-    lineage.lineage_record(run_id=run_id)
+    status = runner.run_execute(run_id=run_id)
+    if status == "completed":
+        lineage.lineage_record(run_id=run_id)
+        services.run_registered_docs_build(run_id=run_id)
 
 
 @shared_task(ignore_result=True)
