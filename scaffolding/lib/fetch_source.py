@@ -1,0 +1,255 @@
+"""Read a template's files (skeletons, single files) for the `fetch:*` actions.
+
+`base` is where the template came from (ActionContext.template_base): "file:/abs/dir/" or
+"url:http(s)://host/.../dir/". A relative `url` ("./skeleton", "../shared/x") is resolved
+against it the way Backstage does; absolute http(s) URLs are accepted too.
+
+Sources, and what is refused:
+- Local directories. As in Backstage (`resolveSafeChildPath(templateDir, url)`), a relative url
+  must stay inside the template's own directory, and everything must resolve inside
+  PAVED_FILE_ROOTS or PAVED_SCAFFOLDER_WORKSPACE_DIR (dry runs materialise templates there).
+  Climbing out of the template directory is refused even inside those roots: they also hold the
+  git repositories and other runs' workspaces.
+- Symbolic links inside a fetched directory: a link that resolves outside that directory is
+  refused (ActionInputError naming it), so a skeleton cannot smuggle /etc/passwd into a
+  repository. A link to a file inside is copied as a regular file holding the target's content,
+  because the git host refuses symlinks when publishing. Links to directories, dangling links and
+  special files (fifos, devices) are skipped and reported through `log`.
+- The built-in git host (`githost.services.parse_host_url`): read straight from the bare
+  repository, no network.
+- Any other http(s) host: single files through the catalog's allow-listed reader; directories
+  there need a git integration Paved does not have, which the error says.
+
+Caps: MAX_FILES files and MAX_BYTES bytes per fetch, checked before anything is written.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import tempfile
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+from scaffolding.actions.base import ActionError, ActionInputError, resolve_inside
+
+MAX_FILES = 5_000
+MAX_BYTES = 100 * 1024 * 1024
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A resolved fetch url: a local path ("file") or an http(s) URL ("url")."""
+
+    kind: str
+    location: str
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _allowed_roots() -> list[str]:
+    roots = [os.path.realpath(r) for r in settings.PAVED_FILE_ROOTS]
+    return [*roots, os.path.realpath(settings.PAVED_SCAFFOLDER_WORKSPACE_DIR)]
+
+
+def _local_base(base: str) -> str:
+    path = base[len("file:"):]
+    if path.startswith("//"):
+        path = path[2:]  # "file:///abs/dir/"
+    return path
+
+
+def resolve_source(*, base: str, url: str, field_name: str = "url") -> Source:
+    """Where `url` points, seen from the template at `base`; refuses escapes with ActionInputError."""
+    if not isinstance(url, str) or not url.strip():
+        raise ActionInputError(f"{field_name}: expected a relative path or an http(s) URL, got {url!r}")
+    url = url.strip()
+    if "\x00" in url:
+        raise ActionInputError(f"{field_name}: {url!r} contains a NUL byte")
+    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    if scheme in ("http", "https"):
+        return Source("url", url)
+    if len(scheme) > 1:
+        raise ActionInputError(f"{field_name}: {url!r} uses the {scheme!r} scheme; expected a path relative "
+                               "to the template (./skeleton) or an http(s) URL")
+    if url.startswith(("/", "\\")) or scheme:
+        raise ActionInputError(f"{field_name}: {url!r} is an absolute path; expected a path relative to the "
+                               "template, such as ./skeleton")
+    base = base or ""
+    if base.startswith("url:"):
+        return Source("url", urllib.parse.urljoin(base[len("url:"):], url))
+    if base.startswith("file:"):
+        return Source("file", _local_path(_local_base(base), url, field_name))
+    raise ActionError(f"{field_name}: {url!r} is relative, but this template has no known location to resolve "
+                      "it against; use an absolute http(s) URL")
+
+
+def _local_path(base_dir: str, url: str, field_name: str) -> str:
+    real_base = os.path.realpath(base_dir)
+    real = os.path.realpath(os.path.join(real_base, url))
+    if not _inside(real, real_base):
+        raise ActionInputError(f"{field_name}: {url!r} leaves the template's directory; templates may only "
+                               "fetch files next to them (or use an http(s) URL)")
+    if not any(_inside(real, root) for root in _allowed_roots()):
+        raise ActionInputError(f"{field_name}: {url!r} is outside the directories templates may be read from "
+                               "(PAVED_FILE_ROOTS)")
+    return real
+
+
+def fetch_into(*, base: str, url: str, dest: Path, field_name: str = "url", log: Log | None = None) -> int:
+    """Copy the directory `url` (resolved against `base`) into `dest`; returns the number of files written.
+
+    Existing files in `dest` are overwritten; `dest` is created when missing.
+    """
+    source = resolve_source(base=base, url=url, field_name=field_name)
+    dest = Path(dest)
+    if source.kind == "file":
+        if not os.path.isdir(source.location):
+            what = "does not exist" if not os.path.exists(source.location) else "is a file, not a directory"
+            raise ActionInputError(f"{field_name}: {url!r} {what}")
+        return _copy_tree(Path(source.location), dest, url=url, field_name=field_name, log=log)
+    host_url = _host_url(source.location)
+    if host_url is None:
+        host = urllib.parse.urlsplit(source.location).netloc or source.location
+        raise ActionError(f"{field_name}: fetching a directory from {host} needs a git integration for that host, "
+                          f"which Paved does not have; put the files next to the template or on the built-in "
+                          f"git host ({settings.PAVED_GIT_HOST})")
+    from githost.services import GitHostError, repo_export
+
+    with tempfile.TemporaryDirectory(prefix="paved-fetch-") as tmp:
+        exported = Path(tmp) / "tree"
+        try:
+            repo_export(owner=host_url.owner, name=host_url.name, ref=host_url.ref, path=host_url.path,
+                        dest=exported)
+        except GitHostError as exc:
+            raise ActionError(f"{field_name}: cannot read {source.location}: {exc}") from None
+        return _copy_tree(exported, dest, url=url, field_name=field_name, log=log)
+
+
+def fetch_file(*, base: str, url: str, field_name: str = "url") -> bytes:
+    """The bytes of the single file `url` (resolved against `base`)."""
+    source = resolve_source(base=base, url=url, field_name=field_name)
+    if source.kind == "file":
+        return _read_local_file(source.location, url=url, field_name=field_name)
+    host_url = _host_url(source.location)
+    if host_url is not None:
+        from githost.services import GitHostError, repo_read_file
+
+        try:
+            data = repo_read_file(owner=host_url.owner, name=host_url.name, ref=host_url.ref, path=host_url.path,
+                                  max_bytes=MAX_BYTES)
+        except GitHostError as exc:
+            raise ActionError(f"{field_name}: cannot read {source.location}: {exc}") from None
+    else:
+        from catalog.ingest.readers import ReadError, read_url
+
+        try:
+            data = read_url(source.location)
+        except ReadError as exc:
+            raise ActionError(f"{field_name}: {exc}") from None
+    if len(data) > MAX_BYTES:
+        raise ActionError(f"{field_name}: {url!r} is over the limit of {MAX_BYTES:,} bytes")
+    return data
+
+
+def _host_url(url: str):
+    from githost.services import parse_host_url
+
+    return parse_host_url(url)
+
+
+def _read_local_file(path: str, *, url: str, field_name: str) -> bytes:
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise ActionInputError(f"{field_name}: {url!r} does not exist") from None
+    except OSError as exc:
+        raise ActionError(f"{field_name}: {url!r} cannot be read: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ActionInputError(f"{field_name}: {url!r} is a directory; expected a single file")
+    if not stat.S_ISREG(info.st_mode):
+        raise ActionInputError(f"{field_name}: {url!r} is not a regular file")
+    if info.st_size > MAX_BYTES:
+        raise ActionError(f"{field_name}: {url!r} is {info.st_size:,} bytes, over the limit of {MAX_BYTES:,}")
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise ActionError(f"{field_name}: {url!r} cannot be read: {exc.strerror or exc}") from None
+
+
+@dataclass
+class _Plan:
+    dirs: list[str]
+    files: list[tuple[str, str, int]]  # (relative path, path to read, permission bits)
+    skipped: list[str]
+
+
+def _plan_tree(root: Path, *, url: str, field_name: str) -> _Plan:
+    """Everything to copy from `root`, checked (links, caps) before a single byte is written."""
+    real_root = os.path.realpath(root)
+    plan = _Plan(dirs=[], files=[], skipped=[])
+    total = 0
+    for current, dirnames, filenames in os.walk(real_root, followlinks=False):
+        dirnames.sort()
+        rel_dir = os.path.relpath(current, real_root)
+        for name in sorted(dirnames + filenames):
+            rel = os.path.normpath(os.path.join(rel_dir, name)).replace(os.sep, "/")
+            path = os.path.join(current, name)
+            info = os.lstat(path)
+            if stat.S_ISDIR(info.st_mode):
+                plan.dirs.append(rel)
+                continue
+            read_from = path
+            if stat.S_ISLNK(info.st_mode):
+                target = os.path.realpath(path)
+                if not _inside(target, real_root):
+                    raise ActionInputError(f"{field_name}: {rel!r} in {url!r} is a symbolic link that points outside "
+                                           "the fetched directory; refusing to copy it")
+                if not os.path.isfile(target):
+                    plan.skipped.append(f"{rel} (symbolic link to a directory or to nothing)")
+                    continue
+                read_from, info = target, os.stat(target)
+            elif not stat.S_ISREG(info.st_mode):
+                plan.skipped.append(f"{rel} (not a regular file)")
+                continue
+            total += info.st_size
+            plan.files.append((rel, read_from, stat.S_IMODE(info.st_mode) & 0o777))
+            if len(plan.files) > MAX_FILES:
+                raise ActionError(f"{field_name}: {url!r} holds more than {MAX_FILES:,} files, the most one fetch "
+                                  "may copy")
+            if total > MAX_BYTES:
+                raise ActionError(f"{field_name}: {url!r} holds more than {MAX_BYTES:,} bytes, the most one fetch "
+                                  "may copy")
+    return plan
+
+
+def _copy_tree(root: Path, dest: Path, *, url: str, field_name: str, log: Log | None) -> int:
+    try:
+        plan = _plan_tree(root, url=url, field_name=field_name)
+    except OSError as exc:
+        raise ActionError(f"{field_name}: reading {url!r} failed: {exc.strerror or exc}") from None
+    for skipped in plan.skipped:
+        if log:
+            log(f"Skipped {skipped} from {url}")
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+        for rel in plan.dirs:
+            resolve_inside(dest, rel, field_name=field_name).mkdir(parents=True, exist_ok=True)
+        for rel, read_from, mode in plan.files:
+            # resolve_inside also catches a symlink already sitting in the destination.
+            target = resolve_inside(dest, rel, field_name=field_name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(read_from, target)
+            os.chmod(target, mode | 0o600)
+    except OSError as exc:
+        raise ActionError(f"{field_name}: copying {url!r} failed: {exc.strerror or exc}") from None
+    return len(plan.files)
