@@ -5,11 +5,11 @@
 against it the way Backstage does; absolute http(s) URLs are accepted too.
 
 Sources, and what is refused:
-- Local directories. As in Backstage (`resolveSafeChildPath(templateDir, url)`), a relative url
-  must stay inside the template's own directory, and everything must resolve inside
-  PAVED_FILE_ROOTS or PAVED_SCAFFOLDER_WORKSPACE_DIR (dry runs materialise templates there).
-  Climbing out of the template directory is refused even inside those roots: they also hold the
-  git repositories and other runs' workspaces.
+- Local directories. A relative url may climb out of the template's directory ("../shared/x",
+  as with Backstage's URL bases) but not out of the PAVED_FILE_ROOTS entry holding the template,
+  and never into the scaffolder's workspaces or the git host's bare repositories (both may sit
+  under a root such as var/). A template materialised for a dry run under
+  PAVED_SCAFFOLDER_WORKSPACE_DIR may read only its own files.
 - Symbolic links inside a fetched directory: a link that resolves outside that directory is
   refused (ActionInputError naming it), so a skeleton cannot smuggle /etc/passwd into a
   repository. A link to a file inside is copied as a regular file holding the target's content,
@@ -56,11 +56,6 @@ def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def _allowed_roots() -> list[str]:
-    roots = [os.path.realpath(r) for r in settings.PAVED_FILE_ROOTS]
-    return [*roots, os.path.realpath(settings.PAVED_SCAFFOLDER_WORKSPACE_DIR)]
-
-
 def _local_base(base: str) -> str:
     path = base[len("file:"):]
     if path.startswith("//"):
@@ -94,15 +89,32 @@ def resolve_source(*, base: str, url: str, field_name: str = "url") -> Source:
 
 
 def _local_path(base_dir: str, url: str, field_name: str) -> str:
-    real_base = os.path.realpath(base_dir)
-    real = os.path.realpath(os.path.join(real_base, url))
-    if not _inside(real, real_base):
-        raise ActionInputError(f"{field_name}: {url!r} leaves the template's directory; templates may only "
-                               "fetch files next to them (or use an http(s) URL)")
-    if not any(_inside(real, root) for root in _allowed_roots()):
-        raise ActionInputError(f"{field_name}: {url!r} is outside the directories templates may be read from "
-                               "(PAVED_FILE_ROOTS)")
+    real = os.path.realpath(os.path.join(base_dir, url))
+    fence = _fence(os.path.realpath(base_dir), field_name)
+    if not _inside(real, fence):
+        raise ActionInputError(f"{field_name}: {url!r} leads outside {fence}, the directory this template may "
+                               "read from")
+    private = [os.path.realpath(settings.PAVED_SCAFFOLDER_WORKSPACE_DIR), os.path.realpath(settings.PAVED_GIT_ROOT)]
+    if not _inside(fence, private[0]) and any(_inside(real, p) for p in private):
+        raise ActionInputError(f"{field_name}: {url!r} leads into the scaffolder's or the git host's own files")
     return real
+
+
+def _fence(real_base: str, field_name: str) -> str:
+    """The directory a template at `real_base` may read from.
+
+    A template materialised for a dry run may read only its own files. Others may climb out of
+    their directory ("../shared/x") but not out of the PAVED_FILE_ROOTS entry that holds them:
+    the same reach as a catalog `file` location.
+    """
+    if _inside(real_base, os.path.realpath(settings.PAVED_SCAFFOLDER_WORKSPACE_DIR)):
+        return real_base
+    roots = [os.path.realpath(r) for r in settings.PAVED_FILE_ROOTS]
+    holding = [root for root in roots if _inside(real_base, root)]
+    if not holding:
+        raise ActionInputError(f"{field_name}: the template's directory {real_base} is outside the directories "
+                               "templates may be read from (PAVED_FILE_ROOTS)")
+    return max(holding, key=len)
 
 
 def fetch_into(*, base: str, url: str, dest: Path, field_name: str = "url", log: Log | None = None) -> int:
