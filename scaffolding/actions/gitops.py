@@ -95,9 +95,7 @@ class KubernetesCreateNamespace(Action):
         labels = ctx.input.get("labels") or {}
         if not isinstance(labels, dict):
             raise ActionInputError("labels: expected an object of label names to values")
-        team = manifests.label_value(ctx.input.get("team"))
-        if ctx.input.get("team") and not team:
-            raise ActionInputError(f"team: {ctx.input.get('team')!r} has no usable name")
+        team = manifests.team_name(ctx.input.get("team"))
         tier = manifests.tier_check(ctx.input.get("tier"))
         files = manifests.namespace_manifests(namespace=namespace, team=team, tier=tier, labels=labels)
         if not team:
@@ -190,7 +188,7 @@ class DatadogCreateMonitors(Action):
             raise ActionInputError(f"serviceName: {ctx.input.get('serviceName')!r} is not a service name (letters, "
                                    f"digits, '.', '_' and '-', at most 63 characters)")
         tier = manifests.tier_check(ctx.input.get("tier"))
-        team = manifests.label_value(ctx.input.get("owner"))
+        team = manifests.team_name(ctx.input.get("owner"), field_name="owner")
         monitors = manifests.golden_signal_monitors(service=service, tier=tier, team=team, task_id=ctx.task_id)
         files = manifests.monitors_file(service=service, tier=tier, monitors=monitors)
         sha = gitops_commit(ctx, files=files, message=f"scaffolder: golden-signal monitors for {service}")

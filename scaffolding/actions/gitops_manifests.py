@@ -17,6 +17,7 @@ from scaffolding.actions.base import ActionInputError
 
 DNS_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 DNS_SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+ENTITY_REF_RE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9_-]*:)?(?:[A-Za-z0-9._-]+/)?[A-Za-z0-9._-]+$")
 LABEL_NAME_RE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$")
 RESERVED_NAMESPACES = {"default", "argocd"}
 TIERS = ("critical", "standard", "experimental")
@@ -43,11 +44,22 @@ def label_value(value) -> str:
     and end with a letter or digit ("" when nothing usable is left, which Kubernetes accepts).
     """
     text = str(value if value is not None else "").strip()
-    if re.match(r"^[A-Za-z]+:", text) or "/" in text:
+    if ENTITY_REF_RE.match(text):
         text = text.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
     text = re.sub(r"[^A-Za-z0-9_.-]+", "-", text)
     text = re.sub(r"^[^A-Za-z0-9]+|[^A-Za-z0-9]+$", "", text)[:63]
     return re.sub(r"[^A-Za-z0-9]+$", "", text)
+
+
+def team_name(value, *, field_name: str = "team") -> str:
+    """The team's name as a label value from a Group ref ("group:default/payments-team") or a name; "" if none."""
+    if value in (None, ""):
+        return ""
+    text = str(value).strip()
+    name = label_value(text)
+    if not ENTITY_REF_RE.match(text) or not name:
+        raise ActionInputError(f"{field_name}: {text!r} is not a Group ref (group:default/<name>) or a team name")
+    return name
 
 
 def label_key_check(key, *, field_name: str) -> str:

@@ -27,8 +27,8 @@ class RecordingApi:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 body = json.loads(raw) if raw else None
-                api.calls.append({"method": self.command, "path": self.path, "headers": dict(self.headers),
-                                  "body": body})
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                api.calls.append({"method": self.command, "path": self.path, "headers": headers, "body": body})
                 status, answer = respond(self.command, self.path, body)
                 data = b"" if answer is None else json.dumps(answer).encode()
                 self.send_response(status)
@@ -44,7 +44,7 @@ class RecordingApi:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     def close(self):
@@ -147,7 +147,7 @@ def test_creates_the_repository_pushes_and_protects_the_branch(github, workspace
     assert github.calls[5]["body"] == {"names": ["python", "web"]}
     protection = github.calls[6]["body"]
     assert protection["required_pull_request_reviews"]["require_code_owner_reviews"] is True
-    assert all(c["headers"]["Authorization"] == f"Bearer {TOKEN}" for c in github.calls)
+    assert all(c["headers"]["authorization"] == f"Bearer {TOKEN}" for c in github.calls)
 
     log = bare_log(github.bare, "main")
     assert len(log) == 1 and log[0].split("|")[1:] == ["Olive Owner <olive@example.com>", "initial commit"]
