@@ -1,0 +1,1 @@
+"""The ${{ values.name }} API stub server (see openapi.yaml)."""
