@@ -48,7 +48,7 @@ def repo_exists(*, owner: str, name: str) -> bool:
 
 def repo_list(*, query: str = "") -> QuerySet[GitRepository]:
     """Repositories, newest first; `query` matches owner, name or description ("owner/name" works too)."""
-    repos = GitRepository.objects.all()
+    repos = GitRepository.objects.select_related("created_by")
     query = (query or "").strip()[:200]
     if "/" in query:
         owner, _, name = query.partition("/")
@@ -236,3 +236,9 @@ def repo_export(*, owner: str, name: str, ref: str, path: str, dest: Path) -> in
             process.stdout.read(1)  # the newline after each object
         process.stdin.close()
     return len(entries)
+
+
+def repo_branches(*, owner: str, name: str) -> list[str]:
+    """Branch names, sorted."""
+    out = git_run(owner, name, "for-each-ref", "--format=%(refname:strip=2)", "refs/heads/")
+    return sorted(out.decode("utf-8", "replace").split())

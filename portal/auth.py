@@ -2,7 +2,13 @@
 
 Everything needs a signed-in user except the login page, the health probes and static
 files. API paths answer 401 with Backstage's error envelope instead of redirecting.
+Under /git/, HTTP Basic with an API token as the password also signs in, because that is what
+`git` sends; the git protocol paths answer 401 with a Basic challenge so `git` asks for it.
 """
+
+import base64
+import binascii
+import re
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -12,10 +18,18 @@ from portal.tokens import api_token_user
 
 PUBLIC_PREFIXES = ("/login/", "/healthz", "/readyz", "/static/", "/favicon.ico")
 API_PREFIXES = ("/api/",)
+GIT_PREFIX = "/git/"
+GIT_PROTOCOL_PATH = re.compile(r"^/git/[^/]+/[^/]+\.git(/|$)")
+GIT_REALM = 'Basic realm="Paved git"'
 
 
 def is_api_path(path: str) -> bool:
     return path.startswith(API_PREFIXES)
+
+
+def is_git_protocol_path(path: str) -> bool:
+    """Git's smart HTTP endpoints (/git/<owner>/<name>.git/...), as opposed to the browse pages."""
+    return bool(GIT_PROTOCOL_PATH.match(path))
 
 
 def error_envelope(
@@ -30,15 +44,38 @@ def error_envelope(
     return JsonResponse(body, status=status)
 
 
+def git_unauthorized(request: HttpRequest, message: str) -> JsonResponse:
+    response = error_envelope(status=401, name="AuthenticationError", message=message, request=request)
+    response["WWW-Authenticate"] = GIT_REALM
+    return response
+
+
+def _basic_password(header: str) -> str | None:
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    _username, sep, password = decoded.partition(":")
+    return password if sep else None
+
+
 class BearerTokenMiddleware:
-    """Sign in API clients that send `Authorization: Bearer <token>` (no session, no CSRF)."""
+    """Sign in API clients that send `Authorization: Bearer <token>` (no session, no CSRF), and git
+    clients that send HTTP Basic with any username and an API token as the password (under /git/ only)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         header = request.META.get("HTTP_AUTHORIZATION", "")
-        if header[:7].lower() == "bearer ":
+        if header[:6].lower() == "basic " and request.path_info.startswith(GIT_PREFIX):
+            password = _basic_password(header)
+            user = api_token_user(raw=password) if password else None
+            if user is None:
+                return git_unauthorized(request, "Invalid or revoked API token: use an API token as the password.")
+            request.user = user
+            request._dont_enforce_csrf_checks = True
+        elif header[:7].lower() == "bearer ":
             user = api_token_user(raw=header[7:].strip())
             if user is None:
                 return error_envelope(
@@ -62,7 +99,9 @@ class LoginRequiredMiddleware:
         path = request.path_info
         if request.user.is_authenticated or path.startswith(PUBLIC_PREFIXES):
             return self.get_response(request)
-        if is_api_path(path) or path.startswith("/git/"):
+        if is_git_protocol_path(path):
+            return git_unauthorized(request, "Sign in with an API token as the password (git asks for it).")
+        if is_api_path(path):
             return error_envelope(
                 status=401,
                 name="AuthenticationError",

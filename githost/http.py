@@ -1,0 +1,168 @@
+"""Git's smart HTTP protocol (clone, fetch, push) through `git http-backend` run as a CGI program.
+
+Authentication happens before this view: portal.auth accepts a session, `Authorization: Bearer`
+or HTTP Basic with an API token as the password, and answers 401 with a Basic challenge so
+`git` asks for credentials. Any signed-in user may clone and push every repository: there is
+no role model for repositories yet.
+"""
+
+import logging
+import subprocess
+import tempfile
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from githost.lib.git import base_env
+from githost.selectors import repo_exists
+from githost.services import web_url
+
+logger = logging.getLogger(__name__)
+
+HTTP_BACKEND = "/usr/lib/git-core/git-http-backend"
+# The smart protocol only; the "dumb" file-by-file protocol (objects/..., HEAD) is not served.
+SMART_PATHS = {"info/refs", "git-upload-pack", "git-receive-pack"}
+SERVICES = {"git-upload-pack", "git-receive-pack"}
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-authenticate", "te", "trailer"}
+
+
+def _text(status: int, message: str) -> HttpResponse:
+    # git shows the body of an error response to the person running it.
+    return HttpResponse(message + "\n", status=status, content_type="text/plain; charset=utf-8")
+
+
+def _spool_body(request: HttpRequest, limit: int):
+    """Copy the request body to a temporary file (the backend's stdin); None when it is over `limit`.
+
+    A body without Content-Length (git sends big pushes chunked) is read to its end only when the
+    server says the stream is terminated there (`wsgi.input_terminated`, set by gunicorn).
+    """
+    # A real file, not a pipe: http-backend can read it at its own pace while we read its output.
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (the caller closes it)
+    if request.META.get("CONTENT_LENGTH"):
+        stream = request
+    else:
+        stream = request.META["wsgi.input"] if request.META.get("wsgi.input_terminated") else None
+    total = 0
+    while stream is not None and (chunk := stream.read(64 * 1024)):
+        total += len(chunk)
+        if total > limit:
+            spool.close()
+            return None
+        spool.write(chunk)
+    spool.seek(0)
+    return spool
+
+
+def _cgi_env(request: HttpRequest, owner: str, name: str, rest: str) -> dict[str, str]:
+    limit = str(settings.PAVED_GIT_MAX_PUSH_BYTES)
+    env = base_env(extra={
+        "GIT_PROJECT_ROOT": str(settings.PAVED_GIT_ROOT),
+        "GIT_HTTP_EXPORT_ALL": "1",
+        "GIT_HTTP_MAX_REQUEST_BUFFER": limit,
+        # The pack itself is capped too: a small gzip body could inflate to a huge one.
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": "receive.maxInputSize",
+        "GIT_CONFIG_VALUE_0": limit,
+        "GATEWAY_INTERFACE": "CGI/1.1",
+        "PATH_INFO": f"/{owner}/{name}.git/{rest}",
+        "REQUEST_METHOD": request.method,
+        "QUERY_STRING": request.META.get("QUERY_STRING", ""),
+        "CONTENT_TYPE": request.META.get("CONTENT_TYPE", ""),
+        "REMOTE_USER": request.user.get_username(),
+        "REMOTE_ADDR": request.META.get("REMOTE_ADDR", ""),
+    })
+    if request.META.get("HTTP_CONTENT_ENCODING"):
+        env["HTTP_CONTENT_ENCODING"] = request.META["HTTP_CONTENT_ENCODING"]
+    if request.META.get("HTTP_GIT_PROTOCOL"):
+        env["GIT_PROTOCOL"] = request.META["HTTP_GIT_PROTOCOL"]
+    return env
+
+
+def _read_cgi_headers(stdout) -> tuple[int, list[tuple[str, str]]]:
+    status, headers = 200, []
+    for _ in range(100):
+        line = stdout.readline(8192).decode("latin-1").rstrip("\r\n")
+        if not line:
+            break
+        key, _, value = line.partition(":")
+        key, value = key.strip(), value.strip()
+        if key.lower() == "status":
+            status = int(value.split()[0]) if value[:3].isdigit() else 500
+        elif key.lower() not in HOP_BY_HOP:
+            headers.append((key, value))
+    return status, headers
+
+
+def _after_push(owner: str, name: str) -> None:
+    """Ask the catalog to re-read the locations that live in this repository."""
+    from catalog.models import Location
+    from catalog.services import location_refresh_request
+
+    prefix = web_url(owner, name) + "/"
+    for location in Location.objects.filter(type="url", target__startswith=prefix):
+        location_refresh_request(location=location)
+
+
+def _stream(process: subprocess.Popen, stderr, *, push: bool, owner: str, name: str):
+    try:
+        while chunk := process.stdout.read1(64 * 1024):
+            yield chunk
+        process.wait()
+        if process.returncode != 0:
+            stderr.seek(0)
+            logger.warning("git http-backend for %s/%s exited %s: %s", owner, name, process.returncode,
+                           stderr.read(4000).decode("utf-8", "replace"))
+        elif push:
+            try:
+                _after_push(owner, name)
+            except Exception:  # the push itself succeeded; a missed refresh is caught by the periodic one
+                logger.exception("catalog refresh after a push to %s/%s failed", owner, name)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+        stderr.close()
+
+
+@csrf_exempt
+def smart_http(request: HttpRequest, owner: str, name: str, rest: str) -> HttpResponse:
+    if not request.user.is_authenticated:  # portal.auth answers first; this keeps a moved view safe
+        response = _text(401, "Authentication required: use an API token as the password.")
+        response["WWW-Authenticate"] = 'Basic realm="Paved git"'
+        return response
+    if request.method not in ("GET", "POST"):
+        return _text(405, f"{request.method} is not supported here")
+    service = rest if rest in SERVICES else request.GET.get("service", "")
+    if rest not in SMART_PATHS or (rest == "info/refs" and service not in SERVICES):
+        return _text(404, "Only git's smart HTTP protocol is served; use git 1.6.6 or newer.")
+    # Only registered repositories are served, and pushing never creates one.
+    if not repo_exists(owner=owner, name=name):
+        return _text(404, f"Repository {owner}/{name} not found.")
+    limit = settings.PAVED_GIT_MAX_PUSH_BYTES
+    if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
+        return _text(413, f"The request is larger than the limit of {limit} bytes.")
+    if request.method == "POST" and not request.META.get("CONTENT_LENGTH") \
+            and not request.META.get("wsgi.input_terminated"):
+        return _text(411, "This server needs a Content-Length: run `git config http.postBuffer 524288000`.")
+    body = _spool_body(request, limit)
+    if body is None:
+        return _text(413, f"The request is larger than the limit of {limit} bytes.")
+    stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed when the response stream ends)
+    with body:
+        env = _cgi_env(request, owner, name, rest)
+        if request.method == "POST":
+            env["CONTENT_LENGTH"] = str(body.seek(0, 2))
+            body.seek(0)
+        process = subprocess.Popen([HTTP_BACKEND], stdin=body, stdout=subprocess.PIPE, stderr=stderr, env=env,
+                                   cwd="/")
+    status, headers = _read_cgi_headers(process.stdout)
+    response = StreamingHttpResponse(
+        _stream(process, stderr, push=service == "git-receive-pack" and rest == service, owner=owner, name=name),
+        status=status,
+    )
+    for key, value in headers:
+        response[key] = value
+    return response
