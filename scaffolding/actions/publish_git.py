@@ -27,6 +27,8 @@ from scaffolding.lib.repo_url import RepoUrl, repo_url_parse
 # Tests push to local bare repositories through file:// URLs; production only ever pushes over
 # https, so a hostile or mistaken API answer cannot make the worker read or write local paths.
 ALLOW_FILE_REMOTES = False
+# Transports git may use for pushes (GIT_ALLOW_PROTOCOL); tests add "http" to push to a live server.
+PUSH_PROTOCOLS = ("https",)
 
 BRANCH_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
 
@@ -203,7 +205,7 @@ def git_push_directory(ctx: ActionContext, *, source: Path, remote: str, branch:
         env = {
             "GIT_DIR": f"{scratch}/git", "GIT_WORK_TREE": str(source), "GIT_INDEX_FILE": f"{scratch}/index",
             "HOME": scratch, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_TERMINAL_PROMPT": "0",
-            "GIT_ALLOW_PROTOCOL": "https:file" if ALLOW_FILE_REMOTES else "https",
+            "GIT_ALLOW_PROTOCOL": ":".join((*PUSH_PROTOCOLS, *(("file",) if ALLOW_FILE_REMOTES else ()))),
             "GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1], "GIT_AUTHOR_DATE": date,
             "GIT_COMMITTER_NAME": "Paved", "GIT_COMMITTER_EMAIL": "paved@localhost", "GIT_COMMITTER_DATE": date,
             "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader",

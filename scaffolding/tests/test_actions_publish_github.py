@@ -228,3 +228,30 @@ def test_an_unreachable_api_is_a_clear_error(settings, workspace):
     settings.PAVED_GITHUB_API_URL = "http://127.0.0.1:9"
     with pytest.raises(ActionError, match="GitHub could not be reached at 127.0.0.1:9"):
         PublishGitHub().run(make_ctx(workspace, repoUrl="github.com?owner=acme&repo=web"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_push_authenticates_with_the_token_in_a_header(live_server, settings, owner, workspace, monkeypatch,
+                                                           tmp_path):
+    """The same Basic "x-access-token:<token>" GitHub takes, checked by Paved's own git host over HTTP."""
+    from githost.services import repo_create, repo_head
+    from portal.tokens import api_token_create
+
+    settings.PAVED_GIT_ROOT = tmp_path / "git"
+    monkeypatch.setattr(publish_git, "PUSH_PROTOCOLS", ("https", "http"))
+    repo_create(owner="acme", name="pushed")
+    remote = f"{live_server.url}/git/acme/pushed.git"
+    ctx = make_ctx(workspace)
+
+    with pytest.raises(ActionError) as refused:
+        publish_git.git_push_directory(ctx, source=workspace, remote=remote, branch="main", message="m",
+                                       author=("A", "a@example.com"),
+                                       auth_header=publish_git.basic_auth_header("x-access-token", "wrong"),
+                                       secret="wrong")
+    assert "wrong" not in str(refused.value)
+    token = api_token_create(user=owner, name="push")
+    sha = publish_git.git_push_directory(ctx, source=workspace, remote=remote, branch="main", message="m",
+                                         author=("A", "a@example.com"),
+                                         auth_header=publish_git.basic_auth_header("x-access-token", token),
+                                         secret=token)
+    assert repo_head(owner="acme", name="pushed", branch="main") == sha
