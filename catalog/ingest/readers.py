@@ -2,7 +2,8 @@
 
 `file` targets must resolve (symlinks included) inside PAVED_FILE_ROOTS; `url` targets must
 be http(s) on a host in PAVED_READ_ALLOW, and every redirect is checked against the same
-list. Reads are capped at PAVED_MAX_FILE_BYTES.
+list. URLs on the built-in git host (PAVED_GIT_HOST) are read from its repositories directly,
+with no network and no allow-list entry. Reads are capped at PAVED_MAX_FILE_BYTES.
 """
 
 import os
@@ -76,7 +77,26 @@ class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_CheckedRedirects)
 
 
+def _read_git_host(target: str) -> bytes | None:
+    """The file a URL on the built-in git host names, or None when the URL is not on it."""
+    # Imported here: the catalog's modules load before the githost app is ready.
+    from githost.services import GitHostError, parse_host_url, repo_read_file
+
+    url = parse_host_url(target)
+    if url is None:
+        return None
+    if not url.path:
+        raise ReadError(f"{target} names a repository, not a file; point it at a file such as catalog-info.yaml")
+    try:
+        return repo_read_file(owner=url.owner, name=url.name, ref=url.ref, path=url.path, max_bytes=_size_limit())
+    except GitHostError as exc:
+        raise ReadError(f"{target}: {exc}") from None
+
+
 def read_url(target: str) -> bytes:
+    data = _read_git_host(target)
+    if data is not None:
+        return data
     parts = urllib.parse.urlsplit(target)
     if parts.scheme not in ("http", "https"):
         raise ReadError(f"url location {target!r} must use http or https")
