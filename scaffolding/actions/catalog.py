@@ -75,8 +75,9 @@ def _catalog_info_url(ctx: ActionContext) -> str:
 
 def _first_entity_ref(bodies: list[dict]) -> str:
     """Backstage's choice: a Component first, else the first entity that is not a Location, else the first."""
-    chosen = (next((b for b in bodies if b.get("kind") == "Component"), None)
-              or next((b for b in bodies if b.get("kind") != "Location"), None)
+    kinds = [str(b.get("kind", "")).lower() for b in bodies]
+    chosen = (next((b for b, kind in zip(bodies, kinds, strict=True) if kind == "component"), None)
+              or next((b for b, kind in zip(bodies, kinds, strict=True) if kind != "location"), None)
               or (bodies[0] if bodies else None))
     if chosen is None:
         return ""
