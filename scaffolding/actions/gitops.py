@@ -80,8 +80,10 @@ class KubernetesCreateNamespace(Action):
         "namespace": {"type": "string", "title": "Namespace", "description": "A DNS label, e.g. payments-api"},
         "labels": {"type": "object", "title": "Labels", "additionalProperties": {"type": ["string", "number",
                                                                                             "boolean"]}},
-        "team": {"type": "string", "title": "Owning team", "description": "A Group ref or name; gets edit rights"},
-        "tier": {"type": "string", "enum": list(manifests.TIERS), "default": "standard"},
+        "team": {"type": "string", "title": "Owning team",
+                 "description": "A Group ref or name; gets edit rights. Defaults to labels.team"},
+        "tier": {"type": "string", "enum": list(manifests.TIERS),
+                 "description": "Sizes the ResourceQuota. Defaults to labels.tier, then standard"},
     }}
     output_schema = {"type": "object", "properties": {
         "namespace": {"type": "string", "description": "The namespace", "examples": ["payments-api"]},
@@ -90,13 +92,23 @@ class KubernetesCreateNamespace(Action):
         "commitHash": COMMIT_OUTPUT,
     }}
 
+    examples = [{
+        "description": "A namespace for the new service, owned by the chosen team",
+        "example": "steps:\n  - id: create-namespace\n    action: kubernetes:create-namespace\n    input:\n"
+                   "      namespace: ${{ parameters.name }}\n      labels:\n"
+                   "        team: ${{ parameters.owner }}\n        tier: ${{ parameters.tier }}\n",
+    }]
+
     def run(self, ctx: ActionContext) -> None:
         namespace = manifests.dns_label_check(ctx.input.get("namespace"), field_name="namespace", reserved=True)
         labels = ctx.input.get("labels") or {}
         if not isinstance(labels, dict):
             raise ActionInputError("labels: expected an object of label names to values")
-        team = manifests.team_name(ctx.input.get("team"))
-        tier = manifests.tier_check(ctx.input.get("tier"))
+        # The seed's templates pass team and tier as labels (`labels: {team: ..., tier: ...}`).
+        team_field = "team" if ctx.input.get("team") else "labels.team"
+        team = manifests.team_name(ctx.input.get("team") or labels.get("team"), field_name=team_field)
+        tier_field = "tier" if ctx.input.get("tier") else "labels.tier"
+        tier = manifests.tier_check(ctx.input.get("tier") or labels.get("tier"), field_name=tier_field)
         files = manifests.namespace_manifests(namespace=namespace, team=team, tier=tier, labels=labels)
         if not team:
             ctx.log("no team given: the namespace gets no RoleBinding")
@@ -143,6 +155,13 @@ class ArgocdCreateApplication(Action):
         "commitHash": COMMIT_OUTPUT,
     }}
 
+    examples = [{
+        "description": "Deploy the new repository's helm/ chart into its namespace",
+        "example": "steps:\n  - id: create-argocd-app\n    action: argocd:create-application\n    input:\n"
+                   "      appName: ${{ parameters.name }}\n      repoUrl: ${{ steps['create-repo'].output.repoUrl }}\n"
+                   "      path: helm/\n      destNamespace: ${{ parameters.name }}\n",
+    }]
+
     def run(self, ctx: ActionContext) -> None:
         name = manifests.dns_label_check(ctx.input.get("appName"), field_name="appName")
         revision = str(ctx.input.get("targetRevision") or "HEAD").strip()
@@ -181,6 +200,13 @@ class DatadogCreateMonitors(Action):
                          "examples": ["monitoring/payments-api/golden-signals.yaml"]},
         "commitHash": COMMIT_OUTPUT,
     }}
+
+    examples = [{
+        "description": "Golden-signal monitors sized by the service's tier",
+        "example": "steps:\n  - id: create-monitors\n    action: datadog:create-monitors\n    input:\n"
+                   "      serviceName: ${{ parameters.name }}\n      tier: ${{ parameters.tier }}\n"
+                   "      owner: ${{ parameters.owner }}\n",
+    }]
 
     def run(self, ctx: ActionContext) -> None:
         service = str(ctx.input.get("serviceName") or "").strip().lower()

@@ -65,10 +65,14 @@ GITHUB_ONLY_INPUTS = {
     "secrets": {"type": "object"}, "oidcCustomization": {"type": "object"}, "customProperties": {"type": "object"},
     "subscribe": BOOL, "token": STR,
 }
+# The examples are what a dry run hands to later steps in place of the real outputs.
 PUBLISH_OUTPUTS = {
-    "remoteUrl": {"type": "string", "description": "Clone URL of the new repository"},
-    "repoContentsUrl": {"type": "string", "description": "Web URL of the default branch's files"},
-    "commitHash": {"type": "string", "description": "The commit holding the published files"},
+    "remoteUrl": {"type": "string", "description": "Clone URL of the new repository",
+                  "examples": ["https://git.example.com/acme/web.git"]},
+    "repoContentsUrl": {"type": "string", "description": "Web URL of the default branch's files",
+                        "examples": ["https://git.example.com/acme/web/blob/main"]},
+    "commitHash": {"type": "string", "description": "The commit holding the published files",
+                   "examples": ["0123456789abcdef0123456789abcdef01234567"]},
 }
 
 
@@ -240,7 +244,8 @@ class PublishGit(Action):
         "type": "object",
         "properties": {
             **PUBLISH_OUTPUTS,
-            "repoUrl": {"type": "string", "description": "Same as remoteUrl (read by argocd:create-application)"},
+            "repoUrl": {"type": "string", "description": "Same as remoteUrl (read by argocd:create-application)",
+                        "examples": ["https://git.example.com/acme/web.git"]},
         },
     }
     examples = [{

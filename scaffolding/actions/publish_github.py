@@ -124,6 +124,12 @@ class PublishGitHub(Action):
                    "(or sourcePath) to its default branch; optional topics, collaborators and branch protection.")
     input_schema = {"type": "object", "required": ["repoUrl"], "properties": {**COMMON_INPUTS, **GITHUB_ONLY_INPUTS}}
     output_schema = {"type": "object", "properties": PUBLISH_OUTPUTS}
+    examples = [{
+        "description": "Create a private repository in an organisation, protect main, add topics",
+        "example": "steps:\n  - id: publish\n    action: publish:github\n    input:\n"
+                   "      repoUrl: github.com?owner=acme&repo=${{ parameters.name }}\n"
+                   "      repoVisibility: private\n      protectDefaultBranch: true\n      topics: [python]\n",
+    }]
 
     def run(self, ctx: ActionContext) -> None:
         token = settings.PAVED_GITHUB_TOKEN

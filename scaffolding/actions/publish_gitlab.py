@@ -64,6 +64,11 @@ class PublishGitLab(Action):
         "projectId": {"type": "integer", "description": "GitLab's id of the project"},
         "created": {"type": "boolean", "description": "False when skipExisting found the project already there"},
     }}
+    examples = [{
+        "description": "Create a private project in a subgroup",
+        "example": "steps:\n  - id: publish\n    action: publish:gitlab\n    input:\n"
+                   "      repoUrl: gitlab.com?owner=platform/backend&repo=${{ parameters.name }}\n",
+    }]
 
     def run(self, ctx: ActionContext) -> None:
         token = settings.PAVED_GITLAB_TOKEN

@@ -294,3 +294,15 @@ def test_datadog_errors_and_a_missing_app_key_are_named(git_host, tmp_path, sett
 def test_a_bad_service_name_is_refused(git_host, tmp_path, name):
     with pytest.raises(ActionInputError, match="^serviceName"):
         DatadogCreateMonitors().run(make_ctx(tmp_path, serviceName=name))
+
+
+@pytest.mark.django_db
+def test_team_and_tier_can_come_as_labels_like_the_seed_template_passes_them(git_host, tmp_path):
+    ctx = make_ctx(tmp_path, namespace="orders", labels={"team": "group:default/checkout", "tier": "experimental"})
+    KubernetesCreateNamespace().run(ctx)
+    labels = read("namespaces/orders/namespace.yaml")["metadata"]["labels"]
+    assert labels["team"] == "checkout" and labels["tier"] == "experimental"
+    assert read("namespaces/orders/resourcequota.yaml")["spec"]["hard"] == gitops_manifests.QUOTAS["experimental"]
+    assert read("namespaces/orders/rolebinding.yaml")["subjects"][0]["name"] == "checkout"
+    with pytest.raises(ActionInputError, match="^labels.tier: 'gold'"):
+        KubernetesCreateNamespace().run(make_ctx(tmp_path, namespace="orders", labels={"tier": "gold"}))
