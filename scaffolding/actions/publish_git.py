@@ -107,14 +107,14 @@ def source_dir(ctx: ActionContext) -> Path:
     return path
 
 
-def repo_url_for_host(ctx: ActionContext, *, host: str, setting: str, allow_subgroups: bool = False) -> RepoUrl:
+def repo_url_for_host(ctx: ActionContext, *, action_id: str, host: str, setting: str,
+                      allow_subgroups: bool = False) -> RepoUrl:
     """repoUrl parsed, its host checked against the one this action publishes to and allowedHosts."""
     parsed = repo_url_parse(ctx.input.get("repoUrl"), allow_subgroups=allow_subgroups)
     if parsed.host != host:
         raise ActionInputError(
-            f"repoUrl: {ctx.step_id} ({ctx.input.get('repoUrl')!r}) uses host {parsed.host!r}, but this action "
-            f"publishes only to {host!r} ({setting}); change the template's repoUrl host (or the RepoUrlPicker's "
-            f"allowedHosts) to {host!r}")
+            f"repoUrl: host {parsed.host!r} is not allowed: {action_id} publishes only to {host!r} ({setting}); "
+            f"change the template's repoUrl host (and the RepoUrlPicker's allowedHosts) to {host!r}")
     allowed = ctx.input.get("allowedHosts")
     if allowed and parsed.host not in {str(h).strip().lower() for h in allowed}:
         raise ActionInputError(f"repoUrl: host {parsed.host!r} is not in allowedHosts {list(allowed)!r}")
@@ -257,7 +257,7 @@ class PublishGit(Action):
     def run(self, ctx: ActionContext) -> None:
         from githost.services import GitHostError, contents_url, remote_url, repo_commit_tree, repo_create
 
-        parsed = repo_url_for_host(ctx, host=settings.PAVED_GIT_HOST, setting="PAVED_GIT_HOST")
+        parsed = repo_url_for_host(ctx, action_id=self.id, host=settings.PAVED_GIT_HOST, setting="PAVED_GIT_HOST")
         branch = branch_check(ctx.input.get("defaultBranch"))
         source = source_dir(ctx)
         author = commit_author(ctx)

@@ -136,7 +136,7 @@ class PublishGitHub(Action):
         if not token:
             raise ActionError("publish:github needs a GitHub token: set PAVED_GITHUB_TOKEN on the workers "
                               "(a token allowed to create repositories), or publish with publish:git")
-        parsed = repo_url_for_host(ctx, host=settings.PAVED_GITHUB_HOST, setting="PAVED_GITHUB_HOST")
+        parsed = repo_url_for_host(ctx, action_id=self.id, host=settings.PAVED_GITHUB_HOST, setting="PAVED_GITHUB_HOST")
         owner, name, full_name = parsed.owner, parsed.repo, parsed.full_name
         branch = branch_check(ctx.input.get("defaultBranch"))
         source, author = source_dir(ctx), commit_author(ctx)

@@ -75,7 +75,7 @@ class PublishGitLab(Action):
         if not token:
             raise ActionError("publish:gitlab needs a GitLab token: set PAVED_GITLAB_TOKEN on the workers "
                               "(a token with the api scope), or publish with publish:git")
-        parsed = repo_url_for_host(ctx, host=settings.PAVED_GITLAB_HOST, setting="PAVED_GITLAB_HOST",
+        parsed = repo_url_for_host(ctx, action_id=self.id, host=settings.PAVED_GITLAB_HOST, setting="PAVED_GITLAB_HOST",
                                    allow_subgroups=True)
         full_name = parsed.full_name
         branch = branch_check(ctx.input.get("defaultBranch"))
