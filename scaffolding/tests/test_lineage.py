@@ -268,12 +268,12 @@ def test_after_the_owner_merges_the_next_upgrade_starts_from_that_version(tpl, o
     state = lineage.lineage_get(template=v2)
     assert state.repositories[0].version == template_version(template=v2) and not state.behind
 
-    v3 = tpl.change(app="one\ntwo\nthree (v3)\nfour\nfive (v2)\n", extra="\n          tier: platinum")
+    v3 = tpl.change(app="one\ntwo\nthree (v3)\nfour\nfive (v3)\n", extra="\n          tier: platinum")
     second = lineage.lineage_upgrade_repository(repo=ScaffoldedRepository.objects.get(), template=v3, actor=owner)
 
-    # Based on the v2 render, so the v2 change already on main is no conflict.
+    # Based on the v2 render: v2 -> v3 on line five is clean (from the first render it would conflict).
     assert second.status == "upgraded" and second.conflicts == ()
-    assert read(second.branch) == "ONE (mine)\ntwo\nthree (v3)\nfour\nfive (v2)\n"
+    assert read(second.branch) == "ONE (mine)\ntwo\nthree (v3)\nfour\nfive (v3)\n"
 
 
 def test_a_version_that_renders_the_same_files_is_up_to_date(tpl, owner):
