@@ -104,10 +104,12 @@ def base_env(git_dir: Path | None = None, extra: dict | None = None) -> dict[str
 def run(git_dir: Path | None, *args: str, input: bytes | None = None, env: dict | None = None,
         check: bool = True) -> subprocess.CompletedProcess:
     """Run git with an explicit environment; raise GitHostError with git's stderr when `check`."""
-    result = subprocess.run(
-        [GIT, *args], input=input, capture_output=True, env=base_env(git_dir, env), cwd=git_dir or "/",
-        timeout=getattr(settings, "PAVED_GIT_TIMEOUT_SECONDS", 300),
-    )
+    timeout = getattr(settings, "PAVED_GIT_TIMEOUT_SECONDS", 300)
+    try:
+        result = subprocess.run([GIT, *args], input=input, capture_output=True, env=base_env(git_dir, env),
+                                cwd=git_dir or "/", timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise GitHostError(f"git {args[0]} did not finish within {timeout} seconds") from None
     if check and result.returncode != 0:
         message = result.stderr.decode("utf-8", "replace").strip() or f"exit status {result.returncode}"
         raise GitHostError(f"git {args[0]} failed: {message}")
