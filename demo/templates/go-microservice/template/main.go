@@ -31,7 +31,7 @@ import (
 )
 
 const (
-	serviceName = "${{ values.name }}"
+	serviceName     = "${{ values.name }}"
 	// Kubernetes waits terminationGracePeriodSeconds (30s in the chart) before SIGKILL; stay below it.
 	shutdownTimeout = 20 * time.Second
 )
