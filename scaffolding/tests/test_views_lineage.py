@@ -171,3 +171,20 @@ def test_an_open_upgrade_branch_is_linked_and_not_offered_again(client_owner, te
     assert f"paved/upgrade-{version}" in html and f"/git/acme/web/tree/{sha}" in html
     assert "1 conflict" in html and "upgrade branch open" in html
     assert "Upgrade 1 repository" not in html
+
+
+def test_the_page_makes_the_same_queries_for_one_or_many_repositories(client_owner, template):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(count: int) -> int:
+        for index in range(count):
+            ScaffoldedRepository.objects.create(template_ref=template.ref, template_version="0123456789ab",
+                                                provider="github", owner="acme", name=f"r{count}-{index}",
+                                                remote_url="https://github.com/acme/r.git",
+                                                entity_ref="component:default/r")
+        with CaptureQueriesContext(connection) as captured:
+            assert client_owner.get(PAGE).status_code == 200
+        return len(captured)
+
+    assert queries(1) == queries(5)
