@@ -305,3 +305,26 @@ def test_cancel_and_retry_of_unknown_tasks_are_not_found(client_owner):
 def test_cancel_answers_405_to_get(client_owner, owner):
     run = make_run(owner)
     assert client_owner.get(f"{BASE}/tasks/{run.pk}/cancel").status_code == 405
+
+
+def test_task_detail_includes_the_creator_s_catalog_entity(client_owner, owner, tmp_path):
+    yaml_load(tmp_path, """
+        apiVersion: backstage.io/v1alpha1
+        kind: User
+        metadata: {name: owner}
+        spec: {profile: {email: owner@example.com}, memberOf: []}
+    """, name="user.yaml")
+    run = make_run(owner)
+    body = client_owner.get(f"{BASE}/tasks/{run.pk}").json()
+    assert body["spec"]["user"]["entity"]["metadata"]["name"] == "owner"
+    assert body["spec"]["user"]["entity"]["kind"] == "User"
+
+
+def test_cancel_from_a_browser_session_needs_the_csrf_token(owner):
+    run = make_run(owner)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner)
+    response = client.post(f"{BASE}/tasks/{run.pk}/cancel")
+    assert response.status_code == 403
+    run.refresh_from_db()
+    assert run.status == "open"
