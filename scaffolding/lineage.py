@@ -322,10 +322,17 @@ def _upgrade(repo: ScaffoldedRepository, template: Entity, version: str, actor) 
     theirs_branch = TEMPLATE_BRANCH_PREFIX + version
     with tempfile.TemporaryDirectory(prefix="paved-upgrade-") as scratch:
         source = _render(repo, template, version, Path(scratch), actor)
-        repo_branch_create(owner=repo.owner, name=repo.name, branch=theirs_branch, start_point=_base(git_dir, ours))
-        theirs = repo_commit_tree(owner=repo.owner, name=repo.name, branch=theirs_branch, source_dir=source,
-                                  message=f"{template.ref} at version {version}, rendered with the stored answers",
-                                  author_name=author[0], author_email=author[1])
+        base = _base(git_dir, ours)
+        created = repo_branch_create(owner=repo.owner, name=repo.name, branch=theirs_branch, start_point=base)
+        try:
+            theirs = repo_commit_tree(owner=repo.owner, name=repo.name, branch=theirs_branch, source_dir=source,
+                                      message=f"{template.ref} at version {version}, rendered with the stored answers",
+                                      author_name=author[0], author_email=author[1])
+        except GitHostError:
+            if created:  # a template branch left at BASE would read as "merged": this version up to date
+                _git(git_dir, "update-ref", "-d", f"refs/heads/{theirs_branch}", git_run(
+                    repo.owner, repo.name, "rev-parse", f"{base}^{{commit}}").decode().strip())
+            raise
     if _git(git_dir, "merge-base", "--is-ancestor", theirs, ours).returncode == 0:
         return UpgradeResult(full_name, "up-to-date", message="the new version renders no change to this repository")
     branch = UPGRADE_BRANCH_PREFIX + version

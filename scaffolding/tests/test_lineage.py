@@ -353,3 +353,20 @@ def test_conflicts_are_read_from_the_commit_message():
     assert lineage.conflicts_from_message(message) == ["a.txt", "dir/b c.txt"]
     assert lineage.conflicts_from_message("Upgrade\n\nno conflicts") == []
 
+
+
+
+def test_a_render_the_host_refuses_leaves_no_template_branch(tpl, owner, monkeypatch):
+    scaffold(tpl, owner)
+    template = tpl.change(app="changed\n", extra="\n          tier: gold")
+
+    def refuse(**kwargs):
+        raise lineage.GitHostError("link is a symbolic link; links cannot be committed")
+
+    monkeypatch.setattr(lineage, "repo_commit_tree", refuse)
+    result = lineage.lineage_upgrade_repository(repo=ScaffoldedRepository.objects.get(), template=template,
+                                                actor=owner)
+    version = template_version(template=template)
+    assert result.status == "failed" and "symbolic link" in result.message
+    assert repo_head(owner="acme", name="web", branch=f"paved/template-{version}") is None
+    assert lineage.lineage_get(template=template).repositories[0].behind
