@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import itertools
 import re
 import string
 import time
@@ -77,12 +78,13 @@ class _LimitError(Exception):
 
 
 class _Budget:
-    __slots__ = ("limits", "deadline", "iterations", "produced", "ticks")
+    __slots__ = ("limits", "deadline", "iterations", "produced", "ticks", "sizes")
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self.deadline = _clock() + limits.seconds
         self.iterations = self.produced = self.ticks = 0
+        self.sizes: dict[int, tuple[Any, int]] = {}
 
     def tick(self) -> None:
         if _clock() > self.deadline:
@@ -120,24 +122,22 @@ def _budget() -> _Budget:
 
 def _measure(value: Any, budget: _Budget) -> int:
     """The size of a value, refused when over the output cap. Shared parts count each time they
-    appear, so a list nested in itself 40 times is as large as it would print."""
-    total, stack = 0, [value]
-    while stack:
-        item = stack.pop()
+    appear (a list nested in itself 40 times is as large as it would print); sizes of containers
+    already measured are remembered, as the sandbox lets nothing change them."""
+    if isinstance(value, (str, bytes)):
+        return len(value)
+    if not isinstance(value, (list, tuple, dict, set, frozenset)):
+        return 1
+    known = budget.sizes.get(id(value))
+    if known is not None and known[0] is value:
+        return known[1]
+    total = 1
+    for item in (itertools.chain(value.keys(), value.values()) if isinstance(value, dict) else value):
         budget.visit()
-        if isinstance(item, (str, bytes)):
-            total += len(item)
-        elif isinstance(item, dict):
-            total += 1
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple, set, frozenset)):
-            total += 1
-            stack.extend(item)
-        else:
-            total += 1
+        total += _measure(item, budget)
         if total > budget.limits.output:
             budget.size(total)
+    budget.sizes[id(value)] = (value, total)  # the value is kept so its id cannot be reused
     return total
 
 
