@@ -1,11 +1,13 @@
 """The Create pages: template list, the multi-step form, review, Create and Dry run."""
 
 import re
+from pathlib import Path
 
 import pytest
 from django.core import signing
 from django.test import Client
 
+from catalog.models import Entity
 from catalog.tests.factories import yaml_load
 from scaffolding.lib import form_state
 from scaffolding.models import ScaffoldRun
@@ -352,3 +354,18 @@ def test_broken_parameters_show_an_error_page(client_owner, tmp_path):
     assert "parameters are broken" in body and "properties.name.type" in body
     assert client_owner.post("/create/templates/default/broken/", {"__action": "create"}).status_code == 200
     assert not ScaffoldRun.objects.exists()
+
+
+CORPUS = sorted((Path(__file__).resolve().parents[3] / "shared" / "corpus" / "templates").glob("*/template.yaml"))
+
+
+def test_every_corpus_template_renders_its_first_step(client_owner, tmp_path):
+    for index, path in enumerate(CORPUS):
+        yaml_load(tmp_path, path.read_text(), name=f"t{index}.yaml")
+    templates = Entity.objects.filter(ref__startswith="template:")
+    assert templates.count() >= 25  # some corpus templates share a name
+    for template in templates:
+        response = client_owner.get(f"/create/templates/{template.namespace}/{template.name}/")
+        body = response.content.decode()
+        assert response.status_code == 200, template.ref
+        assert 'id="scaffolder-form"' in body and "parameters are broken" not in body, template.ref
