@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Entity
@@ -39,7 +40,6 @@ from githost.services import (
     repo_git_dir,
     repo_head,
     repo_log,
-    web_url,
 )
 from scaffolding.models import ScaffoldedRepository, ScaffoldRun, ScaffoldStep
 from scaffolding.selectors import parameter_steps, template_base, template_get_by_ref, template_version
@@ -196,7 +196,7 @@ def _decorate(repo: ScaffoldedRepository, version: str) -> None:
     parts = urlsplit(repo.remote_url or "")
     repo.browse_url = repo.remote_url if parts.scheme in ("http", "https") else ""
     if repo.upgrade_supported:
-        repo.browse_url = web_url(repo.owner, repo.name)
+        repo.browse_url = reverse("githost:repo_detail", kwargs={"owner": repo.owner, "name": repo.name})
         try:
             _decorate_from_host(repo, version)
         except GitHostError as exc:
@@ -224,7 +224,9 @@ def upgrade_branch_state(repo: ScaffoldedRepository, version: str) -> dict | Non
     if not commit:
         return None
     log = repo_log(owner=repo.owner, name=repo.name, ref=commit, limit=1)
-    return {"branch": branch, "commit": commit, "url": f"{web_url(repo.owner, repo.name)}/tree/{commit}",
+    # Linked by commit: the browse pages take a ref as one path segment, and the branch name has a "/".
+    url = reverse("githost:tree_root", kwargs={"owner": repo.owner, "name": repo.name, "ref": commit})
+    return {"branch": branch, "commit": commit, "url": url,
             "conflicts": conflicts_from_message(log[0]["message"] if log else "")}
 
 
