@@ -67,10 +67,24 @@ def test_parameter_schema_refuses_other_kinds(client_owner):
     assert "only 'Template' kind" in response.json()["error"]["message"]
 
 
-def test_anonymous_callers_get_a_401_envelope():
-    response = Client().get(f"{BASE}/actions")
+@pytest.mark.parametrize(("method", "path"), [
+    ("get", "/actions"), ("get", "/tasks"), ("post", "/tasks"), ("get", "/openapi.json"), ("post", "/dry-run"),
+    ("get", "/templates/default/template/x/parameter-schema"),
+    ("get", "/tasks/00000000-0000-0000-0000-000000000000"),
+    ("get", "/tasks/00000000-0000-0000-0000-000000000000/events"),
+    ("get", "/tasks/00000000-0000-0000-0000-000000000000/eventstream"),
+    ("post", "/tasks/00000000-0000-0000-0000-000000000000/cancel"),
+    ("post", "/tasks/00000000-0000-0000-0000-000000000000/retry"),
+])
+def test_anonymous_callers_get_a_401_envelope(method, path):
+    response = getattr(Client(), method)(f"{BASE}{path}")
     assert response.status_code == 401
     assert response.json()["error"]["name"] == "AuthenticationError"
+
+
+def test_a_revoked_or_unknown_token_gets_a_401_envelope():
+    response = bearer("pvd_not-a-real-token").get(f"{BASE}/actions")
+    assert response.status_code == 401
 
 
 def test_actions_lists_the_registry_in_backstage_shape(client_owner):
@@ -103,3 +117,21 @@ def test_openapi_document_describes_every_route(client_owner):
     assert {"/actions", "/tasks", "/tasks/{taskId}", "/tasks/{taskId}/events", "/tasks/{taskId}/eventstream",
             "/tasks/{taskId}/cancel", "/tasks/{taskId}/retry", "/dry-run",
             "/templates/{namespace}/{kind}/{name}/parameter-schema"} <= set(paths)
+    doc = response.json()
+    refs = []
+
+    def collect(node):
+        if isinstance(node, dict):
+            refs.extend(value for key, value in node.items() if key == "$ref")
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    collect(doc)
+    assert refs
+    for ref in refs:  # every $ref points at something that exists
+        node = doc
+        for part in ref.removeprefix("#/").split("/"):
+            node = node[part]
