@@ -5,6 +5,7 @@ NAV = [
     ("catalog", "Catalog", "/catalog/"),
     ("create", "Create", "/create/"),
     ("docs", "Docs", "/docs/"),
+    ("git", "Repositories", "/git/"),
     ("surveys", "Surveys", "/surveys/"),
     ("insights", "Insights", "/insights/"),
 ]
