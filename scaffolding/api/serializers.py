@@ -6,6 +6,7 @@ A run never leaves here with its secrets: TaskJSON is built field by field, not 
 import json
 from datetime import UTC, datetime
 
+from catalog.lib.refs import split_key
 from scaffolding.models import ScaffoldEvent, ScaffoldRun
 
 API_VERSION = "scaffolder.backstage.io/v1beta3"
@@ -43,7 +44,10 @@ def task_spec(run: ScaffoldRun, *, spec: dict | None = None, user_entity: dict |
     spec = spec if isinstance(spec, dict) else {}
     template_info = spec.get("templateInfo")
     if not isinstance(template_info, dict):
-        template_info = {"entityRef": run.template_ref, "baseUrl": _base_url(run)}
+        # What the run froze: Backstage's task page titles itself from entity.metadata.title.
+        _, namespace, name = split_key(run.template_ref)
+        metadata = {"name": name, "namespace": namespace or "default", "title": run.template_title or name}
+        template_info = {"entityRef": run.template_ref, "baseUrl": _base_url(run), "entity": {"metadata": metadata}}
     user: dict = {"ref": run.created_by_ref or None}
     if user_entity is not None:
         user["entity"] = user_entity

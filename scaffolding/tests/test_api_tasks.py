@@ -173,6 +173,7 @@ def test_task_json_has_backstage_fields_and_no_secrets(client_owner, owner):
         ("log", "Say hello", "debug:log"), ("step-2", "debug:log", "debug:log")]
     assert spec["output"] == {"links": [{"title": "Repo", "url": "https://example.com/x"}]}
     assert spec["templateInfo"]["entityRef"] == "template:default/hello"
+    assert spec["templateInfo"]["entity"]["metadata"] == {"name": "hello", "namespace": "default", "title": "Hello"}
     assert spec["user"]["ref"] == "user:default/owner"
     assert "s3cret" not in response.content.decode()
 
