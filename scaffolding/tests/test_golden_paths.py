@@ -21,7 +21,7 @@ from catalog.lib.validation import validate_entity
 from catalog.models import Entity, Location, ProcessingError
 from scaffolding import runner, services
 from scaffolding.actions import action_registry
-from scaffolding.lib.expressions import render_path, render_skeleton, render_value
+from scaffolding.lib.expressions import evaluate_condition, render_path, render_skeleton, render_value
 from scaffolding.tests_support import RecordingProgress
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -106,8 +106,6 @@ def skeletons(name: str) -> list[tuple[dict, Path, dict]]:
 
 def render_tree(name: str, dest: Path, *, only_if_true: bool = True) -> dict[str, str]:
     """Render every skeleton of `name` into `dest` as fetch:template would; returns {path: text}."""
-    from scaffolding.lib.expressions import evaluate_condition
-
     rendered = {}
     for step, source, values in skeletons(name):
         if only_if_true and not evaluate_condition(step.get("if"), step_context(name)):
@@ -396,3 +394,66 @@ def test_database_sizes_follow_the_size_parameter():
         values = render_value(step["input"]["values"], context)
         sized[size] = (values["instances"], values["storage"])
     assert sized == {"small": (1, "10Gi"), "medium": (2, "50Gi"), "large": (3, "200Gi")}
+
+
+# --- A real run, end to end on the built-in git host -----------------------------------------------
+
+REGISTERED = {
+    "go-microservice": "component:default/orders-api", "python-service": "component:default/orders-api",
+    "frontend-app": "component:default/orders-web", "openapi-service": "component:default/orders-api",
+    "database": "resource:default/postgresql-carts", "team": "group:default/team-loyalty",
+    "environment": "resource:default/staging",
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", NAMES)
+def test_real_run_publishes_the_repository_and_registers_the_entity(name, owner, settings, tmp_path):
+    from githost import services as githost
+
+    settings.PAVED_SCAFFOLDER_WORKSPACE_DIR = tmp_path / "ws"
+    settings.PAVED_GIT_ROOT = tmp_path / "git"
+    ingest(TEMPLATES / "all.yaml")
+    template = catalog_selectors.entity_get(kind="template", namespace="default", name=name)
+    run = services.run_create(template=template, values=SAMPLE_VALUES[name], actor=owner)
+    report = RecordingProgress()
+    status = runner.run_execute(run_id=run.pk, report=report)
+    assert status == "completed", report.finished["error"]
+    expected = [(step["id"], "completed" if evaluate_condition(step.get("if"), step_context(name)) else "skipped")
+                for step in template_doc(name)["spec"]["steps"]]
+    assert report.steps == expected
+    links = {link["title"]: link for link in report.finished["output"]["links"]}
+    assert links["Open in catalog"]["entityRef"] == REGISTERED[name]
+    kind, _, entity_name = REGISTERED[name].partition(":default/")
+    entity = catalog_selectors.entity_get(kind=kind, namespace="default", name=entity_name)
+    assert entity is not None
+    assert not ProcessingError.objects.exists()
+    repo = "env-staging" if name == "environment" else SAMPLE_VALUES[name]["name"]
+    assert githost.repo_read_file(owner="acme", name=repo, ref="main", path="catalog-info.yaml")
+
+
+@pytest.mark.django_db
+def test_go_run_commits_namespace_argocd_app_and_monitors_to_gitops(owner, settings, tmp_path):
+    from githost import services as githost
+
+    settings.PAVED_SCAFFOLDER_WORKSPACE_DIR = tmp_path / "ws"
+    settings.PAVED_GIT_ROOT = tmp_path / "git"
+    ingest(TEMPLATES / "all.yaml")
+    template = catalog_selectors.entity_get(kind="template", namespace="default", name="go-microservice")
+    run = services.run_create(template=template, values=SAMPLE_VALUES["go-microservice"], actor=owner)
+    report = RecordingProgress()
+    assert runner.run_execute(run_id=run.pk, report=report) == "completed", report.finished["error"]
+    gitops_owner, _, gitops_name = settings.PAVED_GITOPS_REPO.partition("/")
+
+    def gitops(path: str) -> dict:
+        return yaml.safe_load(githost.repo_read_file(owner=gitops_owner, name=gitops_name, ref="main", path=path))
+
+    namespace = gitops("namespaces/orders-api/namespace.yaml")
+    assert namespace["metadata"]["labels"]["team"] == "team-checkout"
+    assert namespace["metadata"]["labels"]["tier"] == "critical"
+    application = gitops("argocd/applications/orders-api.yaml")
+    assert application["spec"]["source"]["path"] == "helm/"
+    assert application["spec"]["destination"]["namespace"] == "orders-api"
+    assert gitops("monitoring/orders-api/golden-signals.yaml")
+    chart = githost.repo_read_file(owner="acme", name="orders-api", ref="main", path="helm/templates/deployment.yaml")
+    assert b"{{ .Values.image.repository }}" in chart
