@@ -22,7 +22,13 @@ Semantics follow Backstage rather than Jinja where they differ:
 - `{% include %}`, `{% import %}` and `{% extends %}` are refused: templates reach no files.
 
 The sandbox refuses `_`-prefixed names (except keys present in a dict), attributes of classes, functions
-and generators, and mutation; every refusal and every exhausted limit (see Limits) is an ExpressionError.
+and generators, and mutation; every refusal and every exhausted limit is an ExpressionError.
+
+Limits (per public call, see `Limits`): wall-clock time, checked in loops, calls, attribute and item
+lookups and operators; loop iterations plus range() items (range(n) costs n up front, looping over it
+costs again); the size of the output and of every string, list or dict built on the way (`*`, `**`, `+`,
+`%`, `~`, literals, filters and str methods that multiply sizes are checked before they run); and the
+text built inside loops, macros and set/filter blocks even when it is never printed.
 Templates compile once per source text (lru_cache); renders of cached templates take microseconds.
 """
 
