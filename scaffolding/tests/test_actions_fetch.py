@@ -267,7 +267,7 @@ def git_template(db, settings, tmp_path):
         "templates/svc/template.yaml": b"kind: Template\n",
         "templates/svc/skeleton/README.md": b"# ${{ values.name }}\n",
         "templates/svc/skeleton/${{ values.name }}/app.py": b"print('${{ values.name }}')\n",
-        "templates/svc/skeleton/empty-${{ values.skip }}.txt": b"",
+        "templates/svc/skeleton/${{ values.skip }}/optional.txt": b"",
         "shared/LICENSE": b"MIT\n",
     })
     return f"url:http://{settings.PAVED_GIT_HOST}/git/acme/templates/blob/main/templates/svc/"
@@ -278,7 +278,7 @@ def test_fetch_plain_from_the_git_host(git_template, workspace):
     assert files_under(workspace / "out") == {
         "${{ values.name }}/app.py": b"print('${{ values.name }}')\n",
         "README.md": b"# ${{ values.name }}\n",
-        "empty-${{ values.skip }}.txt": b"",
+        "${{ values.skip }}/optional.txt": b"",
     }
     assert "Fetched 3 files" in ctx.logs[-1]
 
@@ -312,6 +312,19 @@ def test_fetch_template_renders_a_whole_corpus_skeleton(workspace):
     assert "name: orders" in catalog_info and "${{" not in catalog_info
     assert "github.com/project-slug: acme/orders" in catalog_info
     assert "12 files written" in ctx.logs[-1]
+
+
+def test_fetch_template_renders_a_big_corpus_skeleton_with_copy_without_render(workspace):
+    template = CORPUS / "sourcefuse__sf-software-templates__scaffolder-templates__react-boilerplate"
+    values = {"component_id": "web", "description": "Web app", "backstage_namespace": "default",
+              "destination": {"host": "github.com", "owner": "acme", "repo": "web"}}
+    run("fetch:template", make_ctx(workspace, {"url": "./skeleton", "values": values,
+                                               "copyWithoutRender": ["docs/*"]}, base=base_of(template)))
+    source, written = files_under(template / "skeleton"), files_under(workspace)
+    assert len(written) == len(source) > 100
+    assert b"${{" in written["docs/index.md"] and written["docs/index.md"] == source["docs/index.md"]
+    assert b"${{" not in written["mkdocs.yml"]
+    assert "github.com/project-slug: acme/web" in written["catalog-info.yaml"].decode()
 
 
 def test_fetch_template_from_the_git_host_skips_entries_whose_name_renders_empty(git_template, workspace):
@@ -453,3 +466,10 @@ def test_actions_describe_themselves():
         assert action.input_schema["required"][0] == "url"
         for name, prop in action.input_schema["properties"].items():
             assert prop.get("title") and prop.get("description"), (action.id, name)
+
+
+def test_a_broken_expression_in_a_file_name_names_the_entry(template, workspace):
+    (template / "skeleton" / "${{ values.name | nosuchfilter }}.txt").write_text("x")
+    with pytest.raises(ActionError, match=r"url: cannot render the name of '\$\{\{ values.name \| nosuchfilter"):
+        run("fetch:template", make_ctx(workspace, {"url": "./skeleton", "values": {"name": "a"}},
+                                       base=base_of(template)))
