@@ -84,12 +84,12 @@ class _LimitError(Exception):
 
 
 class _Budget:
-    __slots__ = ("limits", "deadline", "iterations", "produced", "ticks", "sizes")
+    __slots__ = ("limits", "deadline", "iterations", "produced", "ticks", "parts", "sizes")
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self.deadline = _clock() + limits.seconds
-        self.iterations = self.produced = self.ticks = 0
+        self.iterations = self.produced = self.ticks = self.parts = 0
         self.sizes: dict[int, tuple[Any, int]] = {}
 
     def tick(self) -> None:
@@ -683,9 +683,14 @@ def render_value(value: Any, context: dict) -> Any:
             return _render_node(value, context, budget, "")
         except RecursionError:
             raise ExpressionError("cannot render the value: it is nested too deeply") from None
+        except _LimitError as exc:
+            raise ExpressionError(f"cannot render the value: {exc}", reason=str(exc)) from None
 
 
 def _render_node(value: Any, context: dict, budget: _Budget, path: str) -> Any:
+    budget.parts += 1  # YAML aliases can make a small document a huge tree
+    if budget.parts > budget.limits.iterations:
+        raise _LimitError(f"the value has more than {budget.limits.iterations} parts")
     budget.visit()
     if isinstance(value, str):
         return _render_text(value, context, budget, path)

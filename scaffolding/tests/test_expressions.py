@@ -393,6 +393,20 @@ def test_the_iteration_budget_is_shared_by_a_whole_value():
         render_value(value, CONTEXT)
 
 
+def test_huge_or_deep_values_are_refused():
+    lol = yaml.safe_load("a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]\n" for prev, name in zip("abcdefg", "bcdefgh", strict=True)))
+    with pytest.raises(ExpressionError, match="more than 100000 parts"):
+        render_value({"input": lol}, CONTEXT)
+    with pytest.raises(ExpressionError, match="larger than the limit"):
+        render_value("${{ parameters.h }}", {"parameters": lol})
+    deep: list = ["${{ x }}"]
+    for _ in range(5000):
+        deep = [deep]
+    with pytest.raises(ExpressionError, match="nested too deeply"):
+        render_value(deep, CONTEXT)
+
+
 def test_the_wall_clock_budget_stops_a_slow_render(monkeypatch):
     ticks = itertools.count()
     monkeypatch.setattr(expressions, "_clock", lambda: next(ticks) * 0.1)  # every look at the clock: +0.1 s
