@@ -306,3 +306,61 @@ def test_team_and_tier_can_come_as_labels_like_the_seed_template_passes_them(git
     assert read("namespaces/orders/rolebinding.yaml")["subjects"][0]["name"] == "checkout"
     with pytest.raises(ActionInputError, match="^labels.tier: 'gold'"):
         KubernetesCreateNamespace().run(make_ctx(tmp_path, namespace="orders", labels={"tier": "gold"}))
+
+
+# --- through the runner: the golden path's side-effect steps, a failure and a retry --------------
+
+GOLDEN_STEPS = [
+    {"id": "fetch", "action": "fetch:plain", "input": {"url": "./skeleton"}},
+    {"id": "create-repo", "action": "publish:git",
+     "input": {"repoUrl": f"{HOST}?owner=acme&repo=${{{{ parameters.name }}}}", "allowedHosts": [HOST],
+               "protectDefaultBranch": True, "requireCodeOwnerReviews": True}},
+    {"id": "create-namespace", "action": "kubernetes:create-namespace",
+     "input": {"namespace": "${{ parameters.name }}",
+               "labels": {"team": "${{ parameters.owner }}", "tier": "${{ parameters.tier }}"}}},
+    {"id": "create-argocd-app", "action": "argocd:create-application",
+     "input": {"appName": "${{ parameters.name }}", "repoUrl": "${{ steps['create-repo'].output.repoUrl }}",
+               "path": "helm/", "destNamespace": "${{ parameters.name }}"}},
+    {"id": "create-monitors", "action": "datadog:create-monitors",
+     "input": {"serviceName": "${{ parameters.name }}", "tier": "${{ parameters.tier }}",
+               "owner": "${{ parameters.owner }}"}},
+]
+
+
+@pytest.mark.django_db
+def test_a_golden_path_run_fails_at_datadog_and_its_retry_duplicates_nothing(git_host, tmp_path, settings, owner,
+                                                                            datadog):
+    from githost.models import GitRepository
+    from scaffolding import runner, services
+    from scaffolding.models import ScaffoldRun, ScaffoldStep
+
+    settings.PAVED_SCAFFOLDER_WORKSPACE_DIR = tmp_path / "workspaces"
+    skeleton = tmp_path / "template" / "skeleton"
+    (skeleton / "helm").mkdir(parents=True)
+    (skeleton / "helm" / "Chart.yaml").write_text("name: payments-api\n")
+    run = ScaffoldRun.objects.create(
+        template_ref="template:default/go", template_base=f"file:{tmp_path / 'template'}/", created_by=owner,
+        spec={"steps": GOLDEN_STEPS}, status=ScaffoldRun.Status.PROCESSING,
+        values={"name": "payments-api", "owner": "group:default/payments-team", "tier": "critical"})
+    for index, step in enumerate(GOLDEN_STEPS):
+        ScaffoldStep.objects.create(run=run, index=index, step_id=step["id"], name=step["id"],
+                                    action=step["action"])
+    settings.PAVED_DATADOG_API_KEY = "dd-api"  # without the app key: the last step fails
+    assert runner.run_execute(run_id=run.pk) == "failed"
+    run.refresh_from_db()
+    assert "PAVED_DATADOG_APP_KEY" in run.error and run.resume_from == 4
+    assert len(commits()) == 3  # namespace, application, monitors: the monitors' commit came before Datadog
+
+    settings.PAVED_DATADOG_APP_KEY = "dd-app"
+    services.run_retry(run=run)
+    ScaffoldRun.objects.filter(pk=run.pk).update(status=ScaffoldRun.Status.PROCESSING)
+    assert runner.run_execute(run_id=run.pk) == "completed"
+    run.refresh_from_db()
+    assert len(commits()) == 3 and len(datadog.calls) == 4
+    assert GitRepository.objects.filter(owner="acme").count() == 1
+    app = read("argocd/applications/payments-api.yaml")
+    assert app["spec"]["source"]["repoURL"] == f"https://{HOST}/git/acme/payments-api.git"
+    assert read("namespaces/payments-api/namespace.yaml")["metadata"]["labels"]["team"] == "payments-team"
+    kinds = [c["kind"] for c in run.created_resources]
+    assert kinds.count("repository") == 1 and kinds.count("gitops-commit") == 3
+    assert kinds.count("datadog-monitor") == 4
