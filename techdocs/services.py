@@ -64,7 +64,10 @@ def resolve_source(*, techdocs_ref: str, entity_source: str) -> Path:
                 raise RefError(f"dir:{target} on an entity read from {entity_source[4:]}: Paved reads docs "
                                "sources from files and from its own git host only; use a file location or "
                                "publish the repository to the git host.")
-            return _export(repo_source.dir_on_git_host(host_url, target))
+            try:
+                return _export(repo_source.dir_on_git_host(host_url, target))
+            except repo_source.RepoSourceError as exc:
+                raise RefError(str(exc)) from None
         raise RefError(f"dir:{target} cannot be resolved: the entity has no source location.")
     if scheme == "url":
         if target.startswith("file:"):
