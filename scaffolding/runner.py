@@ -90,6 +90,15 @@ def _user_context(run: ScaffoldRun) -> tuple[dict, ActionUser]:
     return {"entity": entity, "ref": run.created_by_ref}, action_user
 
 
+def _without_none(value):
+    """Backstage drops values that render to undefined; so do we, at any depth of the output."""
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return {} if value is None else value
+
+
 def _check_input(action, rendered: dict, step_label: str) -> None:
     try:
         jsonschema.validate(rendered, action.input_schema)
@@ -257,11 +266,11 @@ def run_execute(*, run_id, report=None, actions: dict | None = None) -> str:
             verb = "Skipped" if step_status == ScaffoldStep.Status.SKIPPED else "Finished"
             execution.log(f"{verb} step {row.name}", row.step_id, step_status)
         index = len(steps)
-        output = render_value(run.spec.get("output") or {}, execution.context(with_secrets=False)) or {}
+        output = _without_none(render_value(run.spec.get("output") or {}, execution.context(with_secrets=False)))
     except StepFailed as exc:
         status, error, output = ScaffoldRun.Status.FAILED, exc.message, {}
     except ActionCancelled as exc:
-        timed_out = watchdog.reason == "timeout"
+        timed_out = watchdog.reason == "timeout" or time.monotonic() > deadline
         status = ScaffoldRun.Status.FAILED if timed_out else ScaffoldRun.Status.CANCELLED
         error = (f"The task ran out of time ({settings.PAVED_SCAFFOLDER_TASK_TIME_LIMIT} s, "
                  "PAVED_SCAFFOLDER_TASK_TIME_LIMIT)") if timed_out else f"Cancelled: {exc}"

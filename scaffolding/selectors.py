@@ -18,7 +18,8 @@ SOURCE_LOCATION = "backstage.io/source-location"
 
 
 def _template_queryset() -> QuerySet:
-    return Entity.objects.filter(kind=TEMPLATE_KIND, orphan=False)
+    # Refs are stored lower case (and indexed); `kind` keeps the case the YAML used.
+    return Entity.objects.filter(ref__startswith=f"{TEMPLATE_KIND}:", orphan=False)
 
 
 def _decorate(template: Entity) -> Entity:

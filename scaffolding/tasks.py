@@ -4,6 +4,8 @@ import logging
 
 from celery import shared_task
 
+from scaffolding import lineage_tasks  # noqa: F401  (Celery autodiscovers tasks.py only)
+
 logger = logging.getLogger(__name__)
 
 
