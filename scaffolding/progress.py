@@ -63,6 +63,6 @@ class DatabaseProgress:
             body = {"message": f"Run completed with status: {status}", "status": status, "output": output}
             if error:
                 body["error"] = {"name": "Error" if status != "cancelled" else "CancelledError", "message": error}
-            event_type = ScaffoldEvent.Type.CANCELLED if status == ScaffoldRun.Status.CANCELLED \
-                else ScaffoldEvent.Type.COMPLETION
-            ScaffoldEvent.objects.create(run_id=self.run_id, type=event_type, body=body)
+            # As in Backstage, a cancelled run also ends with a `completion` event (status cancelled);
+            # the `cancelled` event itself is written when the cancel is asked for.
+            ScaffoldEvent.objects.create(run_id=self.run_id, type=ScaffoldEvent.Type.COMPLETION, body=body)

@@ -2,9 +2,12 @@
 
 import hashlib
 import json
+import os
 import posixpath
 import time
+import urllib.parse
 import uuid
+from pathlib import Path
 
 from django.db.models import QuerySet
 
@@ -88,11 +91,64 @@ def template_parameter_steps(*, template: Entity) -> list[dict]:
     return parameter_steps((template.body or {}).get("spec", {}))
 
 
+MAX_VERSION_FILES = 2000
+
+
+def _skeleton_urls(spec: dict) -> list[str]:
+    """The relative urls the template's fetch steps read (./skeleton, ./template...)."""
+    urls = []
+    for step in spec.get("steps") or []:
+        if isinstance(step, dict) and str(step.get("action", "")).startswith("fetch:"):
+            url = (step.get("input") or {}).get("url") if isinstance(step.get("input"), dict) else None
+            if isinstance(url, str) and "${{" not in url and "://" not in url:
+                urls.append(url)
+    return sorted(set(urls))[:20]
+
+
+def _tree_fingerprint(root: Path) -> str:
+    digest = hashlib.sha256()
+    paths = [root] if root.is_file() else []
+    if root.is_dir():
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if d != ".git")
+            paths.extend(Path(dirpath) / f for f in sorted(filenames))
+            if len(paths) > MAX_VERSION_FILES:
+                break
+    for path in paths[:MAX_VERSION_FILES]:
+        if path.is_symlink() or not path.is_file():
+            continue
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _files_fingerprint(base: str, urls: list[str]) -> str:
+    """What the skeletons hold: a skeleton edit is a new version even when the YAML is unchanged."""
+    kind, _, target = base.partition(":")
+    parts = []
+    for url in urls:
+        if kind == "file":
+            parts.append(_tree_fingerprint(Path(posixpath.normpath(posixpath.join(target, url)))))
+        elif kind == "url":
+            from githost.services import GitHostError, git_run, parse_host_url
+
+            host_url = parse_host_url(urllib.parse.urljoin(target, url))
+            if host_url is None:
+                continue
+            try:
+                parts.append(git_run(host_url.owner, host_url.name, "rev-parse", "--verify", "--quiet",
+                                     f"{host_url.ref}:{host_url.path.strip('/')}").decode().strip())
+            except GitHostError:
+                parts.append("missing")
+    return ",".join(parts)
+
+
 def template_version(*, template: Entity) -> str:
-    """A short content hash of the template's spec: what lineage records as its version."""
+    """A short content hash of the template's spec and files: what lineage records as its version."""
     spec = (template.body or {}).get("spec", {})
-    digest = hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()
-    return digest[:12]
+    digest = hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode())
+    digest.update(_files_fingerprint(template_base(template=template), _skeleton_urls(spec)).encode())
+    return digest.hexdigest()[:12]
 
 
 def template_base(*, template: Entity) -> str:

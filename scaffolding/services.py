@@ -202,9 +202,12 @@ def run_cancel(*, run: ScaffoldRun, actor=None) -> ScaffoldRun:
                 status=ScaffoldStep.Status.CANCELLED)
             event_add(run_id=run.pk, type=ScaffoldEvent.Type.CANCELLED,
                       body={"message": "Run was cancelled before it started", "status": "cancelled"})
-        else:
-            ScaffoldRun.objects.filter(pk=run.pk, status=ScaffoldRun.Status.PROCESSING).update(
-                cancel_requested=True)
+            event_add(run_id=run.pk, type=ScaffoldEvent.Type.COMPLETION,
+                      body={"message": "Run completed with status: cancelled", "status": "cancelled"})
+        elif ScaffoldRun.objects.filter(pk=run.pk, status=ScaffoldRun.Status.PROCESSING,
+                                        cancel_requested=False).update(cancel_requested=True):
+            event_add(run_id=run.pk, type=ScaffoldEvent.Type.CANCELLED,
+                      body={"message": "Cancel requested; stopping the running step", "status": "cancelled"})
     run.refresh_from_db()
     return run
 
