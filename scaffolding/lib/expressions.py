@@ -50,10 +50,12 @@ from jinja2 import ChainableUndefined, Undefined, nodes
 from jinja2.compiler import CodeGenerator
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.ext import Extension
+from jinja2.lexer import Token
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
 from scaffolding.lib import filters as js
+from scaffolding.lib.js_ternary import rewrite_ternaries
 
 
 class ExpressionError(Exception):
@@ -390,16 +392,33 @@ def _refuse_private(name: Any) -> None:
 
 
 class _NunjucksOperators(Extension):
-    """`===` and `!==` (nunjucks has them, Jinja does not) read as `==` and `!=`."""
+    """`===` and `!==` (nunjucks has them, Jinja does not) read as `==` and `!=`, and JavaScript's
+    `||` reads as `or` and `c ? a : b` as `a if c else b`: templates in the wild use both."""
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        return rewrite_ternaries(source, self.environment.variable_start_string, self.environment.variable_end_string)
 
     def filter_stream(self, stream: Any) -> Iterator:
         previous = None
+        pending_pipe = None
         for token in stream:
+            if pending_pipe is not None:
+                if token.type == "pipe":
+                    pending_pipe, previous = None, "name"
+                    yield Token(token.lineno, "name", "or")
+                    continue
+                yield pending_pipe
+                pending_pipe = None
+            if token.type == "pipe":
+                pending_pipe = token
+                continue
             if token.type == "assign" and previous in ("eq", "ne"):
                 previous = None
                 continue
             previous = token.type
             yield token
+        if pending_pipe is not None:
+            yield pending_pipe
 
 
 class _Harden(NodeTransformer):

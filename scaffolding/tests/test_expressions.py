@@ -488,3 +488,17 @@ def test_templates_compile_once_per_source_text():
     before = expressions._compile_value.cache_info().hits
     render_value(text, CONTEXT)
     assert expressions._compile_value.cache_info().hits == before + 1
+
+
+# --- JavaScript idioms that templates in the wild use ------------------------------------------------
+
+def test_js_or_and_ternary_read_as_jinja():
+    from scaffolding.lib.expressions import render_value as rv
+
+    ctx = {"parameters": {"p": "github"}, "steps": {"a": {"output": {"u": "A"}}, "b": {"output": {"u": "B"}}}}
+    assert rv("${{ steps.missing.output.u || steps.b.output.u }}", ctx) == "B"
+    assert rv("${{ parameters.p === 'github' ? steps.a.output.u : steps.b.output.u }}", ctx) == "A"
+    assert rv("${{ parameters.p == 'x' ? 1 : parameters.p == 'github' ? 2 : 3 }}", ctx) == 2
+    assert rv("${{ 'a ? b : c' }}", ctx) == "a ? b : c", "quoted ? and : are text"
+    assert rv("${{ [1, 2, 3][0:2] }}", ctx) == [1, 2], "slices are not ternaries"
+    assert rv("${{ parameters.p | upper }}", ctx) == "GITHUB", "a single | is still a filter"
