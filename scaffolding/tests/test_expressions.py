@@ -14,6 +14,7 @@ from scaffolding.lib.expressions import (
     ExpressionError,
     evaluate_condition,
     is_truthy,
+    limits,
     render_path,
     render_skeleton,
     render_string,
@@ -409,7 +410,7 @@ def test_huge_or_deep_values_are_refused():
 
 def test_the_wall_clock_budget_stops_a_slow_render(monkeypatch):
     ticks = itertools.count()
-    monkeypatch.setattr(expressions, "_clock", lambda: next(ticks) * 0.1)  # every look at the clock: +0.1 s
+    monkeypatch.setattr(limits, "_clock", lambda: next(ticks) * 0.1)  # every look at the clock: +0.1 s
     with pytest.raises(ExpressionError, match="2-second time limit"):
         render_value("{% for x in parameters.list * 1000 %}${{ x }}{% endfor %}", CONTEXT)
     with pytest.raises(ExpressionError, match="5-second time limit"):

@@ -1,0 +1,65 @@
+"""The scaffolder's template expressions: Backstage's `${{ ... }}` (nunjucks) rendered by a Jinja2 sandbox.
+
+Where expressions appear and what the runner puts in their context:
+
+    step `input`, `if`, `each`, template `output`   render_value / evaluate_condition / render_string
+        parameters  the form's answers
+        steps       {step id: {"output": {...}}}; `steps.fetch.output.x` and `steps['create-repo'].output.x`
+        user        {"entity": {...the catalog User entity...} or {}, "ref": "user:default/jane"}
+        each        {"key": ..., "value": ...} inside a step's `each` loop
+        secrets     only when rendering an action's input
+      (`context` is not defined: nothing outside these names is reachable.)
+    fetch:template skeleton files and their paths   render_skeleton / render_path
+        values      the step's `values` (`cookiecutter` instead, with `{{ }}` delimiters, in cookiecutterCompat)
+
+Semantics follow Backstage rather than Jinja where they differ:
+- `${{ }}` prints variables; `{% %}` blocks and `{# #}` comments work as in Jinja; a plain `{{ x }}`
+  (Helm charts, Go templates in skeletons) is left as is unless cookiecutterCompat is on.
+- Undefined names render as "" and any attribute or item of an undefined is undefined (nunjucks).
+- A dict's keys win over its methods: `parameters.items` is the answer named "items".
+- Values print as JavaScript does (true, "a,b", nothing for null); `~` joins the same way; `===`/`!==` work.
+- A string that is exactly one `${{ }}` keeps the expression's type (Backstage's `| dump` + JSON.parse).
+- `{% include %}`, `{% import %}` and `{% extends %}` are refused: templates reach no files.
+
+The sandbox refuses `_`-prefixed names (except keys present in a dict), attributes of classes, functions
+and generators, and mutation; every refusal and every exhausted limit is an ExpressionError.
+
+Limits (per public call, see `Limits`): wall-clock time, checked in loops, calls, attribute and item
+lookups and operators; loop iterations plus range() items (range(n) costs n up front, looping over it
+costs again); the size of the output and of every string, list or dict built on the way (`*`, `**`, `+`,
+`%`, `~`, literals, filters and str methods that multiply sizes are checked before they run); and the
+text built inside loops, macros and set/filter blocks even when it is never printed.
+Templates compile once per source text (lru_cache); renders of cached templates take microseconds.
+
+The package, by topic:
+    limits.py      Limits and the per-call budget that counts time, iterations and sizes
+    guards.py      size checks run before operators, str methods and filters; range()
+    javascript.py  nunjucks' ===, ||, ?: and JavaScript printing, joining and truthiness
+    sandbox.py     the hardened Jinja environment and the compiled-template caches
+    render.py      ExpressionError, error messages and the public render functions
+"""
+
+from scaffolding.lib.expressions.javascript import is_truthy
+from scaffolding.lib.expressions.limits import EXPRESSION_LIMITS, SKELETON_LIMITS, Limits
+from scaffolding.lib.expressions.render import (
+    ExpressionError,
+    evaluate_condition,
+    render_path,
+    render_skeleton,
+    render_string,
+    render_value,
+)
+from scaffolding.lib.expressions.sandbox import _compile_value as _compile_value  # tests read its cache_info
+
+__all__ = [
+    "EXPRESSION_LIMITS",
+    "SKELETON_LIMITS",
+    "ExpressionError",
+    "Limits",
+    "evaluate_condition",
+    "is_truthy",
+    "render_path",
+    "render_skeleton",
+    "render_string",
+    "render_value",
+]

@@ -1,0 +1,196 @@
+"""The hardened Jinja sandbox: private names and file access refused, every loop, literal, call and
+operator counted against the budget, and templates compiled once per source text."""
+
+from __future__ import annotations
+
+import functools
+import types
+from collections.abc import Iterator
+from typing import Any
+
+from jinja2 import ChainableUndefined, Undefined, nodes
+from jinja2.exceptions import SecurityError, TemplateSyntaxError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.visitor import NodeTransformer
+
+from scaffolding.lib import filters as js
+from scaffolding.lib.expressions.guards import (
+    _check_binop,
+    _check_str_method,
+    _checked_result,
+    _guard,
+    _js_filters,
+    _range,
+)
+from scaffolding.lib.expressions.javascript import _CodeGenerator, _finalize, _NunjucksOperators
+from scaffolding.lib.expressions.limits import _budget, _measure
+
+# Attributes of these are never reachable: classes (dict.update(parameters, ...) would mutate),
+# functions, generators and the interpreter's internals.
+_OPAQUE = (type, types.FunctionType, types.BuiltinFunctionType, types.MethodType, types.GeneratorType,
+           types.CodeType, types.FrameType, types.TracebackType, types.ModuleType)
+
+
+def _refuse_private(name: Any) -> None:
+    if isinstance(name, str) and name.startswith("_"):
+        raise SecurityError(f"access to {name!r} is not allowed: names starting with '_' are private")
+
+
+class _Harden(NodeTransformer):
+    """Rewrites the parsed template so loops and literals are counted, and refuses file access."""
+
+    def _refuse(self, node: nodes.Node) -> None:
+        tag = type(node).__name__.lower().replace("fromimport", "from ... import")
+        raise TemplateSyntaxError(f"{{% {tag} %}} is not allowed: templates cannot read other files", node.lineno)
+
+    visit_Extends = visit_Include = visit_Import = visit_FromImport = _refuse
+
+    def visit_For(self, node: nodes.For) -> nodes.Node:
+        literal = _literal_size(node.body)
+        self.generic_visit(node)
+        node.iter = _env_call("paved_iterate", node.iter, nodes.Const(literal), lineno=node.lineno)
+        return node
+
+    def _measured(self, node: nodes.Node) -> nodes.Node:
+        self.generic_visit(node)
+        if getattr(node, "ctx", "load") != "load":
+            return node
+        return _env_call("paved_measured", node, lineno=node.lineno)
+
+    visit_List = visit_Tuple = visit_Dict = _measured
+
+
+def _env_call(name: str, *args: nodes.Expr, lineno: int) -> nodes.Call:
+    return nodes.Call(nodes.EnvironmentAttribute(name, lineno=lineno), list(args), [], None, None, lineno=lineno)
+
+
+def _literal_size(body: list) -> int:
+    """Characters of constant text a loop body prints per iteration (inner loops count their own)."""
+    total, stack = 0, list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, nodes.For):
+            continue
+        if isinstance(node, nodes.TemplateData):
+            total += len(node.data)
+        elif isinstance(node, nodes.Const) and isinstance(node.value, str):
+            total += len(node.value)
+        stack.extend(node.iter_child_nodes())
+    return total
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    code_generator_class = _CodeGenerator
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+
+    def _generate(self, source: nodes.Template, name: Any, filename: Any, defer_init: bool = False) -> str:
+        return super()._generate(_Harden().visit(source), name, filename, defer_init)
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if attr.startswith("_") or isinstance(obj, _OPAQUE):
+            return False
+        return super().is_safe_attribute(obj, attr, value)
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Undefined:
+        raise SecurityError(f"access to attribute {attribute!r} of a {type(obj).__name__!r} object is not allowed")
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        _budget().tick()
+        if isinstance(obj, dict) and attribute in obj:
+            return obj[attribute]  # nunjucks: `values.items` is the key "items", not dict.items
+        _refuse_private(attribute)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        _budget().tick()
+        if not (isinstance(obj, dict) and isinstance(argument, str) and argument in obj):
+            _refuse_private(argument)
+        return super().getitem(obj, argument)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        budget = _budget()
+        budget.tick()
+        args = _check_str_method(budget, __obj, args, kwargs)
+        return _checked_result(budget, super().call(__context, __obj, *args, **kwargs))
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        budget = _budget()
+        budget.tick()
+        _check_binop(budget, operator, left, right)
+        return self.binop_table[operator](left, right)
+
+    def paved_iterate(self, iterable: Any, literal_size: int) -> Iterator:
+        budget = _budget()
+        for item in iterable:
+            budget.iterate()
+            budget.produce(literal_size)
+            yield item
+
+    def paved_measured(self, value: Any) -> Any:
+        _measure(value, _budget())
+        return value
+
+    def paved_concat(self, parts: tuple) -> str:
+        budget = _budget()
+        budget.tick()
+        texts = [js.js_string(part, limit=budget.limits.output) for part in parts]
+        budget.size(sum(map(len, texts)), "the result of ~")
+        return "".join(texts)
+
+
+@functools.cache
+def _environment(cookiecutter: bool, crlf: bool) -> _Sandbox:
+    env = _Sandbox(
+        variable_start_string="{{" if cookiecutter else "${{",
+        variable_end_string="}}",
+        undefined=ChainableUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        newline_sequence="\r\n" if crlf else "\n",
+        finalize=_finalize,
+        extensions=[_NunjucksOperators],
+    )
+    env.globals.pop("lipsum", None)  # lipsum(n) writes n paragraphs
+    env.globals["range"] = _range
+    env.filters = {name: _guard(name, func) for name, func in {**env.filters, **_js_filters()}.items()}
+    return env
+
+
+def _is_crlf(text: str) -> bool:
+    # Jinja rewrites newlines to one sequence; keep a file's CRLF endings when it uses them throughout.
+    return "\r\n" in text and text.count("\n") == text.count("\r\n")
+
+
+def _has_markers(text: str, cookiecutter: bool) -> bool:
+    return ("{{" if cookiecutter else "${{") in text or "{%" in text or "{#" in text
+
+
+def _single_expression(tree: nodes.Template) -> nodes.Expr | None:
+    """The expression when the template is exactly one `${{ }}` (whitespace around it allowed)."""
+    if len(tree.body) != 1 or not isinstance(tree.body[0], nodes.Output):
+        return None
+    children = [child for child in tree.body[0].nodes
+                if not (isinstance(child, nodes.TemplateData) and not child.data.strip())]
+    if len(children) == 1 and not isinstance(children[0], nodes.TemplateData):
+        return children[0]
+    return None
+
+
+def _build(text: str, cookiecutter: bool) -> Any:
+    return _environment(cookiecutter, _is_crlf(text)).from_string(text)
+
+
+_compile_string = functools.lru_cache(maxsize=4096)(_build)
+_compile_file = functools.lru_cache(maxsize=128)(_build)
+
+
+@functools.lru_cache(maxsize=4096)
+def _compile_value(text: str) -> tuple[bool, Any]:
+    """(True, template assigning `result`) for a single expression, else (False, the string template)."""
+    env = _environment(False, _is_crlf(text))
+    expression = _single_expression(env.parse(text))
+    if expression is None:
+        return False, _compile_string(text, False)
+    tree = nodes.Template([nodes.Assign(nodes.Name("result", "store"), expression, lineno=1)], lineno=1)
+    tree.set_environment(env)
+    return True, env.from_string(tree)
