@@ -8,7 +8,7 @@ import pytest
 from catalog import services as catalog_services
 from catalog.tests.factories import location_load
 from githost.services import repo_commit_files, repo_head, repo_log, repo_read_file
-from scaffolding import lineage, lineage_tasks, runner
+from scaffolding import lineage, lineage_tasks, lineage_upgrade, runner
 from scaffolding import services as scaffold_services
 from scaffolding.models import ScaffoldedRepository, ScaffoldRun, ScaffoldStep
 from scaffolding.selectors import template_get, template_version
@@ -363,7 +363,7 @@ def test_a_render_the_host_refuses_leaves_no_template_branch(tpl, owner, monkeyp
     def refuse(**kwargs):
         raise lineage.GitHostError("link is a symbolic link; links cannot be committed")
 
-    monkeypatch.setattr(lineage, "repo_commit_tree", refuse)
+    monkeypatch.setattr(lineage_upgrade, "repo_commit_tree", refuse)
     result = lineage.lineage_upgrade_repository(repo=ScaffoldedRepository.objects.get(), template=template,
                                                 actor=owner)
     version = template_version(template=template)
