@@ -208,6 +208,10 @@ PAVED_TECHDOCS_MAX_FILE_BYTES = env_int("PAVED_TECHDOCS_MAX_FILE_BYTES", 20 * 10
 PAVED_TECHDOCS_MAX_PAGES = env_int("PAVED_TECHDOCS_MAX_PAGES", 5000, minimum=1)
 PAVED_TECHDOCS_SCAN_SECONDS = env_int("PAVED_TECHDOCS_SCAN_SECONDS", 300, minimum=10)
 PAVED_TECHDOCS_STALE_DAYS = env_int("PAVED_TECHDOCS_STALE_DAYS", 90, minimum=1)
+# Builds go to their own queue (consumed by their own worker: `make run` and docker-compose start
+# one), so a burst of builds never delays the scaffolder and catalog tasks people wait for.
+PAVED_TECHDOCS_QUEUE = env_str("PAVED_TECHDOCS_QUEUE", "docs").strip() or "celery"
+CELERY_TASK_ROUTES = {"techdocs.tasks.docs_build_execute": {"queue": PAVED_TECHDOCS_QUEUE}}
 CELERY_BEAT_SCHEDULE["techdocs-scan"] = {
     "task": "techdocs.tasks.docs_scan", "schedule": float(PAVED_TECHDOCS_SCAN_SECONDS),
 }

@@ -7,6 +7,7 @@ and edit URL, plus the navigation, captured from mkdocs' own objects instead of 
 the themed HTML. Progress goes to stdout as `@@progress DONE TOTAL` lines.
 """
 
+import contextlib
 import json
 import logging
 import os
@@ -32,7 +33,14 @@ def _nav(items) -> list[dict]:
     return out
 
 
+# Docs builds are background work that can take the CPU for seconds; at a lower priority they do
+# not delay interactive work on the same machine (a scaffolder task starting, a page being served).
+BUILD_NICENESS = 10
+
+
 def main(config_file: str, site_dir: str, pages_json: str) -> int:
+    with contextlib.suppress(OSError):  # not allowed here: build at normal priority
+        os.nice(BUILD_NICENESS)
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError
