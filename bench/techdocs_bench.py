@@ -108,7 +108,21 @@ def write_big_site(root: Path, pages: int) -> None:
     (root / "mkdocs.yml").write_text("\n".join(lines) + "\n")
 
 
+def ensure_postgres_database() -> None:
+    """Create the database DATABASE_URL names when it is a PostgreSQL one that does not exist yet."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        return
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
 def setup_django(var: Path) -> None:
+    ensure_postgres_database()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     os.environ.setdefault("PAVED_SECRET_KEY", "bench")
     var.mkdir(parents=True, exist_ok=True)
