@@ -1,14 +1,15 @@
 """catalog:write, catalog:register (against the built-in git host) and catalog:fetch."""
 
-from pathlib import Path
+from functools import partial
 
 import pytest
 import yaml
 
 from catalog import services as catalog_services
 from catalog.models import Entity, Location
-from scaffolding.actions.base import ActionContext, ActionError, ActionInputError, ActionUser
+from scaffolding.actions.base import ActionError, ActionInputError
 from scaffolding.actions.catalog import CatalogFetch, CatalogRegister, CatalogWrite, _catalog_info_url
+from scaffolding.tests.helpers import ada_ctx
 
 AUTHOR = {"author_name": "Ada", "author_email": "ada@example.com"}
 COMPONENT = b"""apiVersion: backstage.io/v1alpha1
@@ -23,12 +24,7 @@ spec:
 """
 
 
-def make_ctx(workspace: Path, inputs: dict, *, checkpoint: dict | None = None) -> ActionContext:
-    logs: list[str] = []
-    ctx = ActionContext(workspace=workspace, input=inputs, task_id="t1", step_id="register",
-                        user=ActionUser(username="ada"), log_sink=logs.append, checkpoint=checkpoint or {})
-    ctx.logs = logs
-    return ctx
+make_ctx = partial(ada_ctx, step_id="register")
 
 
 # --- catalog:write -----------------------------------------------------------------------------

@@ -2,20 +2,16 @@
 
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
 
-from scaffolding.actions.base import ActionCancelled, ActionContext, ActionInputError, ActionUser
+from scaffolding.actions.base import ActionCancelled, ActionInputError
 from scaffolding.actions.debug import MAX_LISTED_BYTES, DebugLog, DebugWait
+from scaffolding.tests.helpers import ada_ctx
 
-
-def make_ctx(workspace: Path, inputs: dict) -> ActionContext:
-    logs: list[str] = []
-    ctx = ActionContext(workspace=workspace, input=inputs, task_id="t1", step_id="debug",
-                        user=ActionUser(username="ada"), log_sink=logs.append)
-    ctx.logs = logs
-    return ctx
+make_ctx = partial(ada_ctx, step_id="debug")
 
 
 @pytest.fixture

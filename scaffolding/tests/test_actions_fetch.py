@@ -2,26 +2,23 @@
 
 import os
 import shutil
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from scaffolding.actions import fetch as fetch_actions
-from scaffolding.actions.base import ActionContext, ActionError, ActionInputError, ActionUser
+from scaffolding.actions.base import ActionContext, ActionError, ActionInputError
 from scaffolding.lib import fetch_source
 from scaffolding.lib.fetch_source import fetch_file, fetch_into, resolve_source
+from scaffolding.tests.helpers import ada_ctx
 
 CORPUS = Path("/work/shared/corpus/templates")
 SPRING = CORPUS / "piomin__backstage-templates__templates__spring-boot-basic-on-openshift"
 AUTHOR = {"author_name": "Ada", "author_email": "ada@example.com"}
 
 
-def make_ctx(workspace: Path, inputs: dict, *, base: str = "") -> ActionContext:
-    logs: list[str] = []
-    ctx = ActionContext(workspace=workspace, input=inputs, task_id="t1", step_id="fetch",
-                        user=ActionUser(username="ada"), template_base=base, log_sink=logs.append)
-    ctx.logs = logs
-    return ctx
+make_ctx = partial(ada_ctx, step_id="fetch")
 
 
 def run(action_id: str, ctx: ActionContext) -> ActionContext:

@@ -1,20 +1,16 @@
 """fs:rename and fs:delete, and the glob matching they share with fetch:template."""
 
 import os
+from functools import partial
 from pathlib import Path
 
 import pytest
 
-from scaffolding.actions.base import ActionContext, ActionError, ActionInputError, ActionUser
+from scaffolding.actions.base import ActionError, ActionInputError
 from scaffolding.actions.filesystem import FsDelete, FsRename, glob_regex
+from scaffolding.tests.helpers import ada_ctx
 
-
-def make_ctx(workspace: Path, inputs: dict) -> ActionContext:
-    logs: list[str] = []
-    ctx = ActionContext(workspace=workspace, input=inputs, task_id="t1", step_id="fs",
-                        user=ActionUser(username="ada"), log_sink=logs.append)
-    ctx.logs = logs
-    return ctx
+make_ctx = partial(ada_ctx, step_id="fs")
 
 
 @pytest.fixture

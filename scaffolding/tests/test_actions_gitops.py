@@ -1,14 +1,15 @@
 """GitOps actions against the real built-in git host; Datadog against a recording server."""
 
+from functools import partial
 from pathlib import Path
 
 import pytest
 import yaml
 
 from scaffolding.actions import gitops_manifests
-from scaffolding.actions.base import ActionContext, ActionError, ActionInputError, ActionUser
+from scaffolding.actions.base import ActionError, ActionInputError
 from scaffolding.actions.gitops import ArgocdCreateApplication, DatadogCreateMonitors, KubernetesCreateNamespace
-from scaffolding.tests.test_actions_publish_github import RecordingApi
+from scaffolding.tests.helpers import RecordingApi, olive_ctx
 
 HOST = "git.paved.test"
 
@@ -23,13 +24,7 @@ def git_host(settings, tmp_path):
     settings.PAVED_DATADOG_APP_KEY = None
 
 
-def make_ctx(tmp_path: Path, checkpoint=None, task_id="task-1", **inputs) -> ActionContext:
-    lines: list[str] = []
-    ctx = ActionContext(workspace=tmp_path, input=inputs, task_id=task_id, step_id="gitops",
-                        user=ActionUser(username="olive", email="olive@example.com", display_name="Olive Owner"),
-                        checkpoint=checkpoint if checkpoint is not None else {}, log_sink=lines.append)
-    ctx.lines = lines
-    return ctx
+make_ctx = partial(olive_ctx, task_id="task-1", step_id="gitops")
 
 
 def read(path: str, ref: str = "main") -> dict:

@@ -1,15 +1,17 @@
 """publish:git end to end against the real built-in git host, and repoUrl parsing."""
 
 import subprocess
+from functools import partial
 from pathlib import Path
 
 import jsonschema
 import pytest
 
 from scaffolding.actions import action_registry
-from scaffolding.actions.base import ActionContext, ActionError, ActionInputError, ActionUser
+from scaffolding.actions.base import ActionError, ActionInputError
 from scaffolding.actions.publish_git import PublishGit
 from scaffolding.lib.repo_url import clone_url_from, repo_url_parse
+from scaffolding.tests.helpers import olive_ctx
 
 HOST = "git.paved.test:8000"
 MY_ACTIONS = ["publish:git", "publish:github", "publish:gitlab", "kubernetes:create-namespace",
@@ -24,13 +26,7 @@ def git_host(settings, tmp_path):
     return settings.PAVED_GIT_ROOT
 
 
-def make_ctx(workspace: Path, checkpoint: dict | None = None, **inputs) -> ActionContext:
-    lines: list[str] = []
-    ctx = ActionContext(workspace=workspace, input=inputs, task_id="task-1", step_id="create-repo",
-                        user=ActionUser(username="olive", email="olive@example.com", display_name="Olive Owner"),
-                        checkpoint=checkpoint if checkpoint is not None else {}, log_sink=lines.append)
-    ctx.lines = lines
-    return ctx
+make_ctx = partial(olive_ctx, task_id="task-1", step_id="create-repo")
 
 
 def git(*args: str, cwd=None) -> str:

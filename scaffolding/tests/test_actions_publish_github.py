@@ -1,78 +1,20 @@
 """publish:github against a recording HTTP server that answers like GitHub, pushing to a local bare repo."""
 
-import json
 import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from scaffolding.actions import publish_git
-from scaffolding.actions.base import ActionContext, ActionError, ActionInputError, ActionUser
+from scaffolding.actions.base import ActionError, ActionInputError
 from scaffolding.actions.publish_github import PublishGitHub
+from scaffolding.tests.helpers import bare_log, fake_git_api, olive_ctx
 
 TOKEN = "ghp_secret_token_123"
 
 
-class RecordingApi:
-    """A local HTTP server: every call is kept in `calls`; `respond(method, path, body)` -> (status, json)."""
-
-    def __init__(self, respond):
-        self.calls: list[dict] = []
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _handle(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                body = json.loads(raw) if raw else None
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                api.calls.append({"method": self.command, "path": self.path, "headers": headers, "body": body})
-                status, answer = respond(self.command, self.path, body)
-                data = b"" if answer is None else json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-    def paths(self) -> list[str]:
-        return [f"{c['method']} {c['path']}" for c in self.calls]
-
-
-def bare_repo(path: Path) -> Path:
-    subprocess.run(["git", "init", "-q", "--bare", str(path)], check=True)
-    return path
-
-
-def bare_log(path: Path, ref: str) -> list[str]:
-    out = subprocess.run(["git", "--git-dir", str(path), "log", "--format=%H|%an <%ae>|%s", ref], check=True,
-                         capture_output=True, text=True).stdout
-    return out.splitlines()
-
-
-def make_ctx(workspace: Path, checkpoint=None, **inputs) -> ActionContext:
-    lines: list[str] = []
-    ctx = ActionContext(workspace=workspace, input=inputs, task_id="task-9", step_id="publish",
-                        user=ActionUser(username="olive", email="olive@example.com", display_name="Olive Owner"),
-                        checkpoint=checkpoint if checkpoint is not None else {}, log_sink=lines.append)
-    ctx.lines = lines
-    return ctx
+make_ctx = partial(olive_ctx, task_id="task-9", step_id="publish")
 
 
 @pytest.fixture
@@ -82,11 +24,6 @@ def workspace(tmp_path) -> Path:
     (root / "README.md").write_text("# web\n")
     (root / "catalog-info.yaml").write_text("kind: Component\n")
     return root
-
-
-@pytest.fixture
-def file_remotes(monkeypatch):
-    monkeypatch.setattr(publish_git, "ALLOW_FILE_REMOTES", True)
 
 
 class FakeGitHub:
@@ -119,13 +56,10 @@ class FakeGitHub:
 
 @pytest.fixture
 def github(settings, tmp_path, file_remotes):
-    bare = bare_repo(tmp_path / "remote.git")
-    state = FakeGitHub(clone_url=f"file://{bare}")
-    api = RecordingApi(state)
+    api = fake_git_api(tmp_path, FakeGitHub)
     settings.PAVED_GITHUB_TOKEN = TOKEN
     settings.PAVED_GITHUB_HOST = "github.com"
     settings.PAVED_GITHUB_API_URL = api.url
-    api.state, api.bare = state, bare
     yield api
     api.close()
 

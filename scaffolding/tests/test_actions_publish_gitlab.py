@@ -1,14 +1,17 @@
 """publish:gitlab against a recording HTTP server that answers like GitLab's API v4."""
 
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from scaffolding.actions.base import ActionError, ActionInputError
 from scaffolding.actions.publish_gitlab import PublishGitLab
-from scaffolding.tests.test_actions_publish_github import RecordingApi, bare_log, bare_repo, make_ctx
+from scaffolding.tests.helpers import bare_log, fake_git_api, olive_ctx
 
 TOKEN = "glpat-secret-456"
+
+make_ctx = partial(olive_ctx, task_id="task-9", step_id="publish")
 
 
 class FakeGitLab:
@@ -49,17 +52,11 @@ def workspace(tmp_path) -> Path:
 
 
 @pytest.fixture
-def gitlab(settings, tmp_path, monkeypatch):
-    from scaffolding.actions import publish_git
-
-    monkeypatch.setattr(publish_git, "ALLOW_FILE_REMOTES", True)
-    bare = bare_repo(tmp_path / "remote.git")
-    state = FakeGitLab(clone_url=f"file://{bare}")
-    api = RecordingApi(state)
+def gitlab(settings, tmp_path, file_remotes):
+    api = fake_git_api(tmp_path, FakeGitLab)
     settings.PAVED_GITLAB_TOKEN = TOKEN
     settings.PAVED_GITLAB_HOST = "gitlab.com"
     settings.PAVED_GITLAB_URL = api.url
-    api.state, api.bare = state, bare
     yield api
     api.close()
 

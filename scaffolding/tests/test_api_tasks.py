@@ -10,34 +10,14 @@ from django.utils import timezone
 from catalog.tests.factories import yaml_load
 from portal.tokens import api_token_create
 from scaffolding.models import ScaffoldEvent, ScaffoldRun, ScaffoldStep
+from scaffolding.tests.helpers import HELLO_TEMPLATE, bearer, template_load
 
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/scaffolder/v2"
 
-TEMPLATE = """
-apiVersion: scaffolder.backstage.io/v1beta3
-kind: Template
-metadata:
-  name: hello
-  title: Hello
-spec:
-  owner: group:default/platform
-  type: service
-  parameters:
-    - title: Basics
-      required: [name]
-      properties:
-        name:
-          title: Name
-          type: string
-          pattern: '^[a-z][a-z0-9-]{2,30}$'
-  steps:
-    - id: log
-      name: Say hello
-      action: debug:log
-      input:
-        message: 'Hello ${{ parameters.name }}'
+# HELLO_TEMPLATE with a second, unnamed step and an output link.
+TEMPLATE = HELLO_TEMPLATE + """\
     - action: debug:log
       input: {message: bye}
   output:
@@ -49,11 +29,7 @@ spec:
 
 @pytest.fixture
 def template(tmp_path):
-    yaml_load(tmp_path, TEMPLATE, name="template.yaml")
-
-
-def bearer(token: str) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    template_load(tmp_path, TEMPLATE, name="hello")
 
 
 def post(client: Client, url: str, body) -> object:

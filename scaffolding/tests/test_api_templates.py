@@ -5,6 +5,7 @@ from django.test import Client
 
 from catalog.tests.factories import yaml_load
 from scaffolding.actions import action_registry
+from scaffolding.tests.helpers import bearer
 
 pytestmark = pytest.mark.django_db
 
@@ -35,10 +36,6 @@ spec:
       action: debug:log
       input: {message: hi}
 """
-
-
-def bearer(token: str) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
 
 
 def test_parameter_schema_lists_each_step_with_backstage_defaults(tmp_path, api_token):

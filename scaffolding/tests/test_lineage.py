@@ -13,7 +13,7 @@ from scaffolding import services as scaffold_services
 from scaffolding.models import ScaffoldedRepository, ScaffoldRun, ScaffoldStep
 from scaffolding.selectors import template_get, template_version
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("template_kind_case")]
 
 HOST = "git.paved.test:8000"
 APP = "one\ntwo\nthree\nfour\nfive\n"
@@ -46,16 +46,6 @@ spec:
 """
 
 
-
-@pytest.fixture(autouse=True)
-def template_kind_case(monkeypatch):
-    # TODO(lead): scaffolding.selectors filters kind="template" but the catalog stores "Template";
-    # remove this fixture once the selector matches it (reported in the lineage hand-off).
-    from catalog.models import Entity
-    from scaffolding import selectors
-
-    monkeypatch.setattr(selectors, "_template_queryset",
-                        lambda: Entity.objects.filter(kind__iexact="template", orphan=False))
 
 @pytest.fixture
 def host(settings, tmp_path):

@@ -11,86 +11,50 @@ from scaffolding.models import ScaffoldEvent, ScaffoldRun, ScaffoldStep
 
 pytestmark = pytest.mark.django_db
 
-TEMPLATE = """
-apiVersion: scaffolder.backstage.io/v1beta3
-kind: Template
-metadata:
-  name: hello
-  title: Hello
-spec:
-  owner: group:default/platform
-  type: service
-  parameters:
-    - title: Basics
-      required: [name]
-      properties:
-        name:
-          title: Name
-          type: string
-          pattern: '^[a-z][a-z0-9-]{2,30}$'
-  steps:
-    - id: log
-      name: Say hello
-      action: debug:log
-      input:
-        message: 'Hello ${{ parameters.name }}'
-"""
 
-
-@pytest.fixture
-def template(tmp_path):
-    from catalog.tests.factories import yaml_load
-    from scaffolding.selectors import template_get
-
-    yaml_load(tmp_path, TEMPLATE, name="template.yaml")
-    found = template_get(namespace="default", name="hello")
-    assert found is not None
-    return found
-
-
-def test_create_stores_the_run_and_enqueues_after_commit(template, owner, django_capture_on_commit_callbacks):
+def test_create_stores_the_run_and_enqueues_after_commit(hello_template, owner, django_capture_on_commit_callbacks):
     with mock.patch("scaffolding.tasks.run_execute.delay") as delay, \
             django_capture_on_commit_callbacks(execute=True):
-        run = services.run_create(template=template, values={"name": "web-app"}, actor=owner)
+        run = services.run_create(template=hello_template, values={"name": "web-app"}, actor=owner)
     delay.assert_called_once_with(str(run.pk))
     assert run.status == "open" and run.created_by_ref == "user:default/owner"
     assert list(run.steps.values_list("step_id", "action")) == [("log", "debug:log")]
     assert run.template_base.startswith("file:") and run.template_base.endswith("/")
 
 
-def test_create_refuses_values_that_fail_the_schema(template, owner):
+def test_create_refuses_values_that_fail_the_schema(hello_template, owner):
     with pytest.raises(services.ParameterErrors) as caught:
-        services.run_create(template=template, values={"name": "Bad_Name"}, actor=owner)
+        services.run_create(template=hello_template, values={"name": "Bad_Name"}, actor=owner)
     assert caught.value.errors[0]["field"] == "name"
     assert not ScaffoldRun.objects.exists()
 
 
-def test_create_refuses_unknown_actions_naming_the_step(template, owner):
-    template.body["spec"]["steps"][0]["action"] = "nope:missing"
+def test_create_refuses_unknown_actions_naming_the_step(hello_template, owner):
+    hello_template.body["spec"]["steps"][0]["action"] = "nope:missing"
     with pytest.raises(services.TemplateError, match="nope:missing"):
-        services.run_create(template=template, values={"name": "web-app"}, actor=owner)
+        services.run_create(template=hello_template, values={"name": "web-app"}, actor=owner)
 
 
-def test_claim_is_taken_once(template, owner):
-    run = services.run_create(template=template, values={"name": "web-app"}, actor=owner)
+def test_claim_is_taken_once(hello_template, owner):
+    run = services.run_create(template=hello_template, values={"name": "web-app"}, actor=owner)
     assert services.run_claim(run_id=run.pk, task_id="t1")
     assert not services.run_claim(run_id=run.pk, task_id="t2"), "a duplicate delivery claims nothing"
     assert not services.run_claim(run_id=run.pk, task_id="t1"), "own claim is live: no re-claim"
 
 
-def test_cancel_open_run_is_immediate_and_processing_is_requested(template, owner):
-    run = services.run_create(template=template, values={"name": "web-app"}, actor=owner)
+def test_cancel_open_run_is_immediate_and_processing_is_requested(hello_template, owner):
+    run = services.run_create(template=hello_template, values={"name": "web-app"}, actor=owner)
     services.run_cancel(run=run, actor=owner)
     assert run.status == "cancelled"
     assert ScaffoldEvent.objects.filter(run=run, type="cancelled").exists()
-    other = services.run_create(template=template, values={"name": "web-app"}, actor=owner)
+    other = services.run_create(template=hello_template, values={"name": "web-app"}, actor=owner)
     services.run_claim(run_id=other.pk, task_id="t")
     services.run_cancel(run=other, actor=owner)
     assert other.status == "processing" and other.cancel_requested
 
 
-def test_retry_reopens_from_the_failed_step(template, owner):
-    run = services.run_create(template=template, values={"name": "web-app"}, actor=owner)
+def test_retry_reopens_from_the_failed_step(hello_template, owner):
+    run = services.run_create(template=hello_template, values={"name": "web-app"}, actor=owner)
     with pytest.raises(services.RunStateError):
         services.run_retry(run=run, actor=owner)
     ScaffoldRun.objects.filter(pk=run.pk).update(status="failed", resume_from=0, error="boom")
@@ -101,13 +65,13 @@ def test_retry_reopens_from_the_failed_step(template, owner):
     assert run.steps.get().status == "open"
 
 
-def test_sweep_fails_runs_whose_worker_died_and_requeues_lost_messages(template, owner, settings):
-    stuck = services.run_create(template=template, values={"name": "web-app"}, actor=owner)
+def test_sweep_fails_runs_whose_worker_died_and_requeues_lost_messages(hello_template, owner, settings):
+    stuck = services.run_create(template=hello_template, values={"name": "web-app"}, actor=owner)
     services.run_claim(run_id=stuck.pk, task_id="t")
     old = timezone.now() - timedelta(seconds=settings.PAVED_SCAFFOLDER_STALE_SECONDS + 5)
     ScaffoldRun.objects.filter(pk=stuck.pk).update(heartbeat_at=old)
     ScaffoldStep.objects.filter(run=stuck).update(status="processing")
-    lost = services.run_create(template=template, values={"name": "web-app"}, actor=owner)
+    lost = services.run_create(template=hello_template, values={"name": "web-app"}, actor=owner)
     ScaffoldRun.objects.filter(pk=lost.pk).update(enqueued_at=old)
     with mock.patch("scaffolding.tasks.run_execute.delay"):
         result = services.runs_sweep()

@@ -3,13 +3,13 @@
 import pytest
 from django.test import Client
 
-from catalog.tests.factories import yaml_load
 from githost.services import repo_commit_files, repo_create
 from scaffolding import lineage_tasks
 from scaffolding.models import ScaffoldedRepository
-from scaffolding.selectors import template_get, template_version
+from scaffolding.selectors import template_version
+from scaffolding.tests.helpers import template_load
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("template_kind_case")]
 
 HOST = "git.paved.test:8000"
 PAGE = "/create/templates/default/svc/lineage/"
@@ -33,22 +33,11 @@ spec:
 
 
 
-@pytest.fixture(autouse=True)
-def template_kind_case(monkeypatch):
-    # TODO(lead): scaffolding.selectors filters kind="template" but the catalog stores "Template";
-    # remove this fixture once the selector matches it (reported in the lineage hand-off).
-    from catalog.models import Entity
-    from scaffolding import selectors
-
-    monkeypatch.setattr(selectors, "_template_queryset",
-                        lambda: Entity.objects.filter(kind__iexact="template", orphan=False))
-
 @pytest.fixture
 def template(tmp_path, settings):
     settings.PAVED_GIT_ROOT = tmp_path / "git"
     settings.PAVED_GIT_HOST = HOST
-    yaml_load(tmp_path, TEMPLATE, name="template.yaml")
-    return template_get(namespace="default", name="svc")
+    return template_load(tmp_path, TEMPLATE, name="svc")
 
 
 @pytest.fixture
