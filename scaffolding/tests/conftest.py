@@ -19,14 +19,3 @@ def file_remotes(monkeypatch):
     from scaffolding.actions import publish_git
 
     monkeypatch.setattr(publish_git, "ALLOW_FILE_REMOTES", True)
-
-
-@pytest.fixture
-def template_kind_case(monkeypatch):
-    # TODO(lead): scaffolding.selectors filters kind="template" but the catalog stores "Template";
-    # remove this fixture once the selector matches it (reported in the lineage hand-off).
-    from catalog.models import Entity
-    from scaffolding import selectors
-
-    monkeypatch.setattr(selectors, "_template_queryset",
-                        lambda: Entity.objects.filter(kind__iexact="template", orphan=False))

@@ -13,7 +13,7 @@ from scaffolding import services as scaffold_services
 from scaffolding.models import ScaffoldedRepository, ScaffoldRun, ScaffoldStep
 from scaffolding.selectors import template_get, template_version
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("template_kind_case")]
+pytestmark = pytest.mark.django_db
 
 HOST = "git.paved.test:8000"
 APP = "one\ntwo\nthree\nfour\nfive\n"

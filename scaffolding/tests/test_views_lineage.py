@@ -9,7 +9,7 @@ from scaffolding.models import ScaffoldedRepository
 from scaffolding.selectors import template_version
 from scaffolding.tests.helpers import template_load
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("template_kind_case")]
+pytestmark = pytest.mark.django_db
 
 HOST = "git.paved.test:8000"
 PAGE = "/create/templates/default/svc/lineage/"
