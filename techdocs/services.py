@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Entity
-from techdocs import builder, repo_source, search, storage
+from techdocs import builder, http_source, repo_source, search, storage
 from techdocs.models import DocsBuild, DocsPage, DocsSite
 from techdocs.selectors import documented_entities, techdocs_ref_of
 
@@ -43,40 +43,56 @@ def _export(host_url) -> Path:
         raise RefError(str(exc)) from None
 
 
+def _fetch_http(url: str, *, relative: str | None = None) -> Path:
+    """The site at `url`, or at `dir:<relative>` seen from the catalog file at `url`, read over HTTP."""
+    try:
+        return http_source.fetch_docs(http_source.dir_base(url, relative) if relative is not None else url)
+    except http_source.HttpSourceError as exc:
+        raise RefError(str(exc)) from None
+
+
+def _resolve_dir(target: str, entity_source: str) -> Path:
+    if entity_source.startswith("file:"):
+        base = Path(entity_source[len("file:"):]).parent
+        path = (base / target).resolve() if target else base.resolve()
+        if not _inside_file_roots(path):
+            raise RefError(f"dir:{target} resolves to {path}, outside the directories the portal may read "
+                           "(PAVED_FILE_ROOTS).")
+        if not path.is_dir():
+            raise RefError(f"dir:{target} resolves to {path}, which is not a readable directory.")
+        return path
+    if entity_source.startswith("url:"):
+        file_url = entity_source[len("url:"):]
+        host_url = repo_source.git_host_location(file_url)
+        if host_url is None:  # a plain URL location: read the site over HTTP next to catalog-info.yaml
+            return _fetch_http(file_url, relative=target)
+        try:
+            return _export(repo_source.dir_on_git_host(host_url, target))
+        except repo_source.RepoSourceError as exc:
+            raise RefError(str(exc)) from None
+    raise RefError(f"dir:{target} cannot be resolved: the entity has no source location.")
+
+
 def resolve_source(*, techdocs_ref: str, entity_source: str) -> Path:
-    """The directory a `backstage.io/techdocs-ref` points at, or RefError saying why not."""
+    """The directory a `backstage.io/techdocs-ref` points at, or RefError saying why not.
+
+    Files are read in place, the git host's repositories are exported (repo_source), and other
+    http(s) hosts in PAVED_READ_ALLOW are fetched page by page from the mkdocs nav (http_source).
+    """
     if not techdocs_ref:
         raise RefError("The entity has no backstage.io/techdocs-ref annotation.")
     scheme, _, target = techdocs_ref.partition(":")
     if scheme == "dir":
-        if entity_source.startswith("file:"):
-            base = Path(entity_source[len("file:"):]).parent
-            path = (base / target).resolve() if target else base.resolve()
-            if not _inside_file_roots(path):
-                raise RefError(f"dir:{target} resolves to {path}, outside the directories the portal may read "
-                               "(PAVED_FILE_ROOTS).")
-            if not path.is_dir():
-                raise RefError(f"dir:{target} resolves to {path}, which is not a readable directory.")
-            return path
-        if entity_source.startswith("url:"):
-            host_url = repo_source.git_host_location(entity_source[len("url:"):])
-            if host_url is None:
-                raise RefError(f"dir:{target} on an entity read from {entity_source[4:]}: Paved reads docs "
-                               "sources from files and from its own git host only; use a file location or "
-                               "publish the repository to the git host.")
-            try:
-                return _export(repo_source.dir_on_git_host(host_url, target))
-            except repo_source.RepoSourceError as exc:
-                raise RefError(str(exc)) from None
-        raise RefError(f"dir:{target} cannot be resolved: the entity has no source location.")
+        return _resolve_dir(target, entity_source)
     if scheme == "url":
         if target.startswith("file:"):
             return resolve_source(techdocs_ref=f"dir:{target[5:]}", entity_source="file:/")
         host_url = repo_source.git_host_location(target)
-        if host_url is None:
-            raise RefError(f"url:{target}: Paved reads docs sources from files and from its own git host "
-                           f"(PAVED_GIT_HOST={settings.PAVED_GIT_HOST}) only; this host is neither.")
-        return _export(host_url)
+        if host_url is not None:
+            return _export(host_url)
+        if not target.startswith(("http://", "https://")):
+            raise RefError(f"url:{target}: expected an http(s) URL or a file: path.")
+        return _fetch_http(target)
     raise RefError(f"{techdocs_ref!r} is not a techdocs reference: expected dir:<path> or url:<location>.")
 
 

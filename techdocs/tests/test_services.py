@@ -85,8 +85,10 @@ def test_an_unreadable_reference_is_a_clear_error(documented):
 
 
 def test_url_references_say_what_they_need():
-    with pytest.raises(services.RefError, match="git host"):
+    with pytest.raises(services.RefError, match="not in PAVED_READ_ALLOW and is not the portal's git host"):
         services.resolve_source(techdocs_ref="url:https://github.com/org/repo", entity_source="file:/x/c.yaml")
+    with pytest.raises(services.RefError, match="expected an http.s. URL"):
+        services.resolve_source(techdocs_ref="url:ftp://files.example.com/docs", entity_source="file:/x/c.yaml")
     with pytest.raises(services.RefError, match="not a techdocs reference"):
         services.resolve_source(techdocs_ref="s3:bucket", entity_source="file:/x/c.yaml")
 
