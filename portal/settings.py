@@ -13,6 +13,12 @@ from portal.env import env_bool, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PAVED_VAR_DIR", str(BASE_DIR / "var"))).resolve()
+# Created here because everything embedded lives in it (SQLite, broker, repositories, docs) and a
+# missing folder would otherwise surface as an unrelated "unable to open database file".
+try:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+except OSError as exc:
+    raise ImproperlyConfigured(f"PAVED_VAR_DIR {VAR_DIR} cannot be created: {exc.strerror or exc}") from None
 
 SECRET_KEY = env_secret("PAVED_SECRET_KEY")
 if not SECRET_KEY:
@@ -92,7 +98,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-DATABASES["default"]["TEST"] = {"NAME": env_str("PAVED_TEST_DATABASE_NAME") or None}
+_test_name = env_str("PAVED_TEST_DATABASE_NAME") or None
+if _test_name is None and DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, as in `make run`, not Django's shared-cache in-memory database: there a reader in the
+    # web thread makes a worker thread's write fail at once with "database table is locked",
+    # where a file in WAL mode lets them run side by side (browser and worker tests need that).
+    _test_name = str(VAR_DIR / "test-paved.sqlite3")
+DATABASES["default"]["TEST"] = {"NAME": _test_name}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
