@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from githost import selectors
 from githost.lib.git import GitHostError
+from githost.lib.readme_links import rewrite_readme_links
 from githost.models import GitRepository
 from githost.services import remote_url
 from techdocs.sanitize import sanitize
@@ -81,6 +82,7 @@ def _readme(repo: GitRepository, ref: str, entries: list[dict]) -> dict | None:
     if entry["name"].lower().endswith((".md", ".markdown")):
         # Raw HTML in Markdown passes through; the sanitiser removes scripts, handlers and javascript: URLs.
         html = sanitize(markdown.markdown(text, extensions=["fenced_code", "tables"], output_format="html"))
+        html = rewrite_readme_links(html, owner=repo.owner, name=repo.name, ref=ref, readme_path=entry["path"])
         return {"name": entry["name"], "html": html}
     return {"name": entry["name"], "text": text}
 
