@@ -16,6 +16,7 @@ MODULES = [
     "scaffolding.actions.catalog",
     "scaffolding.actions.publish_git",
     "scaffolding.actions.publish_github",
+    "scaffolding.actions.publish_github_pr",
     "scaffolding.actions.publish_gitlab",
     "scaffolding.actions.gitops",
 ]
