@@ -1,38 +1,11 @@
 """The OpenAPI 3 description of the catalog API, served at GET /api/catalog/openapi.json."""
 
+from portal.openapi import body, errors, json_of, path, query, ref
 
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict, description: str = "OK") -> dict:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _query(name: str, description: str, schema: dict | None = None, *, repeat: bool = False) -> dict:
-    schema = schema or {"type": "string"}
-    if repeat:
-        return {"name": name, "in": "query", "description": description, "style": "form", "explode": True,
-                "schema": {"type": "array", "items": schema}}
-    return {"name": name, "in": "query", "description": description, "schema": schema}
-
-
-def _path(name: str, description: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "description": description, "schema": {"type": "string"}}
-
-
-def _errors(*codes: int) -> dict:
-    return {str(code): {"$ref": f"#/components/responses/Error{code}"} for code in codes}
-
-
-def _body(schema: dict) -> dict:
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
-
-
-FILTER = _query("filter", "Backstage filter: `a=b,c=d` ANDs conditions, repeated params are ORed, a bare key "
+FILTER = query("filter", "Backstage filter: `a=b,c=d` ANDs conditions, repeated params are ORed, a bare key "
                 "means the field exists; keys and values compare case-insensitively.", repeat=True)
-FIELDS = _query("fields", "Comma-separated dotted paths to keep, e.g. `metadata.name,kind`.", repeat=True)
-NAME_PATH = [_path("kind", "Entity kind"), _path("namespace", "Entity namespace"), _path("name", "Entity name")]
+FIELDS = query("fields", "Comma-separated dotted paths to keep, e.g. `metadata.name,kind`.", repeat=True)
+NAME_PATH = [path("kind", "Entity kind"), path("namespace", "Entity namespace"), path("name", "Entity name")]
 INT = {"type": "integer", "minimum": 0}
 LOCATION_INPUT = {"type": "object", "required": ["target"],
                   "properties": {"type": {"type": "string", "enum": ["url", "file"], "default": "url"},
@@ -52,7 +25,7 @@ SCHEMAS = {
                                                         "additionalProperties": {"type": "string"}},
                                         "tags": {"type": "array", "items": {"type": "string"}}}},
             "spec": {"type": "object", "additionalProperties": True},
-            "relations": {"type": "array", "items": _ref("EntityRelation")},
+            "relations": {"type": "array", "items": ref("EntityRelation")},
             "status": {"type": "object", "additionalProperties": True},
         },
     },
@@ -76,7 +49,7 @@ SCHEMAS = {
     },
     "EntitiesQueryResponse": {
         "type": "object", "required": ["items", "totalItems", "pageInfo"],
-        "properties": {"items": {"type": "array", "items": _ref("Entity")}, "totalItems": {"type": "integer"},
+        "properties": {"items": {"type": "array", "items": ref("Entity")}, "totalItems": {"type": "integer"},
                        "pageInfo": {"type": "object", "properties": {"nextCursor": {"type": "string"},
                                                                      "prevCursor": {"type": "string"}}}},
     },
@@ -84,7 +57,7 @@ SCHEMAS = {
         "type": "object", "required": ["rootEntityRef", "items"],
         "properties": {"rootEntityRef": {"type": "string"}, "items": {"type": "array", "items": {
             "type": "object", "required": ["entity", "parentEntityRefs"],
-            "properties": {"entity": _ref("Entity"),
+            "properties": {"entity": ref("Entity"),
                            "parentEntityRefs": {"type": "array", "items": {"type": "string"}}}}}},
     },
     "EntityFacetsResponse": {
@@ -96,7 +69,7 @@ SCHEMAS = {
 }
 
 RESPONSES = {
-    f"Error{code}": _json(_ref("Error"), text)
+    f"Error{code}": json_of(ref("Error"), text)
     for code, text in [(400, "Invalid input (InputError)"), (401, "No or invalid credentials (AuthenticationError)"),
                        (404, "Not found (NotFoundError)"), (405, "Method not allowed (NotAllowedError)"),
                        (409, "Conflict (ConflictError)")]
@@ -105,107 +78,107 @@ RESPONSES = {
 PATHS = {
     "/entities": {"get": {
         "operationId": "GetEntities", "summary": "List entities (unpaginated unless limit is given).",
-        "parameters": [FILTER, FIELDS, _query("order", "`asc:field` or `desc:field`", repeat=True),
-                       _query("offset", "Rows to skip", INT), _query("limit", "Rows to return (no cap)", INT),
-                       _query("after", "Legacy cursor from the `Link: rel=next` header")],
-        "responses": {"200": _json({"type": "array", "items": _ref("Entity")}), **_errors(400, 401)},
+        "parameters": [FILTER, FIELDS, query("order", "`asc:field` or `desc:field`", repeat=True),
+                       query("offset", "Rows to skip", INT), query("limit", "Rows to return (no cap)", INT),
+                       query("after", "Legacy cursor from the `Link: rel=next` header")],
+        "responses": {"200": json_of({"type": "array", "items": ref("Entity")}), **errors(400, 401)},
     }},
     "/entities/by-query": {"get": {
         "operationId": "GetEntitiesByQuery", "summary": "Cursor-paginated entity query.",
         "parameters": [FILTER, FIELDS,
-                       _query("limit", "Page size, default 20, capped at 1000", INT),
-                       _query("offset", "Rows to skip on the first page", INT),
-                       _query("orderField", "`field,asc` or `field,desc` (the first one is used)", repeat=True),
-                       _query("cursor", "nextCursor or prevCursor of a previous page; other query "
+                       query("limit", "Page size, default 20, capped at 1000", INT),
+                       query("offset", "Rows to skip on the first page", INT),
+                       query("orderField", "`field,asc` or `field,desc` (the first one is used)", repeat=True),
+                       query("cursor", "nextCursor or prevCursor of a previous page; other query "
                                         "parameters except limit and fields are then ignored"),
-                       _query("fullTextFilterTerm", "Case-insensitive substring to look for"),
-                       _query("fullTextFilterFields", "Comma-separated fields for the full-text filter", repeat=True)],
-        "responses": {"200": _json(_ref("EntitiesQueryResponse")), **_errors(400, 401)},
+                       query("fullTextFilterTerm", "Case-insensitive substring to look for"),
+                       query("fullTextFilterFields", "Comma-separated fields for the full-text filter", repeat=True)],
+        "responses": {"200": json_of(ref("EntitiesQueryResponse")), **errors(400, 401)},
     }},
     "/entities/by-uid/{uid}": {
-        "parameters": [_path("uid", "Entity uid (UUID)")],
-        "get": {"operationId": "GetEntityByUid", "responses": {"200": _json(_ref("Entity")), **_errors(400, 401, 404)}},
+        "parameters": [path("uid", "Entity uid (UUID)")],
+        "get": {"operationId": "GetEntityByUid", "responses": {"200": json_of(ref("Entity")), **errors(400, 401, 404)}},
         "delete": {"operationId": "DeleteEntityByUid",
-                   "responses": {"204": {"description": "Deleted"}, **_errors(400, 401, 404)}},
+                   "responses": {"204": {"description": "Deleted"}, **errors(400, 401, 404)}},
     },
     "/entities/by-name/{kind}/{namespace}/{name}": {"get": {
         "operationId": "GetEntityByName", "parameters": NAME_PATH,
-        "responses": {"200": _json(_ref("Entity")), **_errors(401, 404)},
+        "responses": {"200": json_of(ref("Entity")), **errors(401, 404)},
     }},
     "/entities/by-name/{kind}/{namespace}/{name}/ancestry": {"get": {
         "operationId": "GetEntityAncestryByName", "parameters": NAME_PATH,
-        "responses": {"200": _json(_ref("EntityAncestryResponse")), **_errors(401, 404)},
+        "responses": {"200": json_of(ref("EntityAncestryResponse")), **errors(401, 404)},
     }},
     "/entities/by-refs": {"post": {
         "operationId": "GetEntitiesByRefs", "parameters": [FILTER],
-        "requestBody": _body({"type": "object", "required": ["entityRefs"], "properties": {
+        "requestBody": body({"type": "object", "required": ["entityRefs"], "properties": {
             "entityRefs": {"type": "array", "maxItems": 10000, "items": {"type": "string"}},
             "fields": {"type": "array", "items": {"type": "string"}}}}),
-        "responses": {"200": _json({"type": "object", "required": ["items"], "properties": {
-            "items": {"type": "array", "items": {"allOf": [_ref("Entity")], "nullable": True}}}}),
-            **_errors(400, 401)},
+        "responses": {"200": json_of({"type": "object", "required": ["items"], "properties": {
+            "items": {"type": "array", "items": {"allOf": [ref("Entity")], "nullable": True}}}}),
+            **errors(400, 401)},
     }},
     "/entity-facets": {"get": {
         "operationId": "GetEntityFacets",
-        "parameters": [{**_query("facet", "Dotted field to count values of", repeat=True), "required": True},
+        "parameters": [{**query("facet", "Dotted field to count values of", repeat=True), "required": True},
                        FILTER],
-        "responses": {"200": _json(_ref("EntityFacetsResponse")), **_errors(400, 401)},
+        "responses": {"200": json_of(ref("EntityFacetsResponse")), **errors(400, 401)},
     }},
     "/refresh": {"post": {
         "operationId": "RefreshEntity", "summary": "Re-read the location that provides the entity.",
-        "requestBody": _body({"type": "object", "required": ["entityRef"],
+        "requestBody": body({"type": "object", "required": ["entityRef"],
                               "properties": {"entityRef": {"type": "string"}}}),
-        "responses": {"200": {"description": "Refresh requested"}, **_errors(400, 401, 404)},
+        "responses": {"200": {"description": "Refresh requested"}, **errors(400, 401, 404)},
     }},
     "/validate-entity": {"post": {
         "operationId": "ValidateEntity",
-        "requestBody": _body({"type": "object", "required": ["entity", "location"], "properties": {
+        "requestBody": body({"type": "object", "required": ["entity", "location"], "properties": {
             "entity": {"type": "object"}, "location": {"type": "string", "example": "url:https://..."}}}),
         "responses": {
-            "200": _json({"type": "object"}, "Valid"),
-            "400": _json({"oneOf": [_ref("Error"), {"type": "object", "required": ["errors"], "properties": {
+            "200": json_of({"type": "object"}, "Valid"),
+            "400": json_of({"oneOf": [ref("Error"), {"type": "object", "required": ["errors"], "properties": {
                 "errors": {"type": "array", "items": {"type": "object", "properties": {
                     "name": {"type": "string"}, "message": {"type": "string"}}}}}}]}, "Invalid entity or input"),
-            **_errors(401),
+            **errors(401),
         },
     }},
     "/locations": {
-        "get": {"operationId": "GetLocations", "responses": {"200": _json({"type": "array", "items": {
-            "type": "object", "properties": {"data": _ref("Location")}}}), **_errors(401)}},
+        "get": {"operationId": "GetLocations", "responses": {"200": json_of({"type": "array", "items": {
+            "type": "object", "properties": {"data": ref("Location")}}}), **errors(401)}},
         "post": {
             "operationId": "CreateLocation",
-            "parameters": [_query("dryRun", "`true`: read and validate the target, store nothing",
+            "parameters": [query("dryRun", "`true`: read and validate the target, store nothing",
                                   {"type": "string", "enum": ["true", "false"]})],
-            "requestBody": _body(LOCATION_INPUT),
-            "responses": {"201": _json({"type": "object", "required": ["location", "entities"], "properties": {
-                "location": _ref("Location"), "entities": {"type": "array", "items": _ref("Entity")},
-                "exists": {"type": "boolean"}}}, "Created (or previewed)"), **_errors(400, 401, 409)},
+            "requestBody": body(LOCATION_INPUT),
+            "responses": {"201": json_of({"type": "object", "required": ["location", "entities"], "properties": {
+                "location": ref("Location"), "entities": {"type": "array", "items": ref("Entity")},
+                "exists": {"type": "boolean"}}}, "Created (or previewed)"), **errors(400, 401, 409)},
         },
     },
     "/locations/{id}": {
-        "parameters": [_path("id", "Location id (UUID)")],
-        "get": {"operationId": "GetLocation", "responses": {"200": _json(_ref("Location")), **_errors(400, 401, 404)}},
+        "parameters": [path("id", "Location id (UUID)")],
+        "get": {"operationId": "GetLocation", "responses": {"200": json_of(ref("Location")), **errors(400, 401, 404)}},
         "delete": {"operationId": "DeleteLocation", "summary": "Remove the location and every entity it provides.",
-                   "responses": {"204": {"description": "Deleted"}, **_errors(400, 401, 404)}},
+                   "responses": {"204": {"description": "Deleted"}, **errors(400, 401, 404)}},
     },
     "/locations/by-entity/{kind}/{namespace}/{name}": {"get": {
         "operationId": "GetLocationByEntity", "parameters": NAME_PATH,
-        "responses": {"200": _json(_ref("Location")), **_errors(401, 404)},
+        "responses": {"200": json_of(ref("Location")), **errors(401, 404)},
     }},
     "/analyze-location": {"post": {
         "operationId": "AnalyzeLocation",
-        "requestBody": _body({"type": "object", "required": ["location"], "properties": {
+        "requestBody": body({"type": "object", "required": ["location"], "properties": {
             "location": LOCATION_INPUT, "catalogFilename": {"type": "string"}}}),
-        "responses": {"200": _json({"type": "object", "required": ["existingEntityFiles", "generateEntities"],
+        "responses": {"200": json_of({"type": "object", "required": ["existingEntityFiles", "generateEntities"],
                                     "properties": {"existingEntityFiles": {"type": "array", "items": {
                                         "type": "object", "properties": {
                                             "location": LOCATION_INPUT, "isRegistered": {"type": "boolean"},
-                                            "entity": _ref("Entity")}}},
+                                            "entity": ref("Entity")}}},
                                         "generateEntities": {"type": "array", "items": {"type": "object"}}}}),
-                      **_errors(400, 401)},
+                      **errors(400, 401)},
     }},
     "/openapi.json": {"get": {"operationId": "GetOpenApi", "summary": "This document.",
-                              "responses": {"200": _json({"type": "object"}), **_errors(401)}}},
+                              "responses": {"200": json_of({"type": "object"}), **errors(401)}}},
 }
 
 OPENAPI = {

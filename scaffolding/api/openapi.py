@@ -1,35 +1,11 @@
 """The OpenAPI 3 description of the scaffolder API, served at GET /api/scaffolder/v2/openapi.json."""
 
-
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict, description: str = "OK") -> dict:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _errors(*codes: int) -> dict:
-    return {str(code): {"$ref": f"#/components/responses/Error{code}"} for code in codes}
-
-
-def _body(schema: dict) -> dict:
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
-
-
-def _path(name: str, description: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "description": description, "schema": {"type": "string"}}
-
-
-def _repeat(name: str, description: str, items: dict) -> dict:
-    return {"name": name, "in": "query", "description": description, "style": "form", "explode": True,
-            "schema": {"type": "array", "items": items}}
-
+from portal.openapi import body, errors, json_of, path, query, ref
 
 OBJECT = {"type": "object", "additionalProperties": True}
 STRING = {"type": "string"}
 STATUS = {"type": "string", "enum": ["open", "processing", "completed", "failed", "cancelled"]}
-TASK_ID = _path("taskId", "The task's id (a UUID).")
+TASK_ID = path("taskId", "The task's id (a UUID).")
 AFTER = {"name": "after", "in": "query", "description": "Only events with a larger id.",
          "schema": {"type": "integer", "minimum": 0}}
 
@@ -42,14 +18,14 @@ SCHEMAS = {
                                 "if": {"oneOf": [STRING, {"type": "boolean"}]}, "each": {}}},
     "TaskSpec": {"type": "object", "required": ["apiVersion", "steps", "output", "parameters"], "properties": {
         "apiVersion": {"type": "string", "enum": ["scaffolder.backstage.io/v1beta3"]},
-        "steps": {"type": "array", "items": _ref("TaskStep")}, "output": OBJECT, "parameters": OBJECT,
+        "steps": {"type": "array", "items": ref("TaskStep")}, "output": OBJECT, "parameters": OBJECT,
         "templateInfo": {"type": "object", "properties": {"entityRef": STRING, "baseUrl": STRING,
                                                           "entity": {"type": "object",
                                                                      "properties": {"metadata": OBJECT}}}},
         "user": {"type": "object", "properties": {"ref": {"type": "string", "nullable": True},
                                                   "entity": OBJECT}}}},
     "Task": {"type": "object", "required": ["id", "spec", "status", "createdAt"], "properties": {
-        "id": {"type": "string", "format": "uuid"}, "spec": _ref("TaskSpec"), "status": STATUS,
+        "id": {"type": "string", "format": "uuid"}, "spec": ref("TaskSpec"), "status": STATUS,
         "createdAt": {"type": "string", "format": "date-time"},
         "lastHeartbeatAt": {"type": "string", "format": "date-time", "nullable": True},
         "createdBy": {"type": "string", "nullable": True}}},
@@ -75,7 +51,7 @@ SCHEMAS = {
         "response": {"type": "object", "properties": {"statusCode": {"type": "integer"}}}}},
 }
 RESPONSES = {
-    f"Error{code}": _json(_ref("Error"), text)
+    f"Error{code}": json_of(ref("Error"), text)
     for code, text in [(400, "Invalid input (InputError)"), (401, "No or invalid credentials (AuthenticationError)"),
                        (403, "Not the task's creator or staff, or a failed CSRF check (NotAllowedError)"),
                        (404, "No such template or task (NotFoundError)"),
@@ -87,47 +63,47 @@ PATHS = {
     "/templates/{namespace}/{kind}/{name}/parameter-schema": {"get": {
         "operationId": "GetTemplateParameterSchema",
         "summary": "The template's parameter steps, one JSON Schema per form page.",
-        "parameters": [_path("namespace", "Template namespace"), _path("kind", "Always `template`"),
-                       _path("name", "Template name")],
-        "responses": {"200": _json({"type": "object", "required": ["title", "steps"], "properties": {
+        "parameters": [path("namespace", "Template namespace"), path("kind", "Always `template`"),
+                       path("name", "Template name")],
+        "responses": {"200": json_of({"type": "object", "required": ["title", "steps"], "properties": {
             "title": STRING, "description": STRING, "steps": {"type": "array", "items": {
                 "type": "object", "properties": {"title": STRING, "description": STRING, "schema": OBJECT}}}}}),
-            **_errors(400, 401, 404)},
+            **errors(400, 401, 404)},
     }},
     "/actions": {"get": {"operationId": "ListActions", "summary": "The installed actions and their schemas.",
-                         "responses": {"200": _json({"type": "array", "items": _ref("Action")}), **_errors(401)}}},
+                         "responses": {"200": json_of({"type": "array", "items": ref("Action")}), **errors(401)}}},
     "/tasks": {
         "get": {
             "operationId": "ListTasks", "summary": "Tasks, newest first.",
-            "parameters": [_repeat("createdBy", "User entity refs of the creators.", STRING),
-                           _repeat("status", "Task statuses.", STATUS),
+            "parameters": [query("createdBy", "User entity refs of the creators.", STRING, repeat=True),
+                           query("status", "Task statuses.", STATUS, repeat=True),
                            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 0,
                                                                        "maximum": 1000, "default": 1000}},
                            {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}}],
-            "responses": {"200": _json({"type": "object", "required": ["tasks", "totalTasks"], "properties": {
-                "tasks": {"type": "array", "items": _ref("Task")}, "totalTasks": {"type": "integer"}}}),
-                **_errors(400, 401)},
+            "responses": {"200": json_of({"type": "object", "required": ["tasks", "totalTasks"], "properties": {
+                "tasks": {"type": "array", "items": ref("Task")}, "totalTasks": {"type": "integer"}}}),
+                **errors(400, 401)},
         },
         "post": {
             "operationId": "CreateTask", "summary": "Run a template with these answers; a worker picks it up.",
-            "requestBody": _body({"type": "object", "required": ["templateRef"], "properties": {
+            "requestBody": body({"type": "object", "required": ["templateRef"], "properties": {
                 "templateRef": {"type": "string", "example": "template:default/backend-service"},
                 "values": OBJECT, "secrets": {"type": "object", "additionalProperties": STRING}}}),
-            "responses": {"201": _json({"type": "object", "properties": {"id": {"type": "string",
+            "responses": {"201": json_of({"type": "object", "properties": {"id": {"type": "string",
                                                                                "format": "uuid"}}}, "Created"),
-                          "400": _json({"oneOf": [_ref("ValidationErrors"), _ref("Error")]},
+                          "400": json_of({"oneOf": [ref("ValidationErrors"), ref("Error")]},
                                        "Values that fail the parameter schemas, or a malformed body"),
-                          **_errors(401, 403, 404, 413)},
+                          **errors(401, 403, 404, 413)},
         },
     },
     "/tasks/{taskId}": {"get": {"operationId": "GetTask", "summary": "The task, without its secrets.",
                                 "parameters": [TASK_ID],
-                                "responses": {"200": _json(_ref("Task")), **_errors(401, 404)}}},
+                                "responses": {"200": json_of(ref("Task")), **errors(401, 404)}}},
     "/tasks/{taskId}/events": {"get": {
         "operationId": "ListTaskEvents",
         "summary": "Events after `after`; waits up to 30 s for one while the task is running.",
         "parameters": [TASK_ID, AFTER],
-        "responses": {"200": _json({"type": "array", "items": _ref("TaskEvent")}), **_errors(400, 401, 404)},
+        "responses": {"200": json_of({"type": "array", "items": ref("TaskEvent")}), **errors(400, 401, 404)},
     }},
     "/tasks/{taskId}/eventstream": {"get": {
         "operationId": "StreamTaskEvents",
@@ -135,35 +111,35 @@ PATHS = {
         "parameters": [TASK_ID, AFTER, {"name": "Last-Event-ID", "in": "header", "schema": {"type": "integer"}}],
         "responses": {"200": {"description": "An event stream",
                               "content": {"text/event-stream": {"schema": {"type": "string"}}}},
-                      **_errors(400, 401, 404)},
+                      **errors(400, 401, 404)},
     }},
     "/tasks/{taskId}/cancel": {"post": {
         "operationId": "CancelTask", "parameters": [TASK_ID],
-        "responses": {"200": _json({"type": "object", "properties": {"status": {"type": "string",
+        "responses": {"200": json_of({"type": "object", "properties": {"status": {"type": "string",
                                                                                 "enum": ["cancelled"]}}}),
-                      **_errors(401, 403, 404, 409)},
+                      **errors(401, 403, 404, 409)},
     }},
     "/tasks/{taskId}/retry": {"post": {
         "operationId": "RetryTask", "summary": "Run a failed or cancelled task again from the step that failed.",
         "parameters": [TASK_ID],
-        "responses": {"201": _json({"type": "object", "properties": {"id": STRING}}, "Queued again"),
-                      **_errors(401, 403, 404, 409)},
+        "responses": {"201": json_of({"type": "object", "properties": {"id": STRING}}, "Queued again"),
+                      **errors(401, 403, 404, 409)},
     }},
     "/dry-run": {"post": {
         "operationId": "DryRun", "summary": "Run a template given inline without side effects; waits for the result.",
-        "requestBody": _body({"type": "object", "required": ["template", "values", "directoryContents"],
+        "requestBody": body({"type": "object", "required": ["template", "values", "directoryContents"],
                               "properties": {"template": OBJECT, "values": OBJECT,
                                              "secrets": {"type": "object", "additionalProperties": STRING},
-                                             "directoryContents": {"type": "array", "items": _ref("File")}}}),
-        "responses": {"200": _json({"type": "object", "properties": {
+                                             "directoryContents": {"type": "array", "items": ref("File")}}}),
+        "responses": {"200": json_of({"type": "object", "properties": {
             "log": {"type": "array", "items": {"type": "object", "properties": {"body": OBJECT}}},
-            "directoryContents": {"type": "array", "items": _ref("File")}, "output": OBJECT,
-            "steps": {"type": "array", "items": _ref("TaskStep")}, "status": STATUS, "error": STRING}}),
-            "400": _json({"oneOf": [_ref("ValidationErrors"), _ref("Error")]}, "Invalid values or template"),
-            **_errors(401, 403, 413, 503)},
+            "directoryContents": {"type": "array", "items": ref("File")}, "output": OBJECT,
+            "steps": {"type": "array", "items": ref("TaskStep")}, "status": STATUS, "error": STRING}}),
+            "400": json_of({"oneOf": [ref("ValidationErrors"), ref("Error")]}, "Invalid values or template"),
+            **errors(401, 403, 413, 503)},
     }},
     "/openapi.json": {"get": {"operationId": "GetOpenApi", "summary": "This document.",
-                              "responses": {"200": _json({"type": "object"}), **_errors(401)}}},
+                              "responses": {"200": json_of({"type": "object"}), **errors(401)}}},
 }
 OPENAPI = {
     "openapi": "3.0.3",
