@@ -36,3 +36,28 @@ def query(name: str, description: str, schema: dict | None = None, *, repeat: bo
         return {"name": name, "in": "query", "description": description, "style": "form", "explode": True,
                 "schema": {"type": "array", "items": schema}}
     return {"name": name, "in": "query", "description": description, "schema": schema}
+
+
+SELF = {"get": {"operationId": "GetOpenApi", "summary": "This document.",
+                "responses": {"200": json_of({"type": "object"}), **errors(401)}}}
+
+
+def document(*, title: str, version: str, description: str, server: str, paths: dict, schemas: dict,
+             responses: dict) -> dict:
+    """The whole document: Bearer-token security, Backstage's error envelope, and `paths` plus
+    `/openapi.json` itself."""
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": title, "version": version,
+                 "description": f"{description} Errors use Backstage's envelope. "
+                                "Unknown methods answer 405 NotAllowedError."},
+        "servers": [{"url": server}],
+        "security": [{"bearerAuth": []}],
+        "paths": {**paths, "/openapi.json": SELF},
+        "components": {
+            "schemas": schemas,
+            "responses": responses,
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                               "description": "An API token from your Paved profile page."}},
+        },
+    }

@@ -1,6 +1,6 @@
 """The OpenAPI 3 description of the catalog API, served at GET /api/catalog/openapi.json."""
 
-from portal.openapi import body, errors, json_of, path, query, ref
+from portal.openapi import body, document, errors, json_of, path, query, ref
 
 FILTER = query("filter", "Backstage filter: `a=b,c=d` ANDs conditions, repeated params are ORed, a bare key "
                 "means the field exists; keys and values compare case-insensitively.", repeat=True)
@@ -177,22 +177,8 @@ PATHS = {
                                         "generateEntities": {"type": "array", "items": {"type": "object"}}}}),
                       **errors(400, 401)},
     }},
-    "/openapi.json": {"get": {"operationId": "GetOpenApi", "summary": "This document.",
-                              "responses": {"200": json_of({"type": "object"}), **errors(401)}}},
 }
 
-OPENAPI = {
-    "openapi": "3.0.3",
-    "info": {"title": "Paved catalog API", "version": "1",
-             "description": "Backstage's software catalog REST API, as served by Paved. Errors use Backstage's "
-                            "envelope. Unknown methods answer 405 NotAllowedError."},
-    "servers": [{"url": "/api/catalog"}],
-    "security": [{"bearerAuth": []}],
-    "paths": PATHS,
-    "components": {
-        "schemas": SCHEMAS,
-        "responses": RESPONSES,
-        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
-                                           "description": "An API token from your Paved profile page."}},
-    },
-}
+OPENAPI = document(title="Paved catalog API", version="1",
+                   description="Backstage's software catalog REST API, as served by Paved.",
+                   server="/api/catalog", paths=PATHS, schemas=SCHEMAS, responses=RESPONSES)

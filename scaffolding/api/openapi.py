@@ -1,6 +1,6 @@
 """The OpenAPI 3 description of the scaffolder API, served at GET /api/scaffolder/v2/openapi.json."""
 
-from portal.openapi import body, errors, json_of, path, query, ref
+from portal.openapi import body, document, errors, json_of, path, query, ref
 
 OBJECT = {"type": "object", "additionalProperties": True}
 STRING = {"type": "string"}
@@ -138,21 +138,7 @@ PATHS = {
             "400": json_of({"oneOf": [ref("ValidationErrors"), ref("Error")]}, "Invalid values or template"),
             **errors(401, 403, 413, 503)},
     }},
-    "/openapi.json": {"get": {"operationId": "GetOpenApi", "summary": "This document.",
-                              "responses": {"200": json_of({"type": "object"}), **errors(401)}}},
 }
-OPENAPI = {
-    "openapi": "3.0.3",
-    "info": {"title": "Paved scaffolder API", "version": "2",
-             "description": "Backstage's scaffolder REST API (v2), as served by Paved. Errors use Backstage's "
-                            "envelope. Unknown methods answer 405 NotAllowedError."},
-    "servers": [{"url": "/api/scaffolder/v2"}],
-    "security": [{"bearerAuth": []}],
-    "paths": PATHS,
-    "components": {
-        "schemas": SCHEMAS,
-        "responses": RESPONSES,
-        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
-                                           "description": "An API token from your Paved profile page."}},
-    },
-}
+OPENAPI = document(title="Paved scaffolder API", version="2",
+                   description="Backstage's scaffolder REST API (v2), as served by Paved.",
+                   server="/api/scaffolder/v2", paths=PATHS, schemas=SCHEMAS, responses=RESPONSES)
