@@ -196,25 +196,34 @@ def remote_check(url, *, host: str, service: str) -> str:
     return str(url)
 
 
+def git_push_env(ctx: ActionContext, *, scratch: str, source: Path, author: tuple[str, str],
+                 auth_header: str) -> dict:
+    """Environment for git in a scratch repository whose work tree is `source`, pushing with `auth_header`.
+
+    The commit date is kept in ctx.checkpoint, so a retry makes the same commit (same sha). The
+    token travels in an http.extraHeader set through the environment: it is never in argv
+    (visible to `ps`) nor in a URL that git could echo in an error.
+    """
+    date = ctx.checkpoint.setdefault("commit_date", f"{int(time.time())} +0000")
+    return {
+        "GIT_DIR": f"{scratch}/git", "GIT_WORK_TREE": str(source), "GIT_INDEX_FILE": f"{scratch}/index",
+        "HOME": scratch, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_TERMINAL_PROMPT": "0",
+        "GIT_ALLOW_PROTOCOL": ":".join((*PUSH_PROTOCOLS, *(("file",) if ALLOW_FILE_REMOTES else ()))),
+        "GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1], "GIT_AUTHOR_DATE": date,
+        "GIT_COMMITTER_NAME": "Paved", "GIT_COMMITTER_EMAIL": "paved@localhost", "GIT_COMMITTER_DATE": date,
+        "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader",
+        "GIT_CONFIG_VALUE_0": f"Authorization: {auth_header}",
+    }
+
+
 def git_push_directory(ctx: ActionContext, *, source: Path, remote: str, branch: str, message: str,
                        author: tuple[str, str], auth_header: str, secret: str) -> str:
     """Commit `source` as the first commit of `branch` and push it to `remote`; returns the commit sha.
 
-    The commit date is kept in ctx.checkpoint, so a retry makes the same commit (same sha) and the
-    push is a no-op. The token travels in an http.extraHeader set through the environment: it is
-    never in argv (visible to `ps`) nor in a URL that git could echo in an error.
+    A retry makes the same commit (see git_push_env), so its push is a no-op.
     """
-    date = ctx.checkpoint.setdefault("commit_date", f"{int(time.time())} +0000")
     with tempfile.TemporaryDirectory(prefix="paved-push-") as scratch:
-        env = {
-            "GIT_DIR": f"{scratch}/git", "GIT_WORK_TREE": str(source), "GIT_INDEX_FILE": f"{scratch}/index",
-            "HOME": scratch, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_TERMINAL_PROMPT": "0",
-            "GIT_ALLOW_PROTOCOL": ":".join((*PUSH_PROTOCOLS, *(("file",) if ALLOW_FILE_REMOTES else ()))),
-            "GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1], "GIT_AUTHOR_DATE": date,
-            "GIT_COMMITTER_NAME": "Paved", "GIT_COMMITTER_EMAIL": "paved@localhost", "GIT_COMMITTER_DATE": date,
-            "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader",
-            "GIT_CONFIG_VALUE_0": f"Authorization: {auth_header}",
-        }
+        env = git_push_env(ctx, scratch=scratch, source=source, author=author, auth_header=auth_header)
         try:
             ctx.run_command(["git", "init", "-q", "-b", branch], env=env)
             ctx.run_command(["git", "add", "-A", "."], cwd=source, env=env)

@@ -19,18 +19,17 @@ from __future__ import annotations
 
 import re
 import tempfile
-import time
 from pathlib import PurePosixPath
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
 
-from scaffolding.actions import publish_git
 from scaffolding.actions.base import Action, ActionContext, ActionError, ActionInputError
 from scaffolding.actions.publish_git import (
     basic_auth_header,
     branch_check,
     commit_author,
+    git_push_env,
     remote_check,
     repo_url_for_host,
     source_dir,
@@ -188,19 +187,9 @@ class PublishGitHubPullRequest(Action):
     def _push(self, ctx: ActionContext, *, remote: str, branch: str, target: str, prefix: str, source,
               author: tuple[str, str], message: str, token: str, full_name: str) -> bool:
         """Commit the files on `branch` and push it; returns whether the commit changes anything."""
-        date = ctx.checkpoint.setdefault("commit_date", f"{int(time.time())} +0000")
-        protocols = (*publish_git.PUSH_PROTOCOLS, *(("file",) if publish_git.ALLOW_FILE_REMOTES else ()))
         with tempfile.TemporaryDirectory(prefix="paved-pr-") as scratch:
-            env = {
-                "GIT_DIR": f"{scratch}/git", "GIT_WORK_TREE": str(source), "GIT_INDEX_FILE": f"{scratch}/index",
-                "HOME": scratch,
-                "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_TERMINAL_PROMPT": "0",
-                "GIT_ALLOW_PROTOCOL": ":".join(protocols),
-                "GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1], "GIT_AUTHOR_DATE": date,
-                "GIT_COMMITTER_NAME": "Paved", "GIT_COMMITTER_EMAIL": "paved@localhost", "GIT_COMMITTER_DATE": date,
-                "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader",
-                "GIT_CONFIG_VALUE_0": f"Authorization: {basic_auth_header('x-access-token', token)}",
-            }
+            env = git_push_env(ctx, scratch=scratch, source=source, author=author,
+                               auth_header=basic_auth_header("x-access-token", token))
 
             def git(*args, cwd=None, input=None, extra=None) -> str:
                 try:
