@@ -60,7 +60,10 @@ def _children_map() -> dict[str, set[str]]:
 
 def group_descendants(*, refs: list[str]) -> set[str]:
     """The groups and all their sub-groups (childOf/parentOf in the catalog), lower case."""
-    children = _children_map()
+    return _descendants(refs, _children_map())
+
+
+def _descendants(refs: list[str], children: dict[str, set[str]]) -> set[str]:
     seen: set[str] = set()
     todo = [ref.lower() for ref in refs]
     while todo:
@@ -76,10 +79,17 @@ def _audience_refs(campaign: Campaign) -> set[str] | None:
 
 
 def user_in_audience(*, user, campaign: Campaign) -> bool:
+    return bool(campaigns_in_audience(user=user, campaigns=[campaign]))
+
+
+def campaigns_in_audience(*, user, campaigns: list[Campaign]) -> list[Campaign]:
+    """The campaigns whose audience includes the person; their groups and the group tree are read once."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    audience = _audience_refs(campaign)
-    return audience is None or bool(audience & set(user_groups(user)))
+        return []
+    if all(c.audience_is_everyone for c in campaigns):
+        return list(campaigns)
+    groups, children = set(user_groups(user)), _children_map()
+    return [c for c in campaigns if c.audience_is_everyone or _descendants(c.audience_groups, children) & groups]
 
 
 def user_team(*, user, campaign: Campaign) -> str:
@@ -129,8 +139,13 @@ def open_campaigns_for(*, user) -> list[Campaign]:
             "campaign_id", flat=True
         )
     )
-    return [c for c in campaigns if c.pk not in answered and user_in_audience(user=user, campaign=c)]
+    return campaigns_in_audience(user=user, campaigns=[c for c in campaigns if c.pk not in answered])
 
 
 def user_has_answered(*, user, campaign: Campaign) -> bool:
     return Participation.objects.filter(campaign=campaign, user=user, answered=True).exists()
+
+
+def answered_campaign_ids(*, user) -> set[int]:
+    """The campaigns the person has answered (one query, for lists)."""
+    return set(Participation.objects.filter(user=user, answered=True).values_list("campaign_id", flat=True))

@@ -32,11 +32,12 @@ def _results_access(request: HttpRequest) -> None:
 @require_GET
 def campaign_list(request: HttpRequest) -> HttpResponse:
     day = selectors.today()
+    listed = list(selectors.campaign_list())
+    answered = selectors.answered_campaign_ids(user=request.user)
+    in_audience = set(selectors.campaigns_in_audience(user=request.user, campaigns=listed))
     campaigns = [
-        {"campaign": c, "status": c.status_on(day),
-         "answered": selectors.user_has_answered(user=request.user, campaign=c),
-         "in_audience": selectors.user_in_audience(user=request.user, campaign=c)}
-        for c in selectors.campaign_list()
+        {"campaign": c, "status": c.status_on(day), "answered": c.pk in answered, "in_audience": c in in_audience}
+        for c in listed
     ]
     return render(request, "surveys/campaign_list.html", {
         "campaigns": campaigns, "can_view_results": request.user.has_perm(RESULTS_PERMISSION),
