@@ -279,10 +279,9 @@ def _write_file(source: Path, dest: Path, location: str, render_contents: bool, 
         except ExpressionError as exc:
             raise ActionError(f"url: cannot render {location!r}: {exc}") from None
         data = text.encode("utf-8")
-        options.counts["written"] += 1
     else:
-        options.counts["written"] += 1
         options.counts["verbatim"] += 1
+    options.counts["written"] += 1
     _write(dest, data, mode=source.stat().st_mode & 0o777, what=repr(location))
 
 

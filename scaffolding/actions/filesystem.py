@@ -21,7 +21,7 @@ def glob_regex(pattern: str) -> re.Pattern:
     pattern = pattern.strip()
     while pattern.startswith("./"):
         pattern = pattern[2:]
-    segments = [s for s in pattern.rstrip("/").split("/")]
+    segments = pattern.rstrip("/").split("/")
     regex = ""
     for index, segment in enumerate(segments):
         last = index == len(segments) - 1
