@@ -19,26 +19,20 @@ SEARCH_LIMIT = 50
 DOCS_SEARCH_LIMIT = 20
 
 
+def app_function(module: str, name: str) -> Callable | None:
+    """`module.name`, or None while that app (or the function) is not there yet."""
+    try:
+        loaded = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name not in (module, module.partition(".")[0]):
+            raise  # a real import error inside the app must not be hidden
+        return None
+    return getattr(loaded, name, None)
+
+
 def catalog_selector(name: str) -> Callable | None:
     """A function from catalog.selectors, or None while the catalog app does not provide it."""
-    try:
-        selectors = importlib.import_module("catalog.selectors")
-    except ModuleNotFoundError as exc:
-        if exc.name != "catalog.selectors":
-            raise  # a real import error inside the catalog must not be hidden
-        return None
-    return getattr(selectors, name, None)
-
-
-def docs_search_function() -> Callable | None:
-    """techdocs.search.docs_search, or None while the techdocs app is not installed."""
-    try:
-        search_module = importlib.import_module("techdocs.search")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("techdocs", "techdocs.search"):
-            raise
-        return None
-    return getattr(search_module, "docs_search", None)
+    return app_function("catalog.selectors", name)
 
 
 @require_safe
@@ -69,7 +63,7 @@ def search(request: HttpRequest) -> HttpResponse:
     query = form.cleaned_data["q"] if form.is_valid() else ""
     entity_search = catalog_selector("entity_search")
     hits = list(entity_search(query=query, limit=SEARCH_LIMIT)) if entity_search and query else []
-    docs_search = docs_search_function()
+    docs_search = app_function("techdocs.search", "docs_search")
     docs_hits = docs_search(query=query, limit=DOCS_SEARCH_LIMIT) if docs_search and query else []
     context = {"form": form, "query": query, "hits": hits, "available": entity_search is not None,
                "docs_hits": docs_hits, "docs_available": docs_search is not None}
