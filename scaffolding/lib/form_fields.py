@@ -97,15 +97,16 @@ def build_step(schema: dict, values: dict, *, errors: list[dict] | None = None, 
     built_choices: list[Choice] = []
     fields = _fields(as_dict(schema), values if isinstance(values, dict) else {}, "", by_field, choices or {},
                      {"secrets": secrets or {}, "defaults": defaults}, built_choices, 0)
-    shown = {f.name for f in _walk(fields)}
+    shown = {f.name for f in walk_fields(fields)}
     step_errors = [m for name, msgs in by_field.items() if name not in shown for m in msgs]
     return StepForm(fields=fields, choices=built_choices, errors=step_errors)
 
 
-def _walk(fields: list[FormField]):
+def walk_fields(fields: list[FormField]):
+    """Every field, nested ones (an object's children) included, parents first."""
     for f in fields:
         yield f
-        yield from _walk(f.children)
+        yield from walk_fields(f.children)
 
 
 def _fields(schema, values, prefix, by_field, choices, how, built_choices, depth) -> list[FormField]:

@@ -22,7 +22,7 @@ from catalog.models import Entity
 from catalog.selectors import entity_url
 from scaffolding import selectors, services
 from scaffolding.lib import form_state, schema_form
-from scaffolding.lib.form_fields import build_step, review_rows
+from scaffolding.lib.form_fields import build_step, review_rows, walk_fields
 from scaffolding.lib.form_parse import parse_step
 from scaffolding.lib.form_pickers import closed_picker_errors
 
@@ -202,7 +202,7 @@ def _render(form: _Form, index: int, *, errors: list[dict] | None = None, alert:
         built = build_step(step["schema"], form.state.values, errors=errors, choices=form.state.choices,
                            secrets=form.secrets)
         picker_url = reverse("scaffolding:picker_entities")
-        for field in _all_fields(built.fields):
+        for field in walk_fields(built.fields):
             if field.widget in ("entity", "multi"):
                 field.picker_url = picker_url + "?" + urlencode(
                     {"template": template.ref, "step": index, "field": field.name})
@@ -217,9 +217,3 @@ def _render(form: _Form, index: int, *, errors: list[dict] | None = None, alert:
         ]
     return _render_varying(form.request, "scaffolding/template_form.html", "scaffolding/partials/form_body.html",
                            context)
-
-
-def _all_fields(fields):
-    for field in fields:
-        yield field
-        yield from _all_fields(field.children)
