@@ -144,6 +144,7 @@ class CatalogRegister(Action):
 
     @staticmethod
     def _register(ctx: ActionContext, url: str) -> str:
+        from catalog.lib.refs import split_key
         from catalog.selectors import entity_get
         from catalog.services import LocationExists, location_create, location_preview, location_refresh
 
@@ -166,8 +167,7 @@ class CatalogRegister(Action):
         if ctx.checkpoint.get("created_location") == preview.target:
             ctx.record_created("catalog-location", url, url)
         stats = location_refresh(location_id=location.pk)  # now, so the entity exists when the step ends
-        kind, _, rest = entity_ref.partition(":")
-        namespace, _, name = rest.partition("/")
+        kind, namespace, name = split_key(entity_ref)
         stored = entity_get(kind=kind, namespace=namespace, name=name) if entity_ref else None
         if entity_ref and (stored is None or stored.location_id != location.pk):
             # Missing, or the same name already belongs to another location (the catalog keeps the first).
