@@ -211,4 +211,4 @@ def _expand_ref(prop: dict, text: str) -> str:
                         default_namespace=default_namespace if isinstance(default_namespace, str) else "default")
     except RefError:
         return text  # allowArbitraryValues: kept as typed
-    return f"{ref.kind.lower()}:{ref.namespace}/{ref.name}"
+    return str(ref)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from catalog.api.filters import Filter, apply_filters
+from catalog.lib.refs import EntityRef
 from catalog.models import Entity, SearchEntry
 from catalog.selectors import user_groups, user_owner_refs
 from scaffolding.lib.schema_form import ENTITY_PICKERS, as_dict, as_list, resolve, schema_type, ui_field, ui_options
@@ -29,7 +30,7 @@ class PickerOption:
 
 def entity_ref(entity: Entity) -> str:
     """Backstage's stringifyEntityRef: `kind:namespace/name`, the kind in lower case."""
-    return f"{entity.kind.lower()}:{entity.namespace}/{entity.name}"
+    return str(EntityRef(kind=entity.kind, namespace=entity.namespace, name=entity.name))
 
 
 def _filter_values(raw) -> list[str]:
@@ -52,7 +53,7 @@ def catalog_filters(prop: dict) -> list[Filter]:
     if filters:
         return filters
     kinds = [str(k) for k in as_list(options.get("allowedKinds")) if isinstance(k, str)]
-    if not kinds and ui_field(prop) in ("OwnerPicker",):
+    if not kinds and ui_field(prop) == "OwnerPicker":
         kinds = ["Group", "User"]
     if ui_field(prop) == "MyGroupsPicker":
         kinds = ["Group"]
