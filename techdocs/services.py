@@ -18,6 +18,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from catalog.ingest.readers import inside_file_roots
+from catalog.lib.refs import split_key
 from catalog.models import Entity
 from techdocs import builder, http_source, repo_source, search, storage
 from techdocs.models import DocsBuild, DocsPage, DocsSite
@@ -29,11 +31,6 @@ MAX_LOG_CHARS = 200_000
 
 class RefError(Exception):
     """The techdocs-ref cannot be resolved to a directory; shown on the entity's docs page."""
-
-
-def _inside_file_roots(path: Path) -> bool:
-    resolved = path.resolve()
-    return any(resolved == Path(r) or Path(r) in resolved.parents for r in settings.PAVED_FILE_ROOTS)
 
 
 def _export(host_url) -> Path:
@@ -55,7 +52,7 @@ def _resolve_dir(target: str, entity_source: str) -> Path:
     if entity_source.startswith("file:"):
         base = Path(entity_source[len("file:"):]).parent
         path = (base / target).resolve() if target else base.resolve()
-        if not _inside_file_roots(path):
+        if not inside_file_roots(path):
             raise RefError(f"dir:{target} resolves to {path}, outside the directories the portal may read "
                            "(PAVED_FILE_ROOTS).")
         if not path.is_dir():
@@ -98,8 +95,7 @@ def resolve_source(*, techdocs_ref: str, entity_source: str) -> Path:
 
 def docs_site_sync(*, entity: Entity) -> DocsSite:
     """Create or update the entity's DocsSite: resolved source, its content hash and change time."""
-    kind, rest = entity.ref.split(":", 1)
-    namespace, name = rest.split("/", 1)
+    kind, namespace, name = split_key(entity.ref)
     ref_value = techdocs_ref_of(entity)
     site, _ = DocsSite.objects.get_or_create(
         entity_ref=entity.ref, defaults={"namespace": namespace, "kind": kind, "name": name})

@@ -24,13 +24,18 @@ def _size_limit() -> int:
     return settings.PAVED_MAX_FILE_BYTES
 
 
+def inside_file_roots(path: Path) -> bool:
+    """Whether `path` (symlinks resolved) is one of PAVED_FILE_ROOTS or below one."""
+    resolved = path.resolve()
+    return any(resolved == Path(root) or Path(root) in resolved.parents for root in settings.PAVED_FILE_ROOTS)
+
+
 def _check_file_path(target: str) -> Path:
     if not os.path.isabs(target):
         raise ReadError(f"file location {target!r} must be an absolute path")
     resolved = Path(target).resolve()
-    for root in settings.PAVED_FILE_ROOTS:
-        if resolved == Path(root) or Path(root) in resolved.parents:
-            return resolved
+    if inside_file_roots(resolved):
+        return resolved
     raise ReadError(
         f"file location {target!r} is outside the directories the catalog may read "
         f"(PAVED_FILE_ROOTS: {', '.join(settings.PAVED_FILE_ROOTS) or 'none'})"
