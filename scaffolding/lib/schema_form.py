@@ -232,7 +232,7 @@ def validate_values(schema: dict, values: dict) -> list[dict]:
     try:
         validator = Draft7Validator(schema, format_checker=Draft7Validator.FORMAT_CHECKER)
         raw = sorted(validator.iter_errors(instance), key=lambda e: list(e.path))
-        errors = [_error(schema, instance, e) for e in raw]
+        errors = [_error(schema, e) for e in raw]
     except Exception as exc:  # an unresolvable $ref, a pattern Python cannot compile...
         return [{"field": "", "message": f"{SCHEMA_INVALID}: {exc}"}]
     errors += _picker_errors(schema, instance)
@@ -245,7 +245,7 @@ def validate_values(schema: dict, values: dict) -> list[dict]:
     return unique
 
 
-def _title(schema: dict, values: dict, path: list[str]) -> str:
+def _title(schema: dict, path: list[str]) -> str:
     prop = find_property(schema, ".".join(path)) if path else None
     if prop is None:
         return str(as_dict(schema).get("title") or "This step") if not path else path[-1]
@@ -262,22 +262,18 @@ def _branch_errors(error) -> list:
     return min(candidates, key=len) if candidates else []
 
 
-def _error(schema: dict, instance: dict, error) -> dict:
+def _error(schema: dict, error) -> dict:
     path = [str(p) for p in error.path]
     if error.validator in ("oneOf", "anyOf"):
         inner = _branch_errors(error)
         if inner:
-            return _error(schema, instance, inner[0])
-    if error.validator == "required":
+            return _error(schema, inner[0])
+    if error.validator == "required" or (error.validator == "dependencies"
+                                         and isinstance(error.validator_value, list)):
         missing = error.message.split("'")[1] if error.message.count("'") >= 2 else ""
         field = path + [missing] if missing else path
-        return {"field": ".".join(field), "message": f"{_title(schema, instance, field)} is required"}
-    if error.validator == "dependencies" and isinstance(error.validator_value, list):
-        missing = error.message.split("'")[1] if error.message.count("'") >= 2 else ""
-        field = path + [missing] if missing else path
-        return {"field": ".".join(field), "message": f"{_title(schema, instance, field)} is required"}
-    title = _title(schema, instance, path)
-    return {"field": ".".join(path), "message": f"{title} {_wording(error)}"}
+        return {"field": ".".join(field), "message": f"{_title(schema, field)} is required"}
+    return {"field": ".".join(path), "message": f"{_title(schema, path)} {_wording(error)}"}
 
 
 def _wording(error) -> str:
