@@ -23,8 +23,6 @@ from scaffolding.lib.schema_form import (
     ui_options,
 )
 
-# ui:widget values rjsf knows that map onto an input of ours; anything else falls back to the type.
-TEXT_WIDGETS = {"text", "email", "uri", "url", "date", "datetime", "time", "color", "updown", "range"}
 INPUT_TYPES = {"email": "email", "uri": "url", "url": "url", "date": "date", "date-time": "datetime-local",
                "time": "time", "color": "color"}
 MAX_OPTIONS = 500

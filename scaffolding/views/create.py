@@ -185,8 +185,7 @@ def _create(form: _Form, *, dry_run: bool) -> HttpResponse:
 
 def _stepper(form: _Form, index: int) -> list[dict]:
     titles = [step["title"] for step in form.steps] + ["Review"]
-    return [{"index": i, "title": title, "current": i == index, "done": i < index,
-             "reachable": i <= form.state.reached and i != index} for i, title in enumerate(titles)]
+    return [{"title": title, "current": i == index, "done": i < index} for i, title in enumerate(titles)]
 
 
 def _render(form: _Form, index: int, *, errors: list[dict] | None = None, alert: str = "") -> HttpResponse:
