@@ -29,6 +29,7 @@ from scaffolding.lib.redact import Redactor
 from scaffolding.lib.workspace import materialise_files, workspace_files
 from scaffolding.models import ScaffoldRun, ScaffoldStep
 from scaffolding.progress import DatabaseProgress
+from scaffolding.services import step_id_of
 
 logger = logging.getLogger(__name__)
 
@@ -150,7 +151,7 @@ class Execution:
     def log(self, message: str, step_id: str | None = None, status: str | None = None) -> None:
         self.report.log(self.redactor.redact(message), step_id=step_id, status=status)
 
-    def run_step(self, index: int, step: dict, row: ScaffoldStep, *, rebuild_only: bool = False) -> str:
+    def run_step(self, step: dict, row: ScaffoldStep, *, rebuild_only: bool = False) -> str:
         """Run one step; returns the step's final status. Raises StepFailed / ActionCancelled."""
         step_id, action_id = row.step_id, row.action
         label = f"Step {row.name!r} ({step_id}, {action_id})"
@@ -228,7 +229,7 @@ def _rebuild_workspace(execution: Execution, steps: list[dict], rows: dict[int, 
         row = rows[index]
         if row.status == ScaffoldStep.Status.COMPLETED and row.action.startswith(REBUILD_PREFIXES):
             execution.log(f"Rebuilding the workspace: running {row.name!r} again (files only)", row.step_id)
-            execution.run_step(index, steps[index], row, rebuild_only=True)
+            execution.run_step(steps[index], row, rebuild_only=True)
 
 
 def run_execute(*, run_id, report=None, actions: dict | None = None) -> str:
@@ -253,7 +254,7 @@ def run_execute(*, run_id, report=None, actions: dict | None = None) -> str:
             report.step_start(row)
             execution.log(f"Beginning step {row.name}", row.step_id, "processing")
             try:
-                step_status = execution.run_step(index, steps[index], row)
+                step_status = execution.run_step(steps[index], row)
             except StepFailed as exc:
                 report.step_end(row, ScaffoldStep.Status.FAILED)
                 execution.log(f"Step failed: {exc.message}", row.step_id, "failed")
@@ -308,6 +309,6 @@ def render_files_only(*, run: ScaffoldRun, workspace: Path, steps_outputs: dict 
         action_id = str(step.get("action", ""))
         if not action_id.startswith(REBUILD_PREFIXES):
             continue
-        row = ScaffoldStep(index=index, step_id=str(step.get("id") or f"step-{index + 1}"),
+        row = ScaffoldStep(index=index, step_id=step_id_of(step, index),
                            name=str(step.get("name") or action_id), action=action_id)
-        execution.run_step(index, step, row)
+        execution.run_step(step, row)

@@ -44,6 +44,11 @@ class RunStateError(Exception):
 # --- Creating a run -----------------------------------------------------------------------------
 
 
+def step_id_of(step: dict, index: int) -> str:
+    """A step's id, or Backstage's default `step-<n>` for a step without one."""
+    return str(step.get("id") or f"step-{index + 1}")
+
+
 def template_steps_check(*, spec: dict, template_ref: str) -> list[dict]:
     """The template's steps, or TemplateError naming the template and the step that is wrong."""
     steps = spec.get("steps") or []
@@ -63,7 +68,7 @@ def template_steps_check(*, spec: dict, template_ref: str) -> list[dict]:
         if action not in installed:
             raise TemplateError(f"{where} ({step.get('id') or step.get('name') or action}) uses the action "
                                 f"{action!r}, which is not installed; see the installed actions page")
-        step_id = str(step.get("id") or f"step-{index + 1}")
+        step_id = step_id_of(step, index)
         if step_id in seen:
             raise TemplateError(f"{where}: the step id {step_id!r} is used twice")
         seen.add(step_id)
@@ -96,7 +101,7 @@ def actor_ref(actor) -> str:
 
 def _step_rows(run: ScaffoldRun, steps: list[dict]) -> None:
     ScaffoldStep.objects.bulk_create([
-        ScaffoldStep(run=run, index=index, step_id=str(step.get("id") or f"step-{index + 1}")[:200],
+        ScaffoldStep(run=run, index=index, step_id=step_id_of(step, index)[:200],
                      name=str(step.get("name") or step.get("id") or step.get("action"))[:300],
                      action=str(step.get("action"))[:200])
         for index, step in enumerate(steps)
