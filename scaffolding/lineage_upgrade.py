@@ -127,7 +127,7 @@ def lineage_upgrade(*, template_ref: str, actor_id: int | None) -> list[UpgradeR
     queryset = ScaffoldedRepository.objects.filter(template_ref=template.ref).exclude(template_version=version)
     for repo in queryset.select_related("run", "run__created_by").order_by("created_at", "id"):
         try:
-            result = lineage_upgrade_repository(repo=repo, template=template, actor=actor)
+            result = lineage_upgrade_repository(repo=repo, template=template, actor=actor, version=version)
         except Exception as exc:  # one broken repository must not stop the others
             logger.exception("lineage upgrade of %s/%s crashed", repo.owner, repo.name)
             result = UpgradeResult(f"{repo.owner}/{repo.name}", "failed", message=f"unexpected error: {exc}")
@@ -137,12 +137,17 @@ def lineage_upgrade(*, template_ref: str, actor_id: int | None) -> list[UpgradeR
     return results
 
 
-def lineage_upgrade_repository(*, repo: ScaffoldedRepository, template: Entity, actor) -> UpgradeResult:
-    """Open paved/upgrade-<version> on `repo` with the current template merged in. Idempotent."""
+def lineage_upgrade_repository(*, repo: ScaffoldedRepository, template: Entity, actor,
+                               version: str | None = None) -> UpgradeResult:
+    """Open paved/upgrade-<version> on `repo` with the current template merged in. Idempotent.
+
+    `version` is the template's current version when the caller has it already (hashing the
+    template's files once per repository is the slow part of an upgrade of many).
+    """
     full_name = f"{repo.owner}/{repo.name}"
     if repo.provider not in UPGRADABLE_PROVIDERS:
         return UpgradeResult(full_name, "unsupported", message=f"upgrade not supported for {repo.provider} yet")
-    version = template_version(template=template)
+    version = version or template_version(template=template)
     try:
         existing = upgrade_branch_state(repo, version)
         if existing:
