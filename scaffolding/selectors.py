@@ -166,19 +166,6 @@ def template_base(*, template: Entity) -> str:
     return ""
 
 
-def template_info(*, template: Entity) -> dict:
-    """Backstage's templateInfo: the template's ref, base url and metadata."""
-    base = template_base(template=template)
-    base_url = base.partition(":")[2] if base else ""
-    if base.startswith("file:"):
-        base_url = "file://" + base_url
-    return {
-        "entityRef": template.ref,
-        "baseUrl": base_url,
-        "entity": {"metadata": (template.body or {}).get("metadata", {})},
-    }
-
-
 # --- Runs --------------------------------------------------------------------------------------
 
 
@@ -191,9 +178,14 @@ def run_get(*, run_id) -> ScaffoldRun | None:
 
 
 def run_list(*, created_by_refs: list[str] | None = None, statuses: list[str] | None = None,
-             limit: int | None = None, offset: int = 0, created_by_user=None) -> tuple[list[ScaffoldRun], int]:
-    queryset = ScaffoldRun.objects.defer("spec", "values", "secrets", "dry_run_files", "template_files",
-                                         "step_outputs")
+             limit: int | None = None, offset: int = 0, created_by_user=None,
+             with_spec: bool = False) -> tuple[list[ScaffoldRun], int]:
+    """Runs newest first, and how many match; the large JSON columns are left unread, except
+    spec and values with `with_spec` (the API's task list shows them)."""
+    deferred = ["secrets", "dry_run_files", "template_files", "step_outputs"]
+    if not with_spec:
+        deferred += ["spec", "values"]
+    queryset = ScaffoldRun.objects.defer(*deferred)
     if created_by_refs:
         queryset = queryset.filter(created_by_ref__in=[ref.lower() for ref in created_by_refs])
     if created_by_user is not None:

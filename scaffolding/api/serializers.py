@@ -38,10 +38,9 @@ def _base_url(run: ScaffoldRun) -> str:
     return target if kind == "url" else ""
 
 
-def task_spec(run: ScaffoldRun, *, spec: dict | None = None, user_entity: dict | None = None) -> dict:
+def task_spec(run: ScaffoldRun, *, user_entity: dict | None = None) -> dict:
     """Backstage's TaskSpec (v1beta3) of a run: its steps, output, answers, template and user."""
-    spec = run.spec if spec is None else spec
-    spec = spec if isinstance(spec, dict) else {}
+    spec = run.spec if isinstance(run.spec, dict) else {}
     template_info = spec.get("templateInfo")
     if not isinstance(template_info, dict):
         # What the run froze: Backstage's task page titles itself from entity.metadata.title.
@@ -61,17 +60,11 @@ def task_spec(run: ScaffoldRun, *, spec: dict | None = None, user_entity: dict |
     }
 
 
-def task_json(run: ScaffoldRun, *, spec: dict | None = None, values: dict | None = None,
-              user_entity: dict | None = None) -> dict:
-    """A run as Backstage's SerializedTask, without secrets.
-
-    `spec`/`values` may come from a separate read when the run was loaded with them deferred.
-    """
-    if values is not None:
-        run.values = values
+def task_json(run: ScaffoldRun, *, user_entity: dict | None = None) -> dict:
+    """A run as Backstage's SerializedTask, without secrets."""
     return {
         "id": str(run.pk),
-        "spec": task_spec(run, spec=spec, user_entity=user_entity),
+        "spec": task_spec(run, user_entity=user_entity),
         "status": run.status,
         "createdAt": timestamp(run.created_at),
         "lastHeartbeatAt": timestamp(run.heartbeat_at),

@@ -8,7 +8,6 @@ import base64
 import binascii
 import json
 import time
-import uuid
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
@@ -74,11 +73,7 @@ def _body(request: HttpRequest) -> dict:
 
 
 def _run(task_id: str) -> ScaffoldRun:
-    try:
-        uuid.UUID(str(task_id))
-    except ValueError:
-        raise NotFoundError(f"Task with id {task_id} does not exist") from None
-    run = selectors.run_get(run_id=task_id)
+    run = selectors.run_get(run_id=task_id)  # None for an id that is not a UUID, too
     if run is None:
         raise NotFoundError(f"Task with id {task_id} does not exist")
     return run
@@ -188,12 +183,8 @@ def _task_list(request: HttpRequest) -> HttpResponse:
     limit = min(int_param(query, "limit", default=MAX_PAGE), MAX_PAGE)
     offset = int_param(query, "offset", default=0)
     rows, total = selectors.run_list(created_by_refs=list_param(query, "createdBy") or None,
-                                     statuses=statuses or None, limit=limit, offset=offset)
-    # The list selector defers the JSON columns; read spec and values for this page in one query.
-    specs = {pk: (spec, values) for pk, spec, values in
-             ScaffoldRun.objects.filter(pk__in=[r.pk for r in rows]).values_list("pk", "spec", "values")}
-    tasks_json = [task_json(r, spec=specs[r.pk][0], values=specs[r.pk][1]) for r in rows if r.pk in specs]
-    return JsonResponse({"tasks": tasks_json, "totalTasks": total})
+                                     statuses=statuses or None, limit=limit, offset=offset, with_spec=True)
+    return JsonResponse({"tasks": [task_json(r) for r in rows], "totalTasks": total})
 
 
 def _user_entity(ref: str) -> dict | None:
