@@ -98,8 +98,7 @@ def sync(request: HttpRequest, namespace: str, kind: str, name: str) -> HttpResp
     site = services.docs_site_sync(entity=entity)
     if site.ref_error:
         return error_envelope(status=400, name="InputError", message=site.ref_error, request=request)
-    active = site.builds.filter(status__in=[DocsBuild.Status.QUEUED, DocsBuild.Status.RUNNING]).first()
-    build = active
+    build = selectors.docs_build_active(site=site)
     if build is None and site.source_hash != site.built_hash:
         build = services.docs_build_request(site=site, reason=DocsBuild.Reason.SOURCE_CHANGED, actor=request.user)
     deadline = time.monotonic() + settings.PAVED_TECHDOCS_BUILD_TIMEOUT + 60

@@ -53,6 +53,8 @@ class DocsBuild(models.Model):
         SOURCE_CHANGED = "source_changed", "Source changed"
         MANUAL = "manual", "Rebuild requested"
 
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+
     site = models.ForeignKey(DocsSite, on_delete=models.CASCADE, related_name="builds")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     reason = models.CharField(max_length=16, choices=Reason.choices)
@@ -81,7 +83,7 @@ class DocsBuild(models.Model):
 
     @property
     def active(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+        return self.status in self.ACTIVE_STATUSES
 
 
 class DocsPage(models.Model):

@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from catalog.lib.refs import entity_key
 from catalog.models import Entity, SearchEntry
 from catalog.selectors import entity_get, entity_url
 from techdocs.models import DocsBuild, DocsPage, DocsSite
@@ -41,7 +42,7 @@ def docs_entity_get(*, namespace: str, kind: str, name: str) -> Entity | None:
 
 def docs_site_get(*, namespace: str, kind: str, name: str) -> DocsSite | None:
     """The site, without its navigation and file list (see docs_site_nav for the former)."""
-    ref = f"{kind}:{namespace}/{name}".lower()
+    ref = entity_key(kind, namespace, name)
     return DocsSite.objects.defer("nav", "files").filter(entity_ref=ref).first()
 
 
@@ -73,6 +74,11 @@ def docs_page_get(*, site: DocsSite, path: str) -> DocsPage | None:
 
 def docs_build_latest(*, site: DocsSite) -> DocsBuild | None:
     return site.builds.first()
+
+
+def docs_build_active(*, site: DocsSite) -> DocsBuild | None:
+    """The site's queued or running build (there is at most one)."""
+    return site.builds.filter(status__in=DocsBuild.ACTIVE_STATUSES).first()
 
 
 def docs_build_get(*, build_id: int) -> DocsBuild | None:

@@ -23,7 +23,7 @@ from catalog.lib.refs import split_key
 from catalog.models import Entity
 from techdocs import builder, http_source, repo_source, search, storage
 from techdocs.models import DocsBuild, DocsPage, DocsSite
-from techdocs.selectors import documented_entities, techdocs_ref_of
+from techdocs.selectors import docs_build_active, documented_entities, techdocs_ref_of
 
 logger = logging.getLogger(__name__)
 MAX_LOG_CHARS = 200_000
@@ -123,7 +123,7 @@ def _needs_build(site: DocsSite) -> DocsBuild.Reason | None:
         return None
     # A source that failed to build is not retried until it changes (or someone asks).
     if site.builds.filter(Q(source_hash=site.source_hash, status=DocsBuild.Status.FAILED)
-                          | Q(status__in=[DocsBuild.Status.QUEUED, DocsBuild.Status.RUNNING])).exists():
+                          | Q(status__in=DocsBuild.ACTIVE_STATUSES)).exists():
         return None
     return DocsBuild.Reason.SOURCE_CHANGED if site.built_hash else DocsBuild.Reason.REGISTERED
 
@@ -164,7 +164,7 @@ def docs_site_delete(*, site: DocsSite) -> None:
 def docs_build_request(*, site: DocsSite, reason: str = DocsBuild.Reason.MANUAL, actor=None,
                        enqueue: bool = True) -> DocsBuild:
     """Queue a build, or return the one already queued or running (two requests build once)."""
-    active = site.builds.filter(status__in=[DocsBuild.Status.QUEUED, DocsBuild.Status.RUNNING]).first()
+    active = docs_build_active(site=site)
     if active:
         return active
     try:
@@ -172,7 +172,7 @@ def docs_build_request(*, site: DocsSite, reason: str = DocsBuild.Reason.MANUAL,
             build = DocsBuild.objects.create(site=site, reason=reason, source_hash=site.source_hash,
                                              requested_by=actor)
     except IntegrityError:  # a concurrent request won the partial unique index
-        return site.builds.filter(status__in=[DocsBuild.Status.QUEUED, DocsBuild.Status.RUNNING]).first()
+        return docs_build_active(site=site)
     if enqueue:
         from techdocs.tasks import docs_build_execute as docs_build_execute_task
 
