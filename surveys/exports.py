@@ -2,6 +2,8 @@
 
 from collections.abc import Iterator
 
+from django.db.models import Count
+
 from surveys.lib.stats import OTHER, Tally, visible_groups
 from surveys.models import Answer, Campaign, Question
 from surveys.results import CampaignResults, GroupRate, Trend, display
@@ -93,9 +95,7 @@ def anonymous_rows(*, campaign: Campaign) -> Iterator[list]:
     """One row per response, in random (id) order, undated; the team only where it has >= k answers."""
     items = campaign_items(campaign=campaign)
     yield ["response", "team", *[item.question.key for item in items]]
-    counts: dict[str, int] = {}
-    for team in campaign.responses.values_list("team_ref", flat=True):
-        counts[team] = counts.get(team, 0) + 1
+    counts = dict(campaign.responses.values_list("team_ref").annotate(n=Count("id")).order_by())
     labels = visible_groups(counts, min_group_size())
     if labels is None:
         return
