@@ -1,12 +1,8 @@
 """Celery entry points of the scaffolder: thin wrappers around services and the runner."""
 
-import logging
-
 from celery import shared_task
 
 from scaffolding import lineage_tasks  # noqa: F401  (Celery autodiscovers tasks.py only)
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True)
