@@ -34,6 +34,7 @@ from githost.selectors import (  # noqa: F401  (re-exported: the public API is t
     repo_read_file,
     repo_read_head,
     repo_tree,
+    resolve_commit,
 )
 
 COMMIT_ATTEMPTS = 8
@@ -98,8 +99,6 @@ def repo_branch_create(*, owner: str, name: str, branch: str, start_point: str) 
     git_dir = repo_git_dir(owner, name)
     if repo_head(owner=owner, name=name, branch=branch):
         return False
-    from githost.selectors import resolve_commit
-
     start = resolve_commit(git_dir, start_point)
     result = run(git_dir, "update-ref", "-m", "branch: created by Paved", f"refs/heads/{branch}", start, ZERO_SHA,
                  check=False)

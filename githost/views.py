@@ -16,7 +16,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from githost import selectors
-from githost.lib.git import GitHostError
+from githost.lib.git import GitHostError, repo_path
 from githost.lib.readme_links import rewrite_readme_links
 from githost.models import GitRepository
 from githost.services import remote_url
@@ -39,7 +39,7 @@ def _not_found(request: HttpRequest, message: str) -> HttpResponse:
 
 def _repo(owner: str, name: str) -> GitRepository:
     repo = selectors.repo_get(owner=owner, name=name)
-    if repo is None or not selectors.repo_exists(owner=owner, name=name):
+    if repo is None or not (repo_path(owner, name) / "HEAD").is_file():
         raise NotFound(f"There is no repository {owner}/{name}.")
     return repo
 
