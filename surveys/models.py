@@ -60,10 +60,6 @@ class Question(models.Model):
         super().save(*args, **kwargs)
 
     @property
-    def is_scored(self) -> bool:
-        return self.kind in (self.Kind.LIKERT, self.Kind.NPS)
-
-    @property
     def value_range(self) -> tuple[int, int] | None:
         if self.kind == self.Kind.LIKERT:
             return (1, 5)

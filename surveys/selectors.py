@@ -5,7 +5,7 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import Entity, Relation
@@ -39,10 +39,6 @@ def campaign_sections(*, items: list[CampaignQuestion]) -> list[tuple[str, list[
     for item in items:
         sections.setdefault(item.section, []).append(item)
     return list(sections.items())
-
-
-def campaign_previous(*, campaign: Campaign) -> Campaign | None:
-    return Campaign.objects.filter(opens_on__lt=campaign.opens_on).order_by("-opens_on").first()
 
 
 def _children_map() -> dict[str, set[str]]:
@@ -118,12 +114,6 @@ def audience_users(*, campaign: Campaign) -> QuerySet:
         if email:
             match |= Q(email__iexact=email)
     return users.filter(match)
-
-
-def team_sizes(*, campaign: Campaign) -> dict[str, int]:
-    """Audience members per team, from the participation rows."""
-    rows = campaign.participations.values("team_ref").annotate(n=Count("id"))
-    return {row["team_ref"]: row["n"] for row in rows}
 
 
 def open_campaigns_for(*, user) -> list[Campaign]:

@@ -81,10 +81,6 @@ def docs_build_active(*, site: DocsSite) -> DocsBuild | None:
     return site.builds.filter(status__in=DocsBuild.ACTIVE_STATUSES).first()
 
 
-def docs_build_get(*, build_id: int) -> DocsBuild | None:
-    return DocsBuild.objects.select_related("site").filter(pk=build_id).first()
-
-
 def last_change_of(site: DocsSite | None) -> datetime | None:
     if site is None:
         return None

@@ -327,11 +327,3 @@ def docs_build_here(*, build_id: int) -> DocsBuild | None:
     if not docs_build_claim(build_id=build_id, task_id=f"local-{uuid.uuid4()}"):
         return None
     return docs_build_execute(build_id=build_id)
-
-
-def docs_build_now(*, site: DocsSite, actor=None) -> DocsBuild | None:
-    """Request and run a build in this process, without a worker."""
-    build = docs_build_request(site=site, actor=actor, enqueue=False)
-    return docs_build_here(build_id=build.pk)
-
-
