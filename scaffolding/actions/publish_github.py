@@ -141,10 +141,9 @@ class PublishGitHub(Action):
         branch = branch_check(ctx.input.get("defaultBranch"))
         source, author = source_dir(ctx), commit_author(ctx)
         topics, grants = _topics(ctx.input.get("topics")), _grants(ctx, owner)
-        skipped = sorted(set(GITHUB_ONLY_INPUTS) - APPLIED)
-        if any(ctx.input.get(n) not in (None, "", [], {}) for n in skipped):
-            ctx.log(f"not supported by Paved's publish:github, ignored: "
-                    f"{', '.join(n for n in skipped if ctx.input.get(n) not in (None, '', [], {}))}")
+        skipped = [n for n in sorted(set(GITHUB_ONLY_INPUTS) - APPLIED) if ctx.input.get(n) not in (None, "", [], {})]
+        if skipped:
+            ctx.log(f"not supported by Paved's publish:github, ignored: {', '.join(skipped)}")
         github = GitHub(token)
         repo_path = f"/repos/{quote(owner)}/{quote(name)}"
         repo = github.call("GET", repo_path, allow_404=True)
