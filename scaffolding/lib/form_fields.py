@@ -16,6 +16,7 @@ from scaffolding.lib.schema_form import (
     allowed_owners,
     as_dict,
     as_list,
+    is_secret,
     parse_repo_url,
     resolve,
     schema_type,
@@ -167,7 +168,7 @@ def _field(prop: dict, name: str, value, required: bool, secrets: dict) -> FormF
     attrs = _attrs(prop, options)
     if widget == "hidden":
         f.widget, f.text = "hidden", _text(value)
-    elif f.picker == "Secret" or widget == "password":
+    elif is_secret(prop):
         f.widget, f.secret, f.secret_kept = "password", True, bool(secrets.get(name))
     elif f.picker in ENTITY_PICKERS - {"MultiEntityPicker"}:
         f.widget, f.text = "entity", _text(value)

@@ -58,6 +58,11 @@ def ui_field(prop: dict) -> str:
     return value if isinstance(value, str) else ""
 
 
+def is_secret(prop: dict) -> bool:
+    """A field whose answer is a secret: Backstage's `ui:field: Secret` or rjsf's password widget."""
+    return ui_field(prop) == "Secret" or prop.get("ui:widget") == "password"
+
+
 def schema_type(prop: dict) -> str:
     """The property's type; a list of types (["string", "null"]) reads as its first non-null one."""
     value = prop.get("type")
@@ -205,7 +210,7 @@ def secret_fields(schema: dict) -> set[str]:
 
     def walk(part: dict, prefix: str, depth: int) -> None:
         for name, prop in all_properties(part).items():
-            if ui_field(prop) == "Secret" or prop.get("ui:widget") == "password":
+            if is_secret(prop):
                 names.add(prefix + name)
             elif depth < 8 and schema_type(prop) == "object":
                 walk(prop, f"{prefix}{name}.", depth + 1)
