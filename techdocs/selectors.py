@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -137,12 +137,11 @@ def docs_list(*, query: str = "", owner: str = "", state: str = "", page: int | 
     if owner:
         entities = entities.filter(owner_ref=owner.lower())
     entity_list = list(entities[:5000])
+    newest = DocsBuild.objects.filter(site=OuterRef("pk")).order_by("-created_at", "-id").values("id")[:1]
     sites = {s.entity_ref: s for s in DocsSite.objects.filter(entity_ref__in=[e.ref for e in entity_list])
-             .defer("nav", "files")}
-    latest: dict[int, DocsBuild] = {}
-    for build in DocsBuild.objects.filter(site__in=list(sites.values())).order_by("site_id", "-created_at", "-id") \
-            .only("id", "site_id", "status", "created_at", "finished_at"):
-        latest.setdefault(build.site_id, build)
+             .defer("nav", "files").annotate(latest_build_id=Subquery(newest))}
+    latest = {b.site_id: b for b in DocsBuild.objects.filter(pk__in=[s.latest_build_id for s in sites.values()])
+              .only("id", "site_id", "status", "created_at", "finished_at")}
     rows = []
     for entity in entity_list:
         entity.url = entity_url(entity.ref)
