@@ -90,17 +90,29 @@ def campaigns_in_audience(*, user, campaigns: list[Campaign]) -> list[Campaign]:
 
 def user_team(*, user, campaign: Campaign) -> str:
     """The group a person's answer is counted under: one of their groups, preferring the audience's."""
-    groups = user_groups(user)
-    audience = _audience_refs(campaign)
+    return _pick_team(user_groups(user), _audience_refs(campaign))
+
+
+def _pick_team(groups: list[str], audience: set[str] | None) -> str:
     if audience is not None:
         groups = [g for g in groups if g in audience] or groups
     return groups[0] if groups else ""
 
 
+def audience_teams(*, campaign: Campaign, exclude_user_ids=()) -> list[tuple]:
+    """(user, team) for the audience's people not in `exclude_user_ids`; the audience is read once."""
+    audience = _audience_refs(campaign)
+    users = _audience_users(audience).exclude(pk__in=exclude_user_ids)
+    return [(user, _pick_team(user_groups(user), audience)) for user in users]
+
+
 def audience_users(*, campaign: Campaign) -> QuerySet:
     """Active people in the audience: everyone, or the catalog members of the groups and sub-groups."""
+    return _audience_users(_audience_refs(campaign))
+
+
+def _audience_users(audience: set[str] | None) -> QuerySet:
     users = get_user_model().objects.filter(is_active=True)
-    audience = _audience_refs(campaign)
     if audience is None:
         return users
     member_refs = set(

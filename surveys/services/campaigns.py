@@ -114,8 +114,8 @@ def participation_sync(*, campaign: Campaign) -> int:
     anyone answered."""
     existing = set(campaign.participations.values_list("user_id", flat=True))
     rows = [
-        Participation(campaign=campaign, user=user, team_ref=selectors.user_team(user=user, campaign=campaign))
-        for user in selectors.audience_users(campaign=campaign).exclude(pk__in=existing)
+        Participation(campaign=campaign, user=user, team_ref=team)
+        for user, team in selectors.audience_teams(campaign=campaign, exclude_user_ids=existing)
     ]
     Participation.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
