@@ -23,6 +23,7 @@ from catalog.apidocs import api_doc, highlighted
 from catalog.forms import EntityFilterForm, RegisterForm
 from catalog.graph import Node, neighbourhood_svg
 from catalog.models import Entity, Location
+from portal.htmx import is_partial, render_page_or_fragment
 
 FILTER_PARAMS = ("kind", "type", "owner", "lifecycle", "tag", "namespace", "q", "mine")
 ENTITY_TABS = ("overview", "api", "relations", "raw")
@@ -33,17 +34,6 @@ RELATION_LABELS = {
     "hasPart": "Has parts", "partOf": "Part of", "ownerOf": "Owns", "ownedBy": "Owned by",
     "hasMember": "Members", "memberOf": "Member of", "parentOf": "Child groups", "childOf": "Parent group",
 }
-
-
-def _is_partial(request: HttpRequest) -> bool:
-    # Boosted requests want the whole page (netbox's htmx_partial does the same).
-    return bool(getattr(request, "htmx", False)) and not request.htmx.boosted
-
-
-def _render_varying(request: HttpRequest, template: str, partial: str, context: dict) -> HttpResponse:
-    response = render(request, partial if _is_partial(request) else template, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
 
 
 # --- Entity list ------------------------------------------------------------------------------
@@ -84,7 +74,7 @@ def entity_list(request: HttpRequest) -> HttpResponse:
         "next_url": _page_url(params, page.next_page_number()) if page.has_next() else "",
         "page_urls": [(n, _page_url(params, n)) for n in _page_window(page)],
     }
-    return _render_varying(request, "catalog/entity_list.html", "catalog/partials/entity_table.html", context)
+    return render_page_or_fragment(request, "catalog/entity_list.html", "catalog/partials/entity_table.html", context)
 
 
 def _page_url(params: dict[str, str], number: int) -> str:
@@ -181,7 +171,7 @@ def entity_refresh(request: HttpRequest, namespace: str, kind: str, name: str) -
     if entity is None:
         raise Http404("No such entity in the catalog.")
     location = services.entity_refresh_request(entity=entity, actor=request.user)
-    if _is_partial(request):
+    if is_partial(request):
         return render(request, "catalog/partials/refresh_requested.html", {"location": location})
     if location:
         messages.success(request, f"Refresh of {location.target} requested; it runs in the background.")
@@ -234,7 +224,7 @@ def register(request: HttpRequest) -> HttpResponse:
         else:
             preview = _preview(form)
     context = {"form": form, "preview": preview}
-    return _render_varying(request, "catalog/register.html", "catalog/partials/register_form.html", context)
+    return render_page_or_fragment(request, "catalog/register.html", "catalog/partials/register_form.html", context)
 
 
 # --- Locations --------------------------------------------------------------------------------
@@ -315,7 +305,7 @@ def orphan_delete(request: HttpRequest, entity_id: int) -> HttpResponse:
     if entity is None:
         raise Http404("No such orphan.")
     services.entity_delete(entity=entity, actor=request.user)
-    if _is_partial(request):
+    if is_partial(request):
         return HttpResponse("")  # the row swaps itself out
     messages.success(request, f"Deleted {entity.ref}.")
     return redirect("catalog:orphan_list")

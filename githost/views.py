@@ -12,7 +12,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from githost import selectors
@@ -20,6 +19,7 @@ from githost.lib.git import GitHostError, repo_path
 from githost.lib.readme_links import rewrite_readme_links
 from githost.models import GitRepository
 from githost.services import remote_url
+from portal.htmx import render_page_or_fragment
 from techdocs.sanitize import sanitize
 
 PAGE_SIZE = 25
@@ -56,10 +56,6 @@ def _handles_missing(view):
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
     return wrapped
-
-
-def _is_partial(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False)) and not request.htmx.boosted
 
 
 def _crumbs(repo: GitRepository, ref: str, path: str) -> list[tuple[str, str]]:
@@ -99,10 +95,7 @@ def repo_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.repo_list(query=query), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page_obj": page, "repos": page.object_list, "query_text": query,
                "page_suffix": "&" + urlencode({"q": query}) if query else ""}
-    template = "githost/partials/repo_table.html" if _is_partial(request) else "githost/repo_list.html"
-    response = render(request, template, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return render_page_or_fragment(request, "githost/repo_list.html", "githost/partials/repo_table.html", context)
 
 
 @login_required

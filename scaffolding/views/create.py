@@ -12,33 +12,25 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from catalog.models import Entity
 from catalog.selectors import entity_url
+from portal.htmx import is_partial, render_page_or_fragment
 from scaffolding import selectors, services
 from scaffolding.lib import form_state, schema_form
 from scaffolding.lib.form_fields import build_step, review_rows, walk_fields
 from scaffolding.lib.form_parse import parse_step
 from scaffolding.lib.form_pickers import closed_picker_errors
 
+FORM_PAGE = "scaffolding/template_form.html"
+BROKEN_FRAGMENT = "scaffolding/partials/form_broken.html"
+
 # The submit buttons' values; "goto:<step>" (the review's Edit buttons) moves to a step already reached.
 ACTIONS = ("next", "back", "goto", "refresh", "create", "dry_run")
-
-
-def _is_partial(request: HttpRequest) -> bool:
-    # Boosted requests want the whole page (netbox's htmx_partial does the same).
-    return bool(getattr(request, "htmx", False)) and not request.htmx.boosted
-
-
-def _render_varying(request: HttpRequest, page: str, fragment: str, context: dict, status: int = 200) -> HttpResponse:
-    response = render(request, fragment if _is_partial(request) else page, context, status=status)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
 
 
 # --- The template list ----------------------------------------------------------------------------
@@ -55,7 +47,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
         template.owner_url = entity_url(template.owner_ref) if template.owner_ref else ""
     context = {"templates": templates, "tags": selectors.template_tags(), "query": query, "tag": tag,
                "filtered": bool(query or tag)}
-    return _render_varying(request, "scaffolding/template_list.html",
+    return render_page_or_fragment(request, "scaffolding/template_list.html",
                            "scaffolding/partials/form_template_list.html", context)
 
 
@@ -90,8 +82,8 @@ def template_form(request: HttpRequest, namespace: str, name: str) -> HttpRespon
     problems = [f"Step {i + 1} ({step['title']}): {problem}" for i, step in enumerate(steps)
                 for problem in schema_form.schema_problems(step["schema"])]
     if problems:
-        return _render_varying(request, "scaffolding/template_form.html", "scaffolding/partials/form_broken.html",
-                               {"template": template, "problems": problems})
+        context = {"template": template, "problems": problems}
+        return render_page_or_fragment(request, FORM_PAGE, BROKEN_FRAGMENT, context)
     if request.method == "GET":
         # A fresh start: whatever secrets an abandoned attempt left in the session go.
         form = _Form(request, template, steps, form_state.FormState(), {})
@@ -100,8 +92,8 @@ def template_form(request: HttpRequest, namespace: str, name: str) -> HttpRespon
     try:
         state = form_state.state_load(request.POST.get("__state", ""), template_ref=template.ref, user=request.user)
     except form_state.StateError as exc:
-        return _render_varying(request, "scaffolding/template_form.html", "scaffolding/partials/form_broken.html",
-                               {"template": template, "problems": [str(exc)], "restart": True}, status=400)
+        return render_page_or_fragment(request, FORM_PAGE, BROKEN_FRAGMENT,
+                                       {"template": template, "problems": [str(exc)], "restart": True}, status=400)
     secrets = form_state.secrets_get(request.session, template_ref=template.ref)
     return _post(_Form(request, template, steps, state, secrets))
 
@@ -175,7 +167,7 @@ def _create(form: _Form, *, dry_run: bool) -> HttpResponse:
     form.secrets = {}
     form.save_secrets()
     url = reverse("scaffolding:run_detail", args=[run.id])
-    if _is_partial(form.request):
+    if is_partial(form.request):
         return HttpResponseClientRedirect(url)
     return redirect(url)
 
@@ -214,5 +206,4 @@ def _render(form: _Form, index: int, *, errors: list[dict] | None = None, alert:
                 defaults=False).fields)}
             for i, step in enumerate(form.steps)
         ]
-    return _render_varying(form.request, "scaffolding/template_form.html", "scaffolding/partials/form_body.html",
-                           context)
+    return render_page_or_fragment(form.request, FORM_PAGE, "scaffolding/partials/form_body.html", context)

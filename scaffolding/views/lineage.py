@@ -8,20 +8,15 @@ branch, and the page must not poll for ever).
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.selectors import entity_url
+from portal.htmx import is_partial, render_page_or_fragment
 from scaffolding import lineage, selectors
 
 MAX_WATCH = 30  # polls every 2 s: a minute of waiting for the worker
-
-
-def _is_partial(request: HttpRequest) -> bool:
-    # Boosted requests want the whole page (netbox's htmx_partial does the same).
-    return bool(getattr(request, "htmx", False)) and not request.htmx.boosted
 
 
 def _template_or_404(namespace: str, name: str):
@@ -48,9 +43,7 @@ def _render(request: HttpRequest, template, *, watch: int = 0, queued: int | Non
         "upgrade_url": reverse("scaffolding:template_upgrade", args=[template.namespace, template.name]),
     }
     partial = "scaffolding/partials/lineage_table.html"
-    response = render(request, partial if _is_partial(request) else "scaffolding/template_lineage.html", context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return render_page_or_fragment(request, "scaffolding/template_lineage.html", partial, context)
 
 
 @login_required
@@ -65,7 +58,7 @@ def template_lineage(request: HttpRequest, namespace: str, name: str) -> HttpRes
 def template_upgrade(request: HttpRequest, namespace: str, name: str) -> HttpResponse:
     template = _template_or_404(namespace, name)
     queued = lineage.lineage_upgrade_start(template=template, actor=request.user)
-    if _is_partial(request):
+    if is_partial(request):
         return _render(request, template, watch=MAX_WATCH + 1 if queued else 0, queued=queued)
     if queued:
         messages.success(request, f"Upgrading {queued} repositor{'y' if queued == 1 else 'ies'}: an upgrade "

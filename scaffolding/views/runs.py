@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalog.lib.refs import RefError, parse_ref
 from catalog.selectors import entity_url
+from portal.htmx import is_partial, render_page_or_fragment
 from scaffolding import selectors, services
 from scaffolding.actions import action_registry
 from scaffolding.models import ScaffoldRun, ScaffoldStep
@@ -37,17 +38,6 @@ MAX_TEXT_CHARS = 100_000
 MAX_PREVIEW_BYTES = 64 * 1024
 MAX_FILES = 500
 SCHEMA_DEPTH = 4
-
-
-def _is_partial(request: HttpRequest) -> bool:
-    # Boosted requests want the whole page (netbox's htmx_partial does the same).
-    return bool(getattr(request, "htmx", False)) and not request.htmx.boosted
-
-
-def _render_varying(request: HttpRequest, template: str, partial: str, context: dict) -> HttpResponse:
-    response = render(request, partial if _is_partial(request) else template, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
 
 
 def _int(raw: str | None, default: int | None = None, minimum: int = 0) -> int | None:
@@ -84,7 +74,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
         "first_url": url(page=""),
         "prev_url": url(page=page - 1) if page > 1 else "", "next_url": url(page=page + 1) if page < pages else "",
     }
-    return _render_varying(request, "scaffolding/run_list.html", "scaffolding/partials/run_table.html", context)
+    return render_page_or_fragment(request, "scaffolding/run_list.html", "scaffolding/partials/run_table.html", context)
 
 
 # --- One run ----------------------------------------------------------------------------------
@@ -244,7 +234,7 @@ def _status_fragment(request: HttpRequest, run: ScaffoldRun, *, after: int | Non
 @require_GET
 def run_status(request: HttpRequest, run_id) -> HttpResponse:
     run = _run_or_404(run_id)
-    if not _is_partial(request):
+    if not is_partial(request):
         return redirect("scaffolding:run_detail", run_id=run.pk)
     after = _int(request.GET.get("after"))
     if _young(run) and not run.is_finished:
@@ -260,7 +250,7 @@ def _managed(request: HttpRequest, run_id) -> ScaffoldRun:
 
 
 def _after_change(request: HttpRequest, run: ScaffoldRun, note: str, level: int) -> HttpResponse:
-    if _is_partial(request):
+    if is_partial(request):
         run.refresh_from_db()
         response = _status_fragment(request, run, after=_int(request.POST.get("after")))
         response["HX-Trigger"] = json.dumps({"runNotice": note})
@@ -348,5 +338,5 @@ def action_list(request: HttpRequest) -> HttpResponse:
                             "inputs": schema_rows(action.input_schema), "outputs": schema_rows(action.output_schema),
                             "examples": _examples(action), "dry_run": getattr(action, "supports_dry_run", False)})
     context = {"actions": actions, "query": query, "installed": len(action_registry())}
-    return _render_varying(request, "scaffolding/action_list.html", "scaffolding/partials/action_table.html",
+    return render_page_or_fragment(request, "scaffolding/action_list.html", "scaffolding/partials/action_table.html",
                            context)
