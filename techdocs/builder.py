@@ -117,14 +117,16 @@ def source_hash(source_dir: Path, *, limits: Limits = Limits()) -> str:
     digest = hashlib.sha256()
     try:
         vetted = mkdocs_config.vet_config(source_dir=root, default_site_name="")
-        configs = [p for p in [vetted.path, *vetted.parents] if p]
-        docs_dir = vetted.docs_dir
+        configs = [p for p in [vetted.path, *vetted.parents, *(c for c, _ in vetted.includes)] if p]
+        docs_dirs = list(dict.fromkeys([vetted.docs_dir, *(d for _, d in vetted.includes)]))
     except ConfigRefused:
         configs = [p for p in [mkdocs_config.find_config(root)] if p]
-        docs_dir = root / "docs"
+        docs_dirs = [root / "docs"]
     for path in configs:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    if docs_dir.is_dir():
+    for docs_dir in docs_dirs:
+        if not docs_dir.is_dir():
+            continue
         try:
             for rel, full in _walk(root, docs_dir, limits):
                 digest.update(rel.encode() + b"\0")
@@ -151,13 +153,8 @@ def latest_change(source_dir: Path) -> float | None:
     return newest
 
 
-def _copy_sources(root: Path, vetted: mkdocs_config.VettedConfig, scratch: Path, limits: Limits) -> None:
-    for path in [vetted.path, *vetted.parents]:
-        if path is not None:
-            target = scratch / path.relative_to(root)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
-    for rel, full in _walk(root, vetted.docs_dir, limits):
+def _copy_tree(root: Path, docs_dir: Path, scratch: Path, limits: Limits) -> None:
+    for rel, full in _walk(root, docs_dir, limits):
         if rel.endswith(".md"):
             try:
                 full.read_bytes().decode("utf-8")
@@ -169,9 +166,35 @@ def _copy_sources(root: Path, vetted: mkdocs_config.VettedConfig, scratch: Path,
         shutil.copy2(full, target)  # copies the content a link points to; keeps mtime for "last updated"
 
 
-def _run_mkdocs(config_file: Path, site_dir: Path, pages_json: Path, report: Reporter, limits: Limits) -> list[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PAVED_", "DJANGO_", "DATABASE_", "CELERY_"))}
-    env["PYTHONUNBUFFERED"] = "1"
+def _copy_sources(root: Path, vetted: mkdocs_config.VettedConfig, scratch: Path, limits: Limits) -> None:
+    """Copy what the build may read, and nothing else: the build sees only this copy."""
+    configs = [vetted.path] if vetted.path else []  # INHERIT parents are merged into the written config
+    for path in [*configs, *(config for config, _ in vetted.includes)]:
+        target = scratch / path.relative_to(root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+    for docs_dir in dict.fromkeys([vetted.docs_dir, *(docs for _, docs in vetted.includes)]):
+        _copy_tree(root, docs_dir, scratch, limits)
+
+
+def build_env(*, home: Path, sources: Path) -> dict[str, str]:
+    """The build child's whole environment, built from an allow-list.
+
+    mkdocs.yml can read any variable with `!ENV` (`site_name: !ENV AWS_SECRET_ACCESS_KEY`), so the
+    child gets only what a build needs, never a copy of the worker's environment minus some prefixes.
+    """
+    return {
+        "PATH": os.environ.get("PATH", os.defpath),  # where dot/plantuml are found; not a secret
+        "HOME": str(home), "TMPDIR": str(home),  # the build's scratch directory
+        "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+        "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1",
+        "PLANTUML_SECURITY_PROFILE": "SANDBOX",  # a local PlantUML may not !include files or URLs
+        "GV_FILE_PATH": str(sources),  # Graphviz reads image files only from the copied sources
+    }
+
+
+def _run_mkdocs(config_file: Path, site_dir: Path, pages_json: Path, report: Reporter, limits: Limits,
+                env: dict[str, str]) -> list[str]:
     proc = subprocess.Popen(
         [sys.executable, "-P", str(RUNNER), str(config_file), str(site_dir), str(pages_json)],
         cwd=config_file.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -249,7 +272,8 @@ def build_site(
         mkdocs_config.write_config(vetted, config_file)
         pages_json = Path(tmp) / PAGES_FILE
         site_tmp = Path(tmp) / "site"
-        warnings = _run_mkdocs(config_file, site_tmp, pages_json, report, limits)
+        env = build_env(home=Path(tmp), sources=scratch)
+        warnings = _run_mkdocs(config_file, site_tmp, pages_json, report, limits, env)
         data = json.loads(pages_json.read_text(encoding="utf-8"))
         pages = _pages(data, page_prefix=page_prefix, file_prefix=file_prefix)
         files = sorted(p.relative_to(site_tmp).as_posix() for p in site_tmp.rglob("*") if p.is_file())

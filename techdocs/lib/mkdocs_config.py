@@ -14,31 +14,22 @@ from pathlib import Path
 
 import yaml
 
+from techdocs.lib.mkdocs_allow import (
+    ConfigRefused,
+    EnvTag,
+    RelativeTag,
+    Where,
+    check_plugin_names,
+    check_relative_tag,
+    inside,
+    vet_extension,
+    vet_plugin,
+)
+
+__all__ = ["ConfigRefused", "EnvTag", "RelativeTag", "VettedConfig", "find_config", "vet_config", "write_config"]
+
 CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
-
-# techdocs-core and what it bundles (search, monorepo, gh-admonitions) or depends on (redirects).
-ALLOWED_PLUGINS = frozenset({"techdocs-core", "search", "monorepo", "gh-admonitions", "redirects"})
-
-# Python-Markdown's own extensions, pymdown-extensions, and those techdocs-core turns on itself.
-ALLOWED_EXTENSIONS = frozenset({
-    "abbr", "admonition", "attr_list", "codehilite", "def_list", "extra", "fenced_code", "footnotes",
-    "legacy_attrs", "legacy_em", "md_in_html", "meta", "nl2br", "sane_lists", "smarty", "tables", "toc",
-    "wikilinks", "markdown_inline_graphviz", "plantuml_markdown", "mdx_truly_sane_lists",
-    "material.extensions.emoji",
-})
-ALLOWED_EXTENSION_PREFIXES = ("pymdownx.", "markdown.extensions.")
-
-
-class ConfigRefused(Exception):
-    """The configuration cannot be built safely; the message says why, for the entity page."""
-
-
-class EnvTag(list):
-    """`!ENV VAR` or `!ENV [VAR, default]`, kept as written."""
-
-
-class RelativeTag(str):
-    """`!relative [path]`, kept as written."""
+INCLUDE_PREFIXES = ("!include ", "*include ")  # mkdocs-monorepo's nav entries, read by mkdocs' full loader
 
 
 class _SafeLoader(yaml.SafeLoader):
@@ -78,7 +69,11 @@ _Dumper.add_representer(RelativeTag, lambda d, v: d.represent_scalar("!relative"
 
 @dataclass
 class VettedConfig:
-    """A config that passed every check, ready to be written for mkdocs."""
+    """A config that passed every check, ready to be written for mkdocs.
+
+    `data` is the whole config as mkdocs would see it (INHERIT parents merged in, extension and
+    plugin options normalised), so what mkdocs loads is exactly what was checked.
+    """
 
     path: Path | None  # None when generated from docs/ (no mkdocs.yml in the source)
     data: dict
@@ -86,6 +81,7 @@ class VettedConfig:
     plugins: list[str] = field(default_factory=list)
     extensions: list[str] = field(default_factory=list)
     parents: list[Path] = field(default_factory=list)  # INHERIT chain, inside the source root
+    includes: list[tuple[Path, Path]] = field(default_factory=list)  # monorepo: (config file, its docs_dir)
 
 
 def find_config(source_dir: Path) -> Path | None:
@@ -118,35 +114,100 @@ def load_safely(path: Path, *, label: str) -> dict:
     return data
 
 
-def _names(value, *, what: str, label: str) -> list[str]:
-    """Plugin or extension names from mkdocs' list-or-mapping forms."""
+def _entries(value, *, what: str, label: str) -> list[tuple[str, object]]:
+    """(name, options) pairs from mkdocs' list-or-mapping forms of `plugins` and `markdown_extensions`."""
     if value is None:
         return []
     if isinstance(value, dict):
-        return [str(k) for k in value]
+        return [(str(k), v) for k, v in value.items()]
     if not isinstance(value, list):
         raise ConfigRefused(f"{label}: `{what}` must be a list.")
-    names = []
+    entries = []
     for item in value:
         if isinstance(item, str):
-            names.append(item)
+            entries.append((item, None))
         elif isinstance(item, dict) and len(item) == 1:
-            names.append(str(next(iter(item))))
+            name, options = next(iter(item.items()))
+            entries.append((str(name), options))
         else:
             raise ConfigRefused(f"{label}: an entry of `{what}` is neither a name nor a single-key mapping.")
-    return names
+    return entries
 
 
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-    except ValueError:
-        return False
-    return True
+def _as_list(entries: list[tuple[str, object]]) -> list:
+    return [name if not options else {name: options} for name, options in entries]
 
 
-def _extension_allowed(name: str) -> bool:
-    return name in ALLOWED_EXTENSIONS or name.startswith(ALLOWED_EXTENSION_PREFIXES)
+def _merge(parent: dict, child: dict) -> dict:
+    """mkdocs' INHERIT merge (mergedeep's default): mappings merge key by key, anything else is replaced."""
+    merged = dict(parent)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _relative_tags(value, trail: str):
+    if isinstance(value, RelativeTag):
+        yield trail, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _relative_tags(item, f"{trail}.{key}" if trail else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _relative_tags(item, f"{trail}[{index}]")
+
+
+def _nav_includes(nav):
+    if isinstance(nav, str) and nav.startswith(INCLUDE_PREFIXES):
+        yield nav
+    elif isinstance(nav, dict):
+        for item in nav.values():
+            yield from _nav_includes(item)
+    elif isinstance(nav, list):
+        for item in nav:
+            yield from _nav_includes(item)
+
+
+def _check_url_list(data: dict, key: str, *, label: str) -> None:
+    """extra_css / extra_javascript: URLs or paths inside the site, never a file elsewhere on the worker."""
+    for item in data.get(key) or []:
+        value = item.get("path") if isinstance(item, dict) else item
+        if isinstance(value, EnvTag):
+            raise ConfigRefused(f"{label}: {key} entries cannot come from `!ENV`.")
+        text = str(value)
+        if "://" in text and text.split("://", 1)[0] in ("http", "https"):
+            continue  # loaded by the reader's browser from that host, under the static pages' CSP
+        if text.startswith(("/", "\\", "~", "file:")) or ".." in text.replace("\\", "/").split("/"):
+            raise ConfigRefused(f"{label}: {key} entry {text!r} is not a path inside the docs "
+                                "(absolute paths and `..` are refused).")
+
+
+def _includes(data: dict, *, config_dir: Path, root: Path, label: str) -> list[tuple[Path, Path]]:
+    """monorepo's `!include sub/mkdocs.yml` nav entries: inside the source, safe YAML, docs_dir inside."""
+    found: list[tuple[Path, Path]] = []
+    for entry in _nav_includes(data.get("nav")):
+        prefix, target = entry[:9], entry[9:].strip()
+        where = f"{label}: nav entry {entry!r}"
+        if not target or Path(target).is_absolute() or target.startswith("~") or ".." in Path(target).parts:
+            raise ConfigRefused(f"{where} must name a config file by a relative path inside the repository.")
+        paths = sorted(config_dir.glob(target)) if prefix == "*include " else [config_dir / target]
+        for included in paths:
+            if not inside(included, root) or not included.is_file():
+                raise ConfigRefused(f"{where}: {target} is not a file inside the source.")
+            name = included.relative_to(root).as_posix()
+            sub = load_safely(included, label=name)
+            if "INHERIT" in sub:
+                raise ConfigRefused(f"{name}: INHERIT is not supported in a config included by {label}.")
+            sub_docs = included.parent / str(sub.get("docs_dir", "docs"))
+            if not isinstance(sub.get("docs_dir", "docs"), str) or not inside(sub_docs, root):
+                raise ConfigRefused(f"{name}: docs_dir {sub.get('docs_dir')!r} leaves the source tree.")
+            if any(_nav_includes(sub.get("nav"))):
+                raise ConfigRefused(f"{name}: nested !include entries are not supported.")
+            found.append((included.resolve(), sub_docs.resolve()))
+    return found
 
 
 def vet_config(*, source_dir: Path, default_site_name: str) -> VettedConfig:
@@ -159,43 +220,34 @@ def vet_config(*, source_dir: Path, default_site_name: str) -> VettedConfig:
         data = {"site_name": default_site_name, "docs_dir": "docs", "plugins": ["techdocs-core"]}
         return VettedConfig(path=None, data=data, docs_dir=root / "docs", plugins=["techdocs-core"])
 
-    data = load_safely(path, label=path.name)
-    merged = dict(data)
+    label = path.name
+    if not inside(path, root):
+        raise ConfigRefused(f"{label} is a symbolic link leaving the source tree; refused.")
+    merged = load_safely(path, label=label)
     parents: list[Path] = []
-    current, current_data = path, data
+    current, current_data = path, merged
     while "INHERIT" in current_data:  # mkdocs merges the parent under the child
-        parent = (current.parent / str(current_data["INHERIT"]))
-        if not _inside(parent, root) or not parent.is_file():
-            raise ConfigRefused(f"{current.name}: INHERIT {current_data['INHERIT']!r} is not a file inside the source.")
+        inherit = current_data["INHERIT"]
+        parent = current.parent / str(inherit)
+        if not isinstance(inherit, str) or not inside(parent, root) or not parent.is_file():
+            raise ConfigRefused(f"{current.name}: INHERIT {inherit!r} is not a file inside the source.")
         if parent.resolve() in parents or len(parents) > 5:
             raise ConfigRefused(f"{current.name}: INHERIT forms a loop.")
         parents.append(parent.resolve())
         current_data = load_safely(parent, label=parent.name)
-        merged = {**current_data, **merged}
+        merged = _merge(current_data, merged)
         current = parent
+    merged.pop("INHERIT", None)
 
-    label = path.name
     if merged.get("hooks"):
         hooks = merged["hooks"] if isinstance(merged["hooks"], list) else [merged["hooks"]]
         raise ConfigRefused(
             f"{label}: `hooks:` ({', '.join(map(str, hooks))}) runs arbitrary Python on the build worker "
             "and is not allowed."
         )
-    plugins = _names(merged.get("plugins"), what="plugins", label=label)
-    refused = [p for p in plugins if p not in ALLOWED_PLUGINS]
-    if refused:
-        raise ConfigRefused(
-            f"{label}: plugin{'s' if len(refused) > 1 else ''} {', '.join(refused)} "
-            f"{'are' if len(refused) > 1 else 'is'} not allowed. Allowed: {', '.join(sorted(ALLOWED_PLUGINS))}."
-        )
-    extensions = _names(merged.get("markdown_extensions"), what="markdown_extensions", label=label)
-    bad_ext = [e for e in extensions if not _extension_allowed(e)]
-    if bad_ext:
-        raise ConfigRefused(
-            f"{label}: Markdown extension{'s' if len(bad_ext) > 1 else ''} {', '.join(bad_ext)} "
-            f"{'are' if len(bad_ext) > 1 else 'is'} not allowed (only Python-Markdown's own, pymdownx.* and "
-            "those techdocs-core enables)."
-        )
+    if merged.get("extra_templates"):
+        raise ConfigRefused(f"{label}: extra_templates are rendered by Jinja unsandboxed on the build worker "
+                            "and are not allowed.")
     theme = merged.get("theme")
     if isinstance(theme, dict) and theme.get("custom_dir"):
         raise ConfigRefused(
@@ -206,25 +258,35 @@ def vet_config(*, source_dir: Path, default_site_name: str) -> VettedConfig:
     if not isinstance(docs_dir_value, str):
         raise ConfigRefused(f"{label}: docs_dir must be a plain path.")
     docs_dir = path.parent / docs_dir_value
-    if not _inside(docs_dir, root):
+    if not inside(docs_dir, root):
         raise ConfigRefused(f"{label}: docs_dir {docs_dir_value!r} leaves the source tree.")
     if not docs_dir.is_dir():
         raise ConfigRefused(f"{label}: docs_dir {docs_dir_value!r} does not exist.")
-    return VettedConfig(path=path, data=data, docs_dir=docs_dir.resolve(), plugins=plugins,
-                        extensions=extensions, parents=parents)
+    where = Where(label=label, root=root, config_dir=path.parent, docs_dir=docs_dir)
+    for trail, tag in _relative_tags(merged, ""):
+        check_relative_tag(tag, where=where, what=trail)
+    for key in ("extra_css", "extra_javascript"):
+        _check_url_list(merged, key, label=label)
+
+    plugins = _entries(merged.get("plugins"), what="plugins", label=label)
+    check_plugin_names([name for name, _ in plugins], where=where)
+    plugins = [(name, vet_plugin(name, options, where=where)) for name, options in plugins]
+    extensions = _entries(merged.get("markdown_extensions"), what="markdown_extensions", label=label)
+    extensions = [(name, vet_extension(name, options, where=where)) for name, options in extensions]
+    if plugins:
+        merged["plugins"] = _as_list(plugins)
+    if extensions:
+        merged["markdown_extensions"] = _as_list(extensions)
+    includes = _includes(merged, config_dir=path.parent, root=root, label=label)
+    return VettedConfig(path=path, data=merged, docs_dir=docs_dir.resolve(), plugins=[n for n, _ in plugins],
+                        extensions=[n for n, _ in extensions], parents=parents, includes=includes)
 
 
 def write_config(vetted: VettedConfig, target: Path) -> None:
     """Write the config mkdocs will load: techdocs-core added, web fonts off, site_dir ours."""
     data = dict(vetted.data)
     if "techdocs-core" not in vetted.plugins:
-        plugins = data.get("plugins")
-        if vetted.plugins and plugins is None:  # inherited list: mkdocs replaces lists, so restate it
-            data["plugins"] = ["techdocs-core", *vetted.plugins]
-        elif isinstance(plugins, dict):
-            data["plugins"] = {"techdocs-core": None, **plugins}
-        else:
-            data["plugins"] = ["techdocs-core", *(plugins or [])]
+        data["plugins"] = ["techdocs-core", *(data.get("plugins") or [])]
     theme = data.get("theme")
     if theme is None or isinstance(theme, str):
         theme = {"name": theme or "material"}
