@@ -44,3 +44,87 @@ def client_owner(owner) -> Client:
     client = Client()
     client.force_login(owner)
     return client
+
+
+# --- An organisation for access tests -------------------------------------------------------------
+# engineering is the parent of team-a; owner and teammate are in team-a, lead in engineering,
+# outsider in team-b. orders belongs to team-a, billing to team-b.
+ORG_YAML = """\
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata: {name: engineering}
+spec: {type: department, children: [team-a]}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata: {name: team-a}
+spec: {type: team, parent: engineering, children: [], members: [owner, teammate]}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata: {name: team-b}
+spec: {type: team, children: [], members: [outsider]}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata: {name: platform-team}
+spec: {type: team, children: []}
+---
+apiVersion: backstage.io/v1alpha1
+kind: User
+metadata: {name: owner}
+spec: {profile: {email: owner@example.com}, memberOf: [team-a]}
+---
+apiVersion: backstage.io/v1alpha1
+kind: User
+metadata: {name: teammate}
+spec: {profile: {email: teammate@example.com}, memberOf: [team-a]}
+---
+apiVersion: backstage.io/v1alpha1
+kind: User
+metadata: {name: lead}
+spec: {profile: {email: lead@example.com}, memberOf: [engineering]}
+---
+apiVersion: backstage.io/v1alpha1
+kind: User
+metadata: {name: outsider}
+spec: {profile: {email: outsider@example.com}, memberOf: [team-b]}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: orders, tags: [payments]}
+spec: {type: service, lifecycle: production, owner: team-a}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: billing}
+spec: {type: service, lifecycle: production, owner: team-b}
+"""
+
+
+@pytest.fixture
+def lead(django_user_model):
+    return _user(django_user_model, "lead")
+
+
+@pytest.fixture
+def org(db, tmp_path, settings, owner, teammate, outsider, lead):
+    """The organisation above, ingested from a file location (as production reads it)."""
+    from types import SimpleNamespace
+
+    from catalog import services
+    from catalog.models import Entity, Location
+
+    folder = tmp_path / "org"
+    folder.mkdir()
+    path = folder / "catalog-info.yaml"
+    path.write_text(ORG_YAML)
+    settings.PAVED_FILE_ROOTS = [*settings.PAVED_FILE_ROOTS, str(folder)]
+    location = Location.objects.create(type="file", target=str(path))
+    services.location_refresh(location_id=location.pk)
+    location.refresh_from_db()
+    return SimpleNamespace(
+        location=location,
+        orders=Entity.objects.get(ref="component:default/orders"),
+        billing=Entity.objects.get(ref="component:default/billing"),
+    )

@@ -10,9 +10,10 @@ processes) are different processes.
 import secrets
 from collections import OrderedDict
 
-from django.db import connection
+from django.db import connection, transaction
 
 from catalog.models import CatalogRevision
+from core.signals import identities_changed
 
 _TABLE = CatalogRevision._meta.db_table
 _counts: OrderedDict[tuple, int] = OrderedDict()
@@ -28,6 +29,10 @@ def revision_bump() -> None:
     value = secrets.randbits(62)
     if not CatalogRevision.objects.filter(pk=1).update(value=value):
         CatalogRevision.objects.update_or_create(pk=1, defaults={"value": value})
+    # Users, groups and memberships may have changed: the access policy forgets whom it knew, now
+    # for this transaction's own reads and again at commit for everyone else's.
+    identities_changed.send(sender=CatalogRevision)
+    transaction.on_commit(lambda: identities_changed.send(sender=CatalogRevision))
 
 
 def revision_cache_clear() -> None:

@@ -1,5 +1,7 @@
 from django.http import HttpRequest
 
+from core.access import authorize
+
 # (section key, label, path). Paths, not URL names: the apps behind them land independently.
 NAV = [
     ("catalog", "Catalog", "/catalog/"),
@@ -23,4 +25,7 @@ def current_section(path: str) -> str:
 def shell(request: HttpRequest) -> dict:
     section = current_section(request.path)
     nav = [{"key": key, "label": label, "url": url, "active": key == section} for key, label, url in NAV]
-    return {"nav_items": nav, "current_section": section}
+    user = getattr(request, "user", None)
+    # A callable: the template asks only when it draws the menu, so other responses pay nothing.
+    return {"nav_items": nav, "current_section": section,
+            "can_read_audit": lambda: authorize(user, "paved.audit.read")}
