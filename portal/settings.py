@@ -9,7 +9,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import env_bool, env_int, env_list, env_secret, env_str
+from portal.env import env_bool, env_int, env_list, env_paths, env_secret, env_str
+from portal.file_roots import check_file_roots
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PAVED_VAR_DIR", str(BASE_DIR / "var"))).resolve()
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "core",
     "portal",
     "catalog",
     "githost",
@@ -47,6 +49,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.context.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -115,6 +118,32 @@ LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:login"
 
+# --- Single sign-on (OpenID Connect; portal/sso/) ------------------------------------------
+# Password sign-in stays; with this on, the login page also offers the provider's button.
+PAVED_OIDC_ENABLED = env_bool("PAVED_OIDC_ENABLED", False)
+PAVED_OIDC_ISSUER = env_str("PAVED_OIDC_ISSUER", "").strip()
+PAVED_OIDC_DISCOVERY_URL = env_str("PAVED_OIDC_DISCOVERY_URL", "").strip()  # empty: ISSUER/.well-known/...
+PAVED_OIDC_AUTHORIZATION_ENDPOINT = env_str("PAVED_OIDC_AUTHORIZATION_ENDPOINT", "").strip()
+PAVED_OIDC_TOKEN_ENDPOINT = env_str("PAVED_OIDC_TOKEN_ENDPOINT", "").strip()
+PAVED_OIDC_USERINFO_ENDPOINT = env_str("PAVED_OIDC_USERINFO_ENDPOINT", "").strip()
+PAVED_OIDC_JWKS_URI = env_str("PAVED_OIDC_JWKS_URI", "").strip()
+PAVED_OIDC_CLIENT_ID = env_str("PAVED_OIDC_CLIENT_ID", "").strip()
+PAVED_OIDC_CLIENT_SECRET = env_secret("PAVED_OIDC_CLIENT_SECRET")
+PAVED_OIDC_SCOPES = env_list("PAVED_OIDC_SCOPES", ["openid", "email", "profile"], separator=" ")
+PAVED_OIDC_SIGN_ALGO = env_str("PAVED_OIDC_SIGN_ALGO", "RS256").strip()
+PAVED_OIDC_DISPLAY_NAME = env_str("PAVED_OIDC_DISPLAY_NAME", "Single sign-on").strip() or "Single sign-on"
+PAVED_OIDC_RESOLVERS = env_list("PAVED_OIDC_RESOLVERS", ["emailMatchingUserEntityProfileEmail"])
+PAVED_OIDC_USERNAME_CLAIM = env_str("PAVED_OIDC_USERNAME_CLAIM", "preferred_username").strip()
+PAVED_OIDC_EMAIL_DOMAINS = env_list("PAVED_OIDC_EMAIL_DOMAINS", [])
+PAVED_OIDC_ALLOW_UNKNOWN_USERS = env_bool("PAVED_OIDC_ALLOW_UNKNOWN_USERS", False)
+PAVED_OIDC_SUPPORT_CONTACT = env_str("PAVED_OIDC_SUPPORT_CONTACT", "").strip()
+PAVED_OIDC_TIMEOUT_SECONDS = env_int("PAVED_OIDC_TIMEOUT_SECONDS", 10, minimum=1)
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "portal.sso.backend.PavedOIDCBackend"]
+if PAVED_OIDC_ENABLED:
+    from portal.sso.checks import check_sso_settings
+
+    check_sso_settings(globals())
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("PAVED_TIME_ZONE", "UTC")
 USE_I18N = False
@@ -172,12 +201,22 @@ CELERY_TASK_SOFT_TIME_LIMIT = max(CELERY_TASK_TIME_LIMIT - 30, 1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
+# --- Access and audit -----------------------------------------------------------------------
+# How long a process trusts what it looked up about a person's groups and roles; changes made in
+# the same process apply at once.
+PAVED_ACCESS_CACHE_SECONDS = env_int("PAVED_ACCESS_CACHE_SECONDS", 5, minimum=0)
+# Audit entries older than this many days are deleted daily (0 keeps them forever).
+PAVED_AUDIT_RETENTION_DAYS = env_int("PAVED_AUDIT_RETENTION_DAYS", 400, minimum=0)
+# Behind a reverse proxy, take the client address from the last X-Forwarded-For entry.
+PAVED_TRUST_X_FORWARDED_FOR = env_bool("PAVED_TRUST_X_FORWARDED_FOR", False)
+
 # --- Catalog -----------------------------------------------------------------------------
-# Directories that `file` locations may read from (os.pathsep or comma separated).
-PAVED_FILE_ROOTS = [
-    str(Path(p).resolve())
-    for p in env_list("PAVED_FILE_ROOTS", [str(BASE_DIR / "demo"), str(VAR_DIR)])
-]
+# Directories that `file` locations, templates and `dir:` docs may read from (os.pathsep or comma
+# separated). The default is the demo and an empty var/catalog/ for your own files: never var/ itself,
+# which holds the secret key, the database and task workspaces (checked at the end of this module).
+PAVED_CATALOG_FILES_DIR = VAR_DIR / "catalog"
+PAVED_CATALOG_FILES_DIR.mkdir(exist_ok=True)
+PAVED_FILE_ROOTS = env_paths("PAVED_FILE_ROOTS", [BASE_DIR / "demo", PAVED_CATALOG_FILES_DIR])
 # Hosts (host or host:port) that `url` locations may read from.
 PAVED_READ_ALLOW = env_list("PAVED_READ_ALLOW", [])
 PAVED_MAX_FILE_BYTES = env_int("PAVED_MAX_FILE_BYTES", 5 * 1024 * 1024, minimum=1024)
@@ -189,6 +228,7 @@ PAVED_ADMIN_PASSWORD = env_secret("PAVED_ADMIN_PASSWORD")
 PAVED_TOKEN_CACHE_SECONDS = env_int("PAVED_TOKEN_CACHE_SECONDS", 10, minimum=0)
 
 CELERY_BEAT_SCHEDULE = {
+    "audit-prune": {"task": "core.tasks.audit_prune_old", "schedule": 86400.0},
     "catalog-refresh-due-locations": {
         "task": "catalog.tasks.catalog_refresh_due",
         "schedule": float(PAVED_CATALOG_REFRESH_SECONDS),
@@ -200,9 +240,20 @@ CELERY_BEAT_SCHEDULE = {
 PAVED_SURVEYS_MIN_GROUP_SIZE = env_int("PAVED_SURVEYS_MIN_GROUP_SIZE", 5, minimum=2)
 PAVED_SURVEYS_MAX_REMINDERS = env_int("PAVED_SURVEYS_MAX_REMINDERS", 3, minimum=0)
 PAVED_SURVEYS_REMINDER_DAYS = env_int("PAVED_SURVEYS_REMINDER_DAYS", 7, minimum=1)
+# Open campaigns' results: "batched" publishes each team's answers in whole batches of
+# PAVED_SURVEYS_RESULTS_BATCH (so two views never differ by one person's answer); "closed-only"
+# shows nothing until the campaign closes, then every answer.
+PAVED_SURVEYS_OPEN_RESULTS = env_str("PAVED_SURVEYS_OPEN_RESULTS", "batched").strip().lower() or "batched"
+if PAVED_SURVEYS_OPEN_RESULTS not in ("batched", "closed-only"):
+    raise ImproperlyConfigured(
+        f"PAVED_SURVEYS_OPEN_RESULTS must be batched or closed-only, not {PAVED_SURVEYS_OPEN_RESULTS!r}."
+    )
+PAVED_SURVEYS_RESULTS_BATCH = env_int("PAVED_SURVEYS_RESULTS_BATCH", PAVED_SURVEYS_MIN_GROUP_SIZE,
+                                      minimum=PAVED_SURVEYS_MIN_GROUP_SIZE)
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("surveys.context_processors.survey_banner")
 CELERY_BEAT_SCHEDULE["surveys-send-reminders"] = {"task": "surveys.tasks.reminders_send", "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE["surveys-shuffle-responses"] = {"task": "surveys.tasks.responses_shuffle", "schedule": 86400.0}
+CELERY_BEAT_SCHEDULE["surveys-publish-results"] = {"task": "surveys.tasks.results_publish_due", "schedule": 600.0}
 
 # --- TechDocs ----------------------------------------------------------------------------
 # Built sites are stored as local files here, unless PAVED_TECHDOCS_S3_BUCKET names an S3-compatible
@@ -220,6 +271,13 @@ PAVED_TECHDOCS_MAX_FILE_BYTES = env_int("PAVED_TECHDOCS_MAX_FILE_BYTES", 20 * 10
 PAVED_TECHDOCS_MAX_PAGES = env_int("PAVED_TECHDOCS_MAX_PAGES", 5000, minimum=1)
 PAVED_TECHDOCS_SCAN_SECONDS = env_int("PAVED_TECHDOCS_SCAN_SECONDS", 300, minimum=10)
 PAVED_TECHDOCS_STALE_DAYS = env_int("PAVED_TECHDOCS_STALE_DAYS", 90, minimum=1)
+# External images in docs pages: "block" (default) shows a link in their place, so reading a page
+# never makes the browser call a third-party host (tracking pixels); "allow" shows them.
+PAVED_TECHDOCS_EXTERNAL_IMAGES = env_str("PAVED_TECHDOCS_EXTERNAL_IMAGES", "block").strip().lower() or "block"
+if PAVED_TECHDOCS_EXTERNAL_IMAGES not in ("block", "allow"):
+    raise ImproperlyConfigured(
+        f"PAVED_TECHDOCS_EXTERNAL_IMAGES must be block or allow, not {PAVED_TECHDOCS_EXTERNAL_IMAGES!r}."
+    )
 # Builds go to their own queue (consumed by their own worker: `make run` and docker-compose start
 # one), so a burst of builds never delays the scaffolder and catalog tasks people wait for.
 PAVED_TECHDOCS_QUEUE = env_str("PAVED_TECHDOCS_QUEUE", "docs").strip() or "celery"
@@ -247,6 +305,10 @@ PAVED_SCAFFOLDER_HEARTBEAT_SECONDS = env_int("PAVED_SCAFFOLDER_HEARTBEAT_SECONDS
 # A processing task whose heartbeat is older than this is taken as lost (its worker died).
 PAVED_SCAFFOLDER_STALE_SECONDS = env_int("PAVED_SCAFFOLDER_STALE_SECONDS", 60, minimum=5)
 PAVED_SCAFFOLDER_SWEEP_SECONDS = env_int("PAVED_SCAFFOLDER_SWEEP_SECONDS", 30, minimum=5)
+# Encrypts the secrets a task holds while it runs (a Fernet key, or several separated by spaces to
+# rotate: the first encrypts, all decrypt). Kept apart from PAVED_SECRET_KEY; needed only once a task
+# is started with secrets (scaffolding/lib/sealed.py says so then, not at start-up).
+PAVED_SECRETS_ENCRYPTION_KEY = env_secret("PAVED_SECRETS_ENCRYPTION_KEY") or ""
 CELERY_BEAT_SCHEDULE["scaffolder-sweep"] = {
     "task": "scaffolding.tasks.runs_sweep", "schedule": float(PAVED_SCAFFOLDER_SWEEP_SECONDS),
 }
@@ -261,3 +323,20 @@ PAVED_GITLAB_URL = env_str("PAVED_GITLAB_URL", "https://gitlab.com").strip().rst
 PAVED_DATADOG_API_KEY = env_secret("PAVED_DATADOG_API_KEY")
 PAVED_DATADOG_APP_KEY = env_secret("PAVED_DATADOG_APP_KEY")
 PAVED_DATADOG_API_URL = env_str("PAVED_DATADOG_API_URL", "https://api.datadoghq.com").strip().rstrip("/")
+
+# --- Readable roots hold no internal state ---------------------------------------------------
+# Last, once every folder below is known: start-up fails when a PAVED_FILE_ROOTS entry is, holds
+# or sits inside one of them (portal/file_roots.py says why this is checked here and not per read).
+_internal_paths = {
+    "PAVED_VAR_DIR": VAR_DIR,
+    "PAVED_SCAFFOLDER_WORKSPACE_DIR": PAVED_SCAFFOLDER_WORKSPACE_DIR,
+    "PAVED_TECHDOCS_DIR": PAVED_TECHDOCS_DIR,
+    "PAVED_GIT_ROOT": PAVED_GIT_ROOT,
+    "the project's .env file": BASE_DIR / ".env",
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    _internal_paths["the SQLite database"] = Path(DATABASES["default"]["NAME"]).resolve()
+for _name in ("PAVED_SECRET_KEY_FILE", "PAVED_SECRETS_ENCRYPTION_KEY_FILE"):
+    if env_str(_name):
+        _internal_paths[_name] = Path(env_str(_name)).resolve()
+check_file_roots(PAVED_FILE_ROOTS, internal=_internal_paths, data_dir=VAR_DIR, catalog_dir=PAVED_CATALOG_FILES_DIR)

@@ -6,7 +6,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from portal import views
+from portal import audit_views, views
+from portal.sso import views as sso_views
 
 
 def module_exists(name: str) -> bool:
@@ -20,11 +21,16 @@ portal_patterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", sso_views.LoginPage.as_view(), name="login"),
+    # Under /login/, which LoginRequiredMiddleware lets through: the provider sends people back signed out.
+    path("login/sso/", sso_views.SsoStartView.as_view(), name="sso_start"),
+    path("login/sso/callback/", sso_views.SsoCallbackView.as_view(), name="sso_callback"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("search/", views.search, name="search"),
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("audit/", audit_views.audit_log, name="audit_log"),
+    path("audit/export.jsonl", audit_views.audit_export, name="audit_export"),
 ]
 
 urlpatterns = [
