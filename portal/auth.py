@@ -14,11 +14,12 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from portal.tokens import api_token_user
+from portal.tokens import api_token_lookup
 
 PUBLIC_PREFIXES = ("/login/", "/healthz", "/readyz", "/static/", "/favicon.ico")
 API_PREFIXES = ("/api/",)
 GIT_PREFIX = "/git/"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 GIT_PROTOCOL_PATH = re.compile(r"^/git/[^/]+/[^/]+\.git(/|$)")
 GIT_REALM = 'Basic realm="Paved git"'
 
@@ -59,9 +60,25 @@ def _basic_password(header: str) -> str | None:
     return password if sep else None
 
 
+def is_git_push(request: HttpRequest) -> bool:
+    """git's receive-pack: the push itself (POST) and its ref advertisement (GET ?service=)."""
+    return request.path_info.endswith("/git-receive-pack") or request.GET.get("service") == "git-receive-pack"
+
+
+def _read_only_refusal(request: HttpRequest) -> HttpResponse | None:
+    if request.path_info.startswith(GIT_PREFIX) and is_git_push(request):
+        return error_envelope(status=403, name="NotAllowedError", request=request,
+                              message="This API token is read-only: it can clone and fetch, not push.")
+    if request.method not in SAFE_METHODS:
+        return error_envelope(status=403, name="NotAllowedError", request=request,
+                              message="This API token is read-only: create a read-write token to change things.")
+    return None
+
+
 class BearerTokenMiddleware:
     """Sign in API clients that send `Authorization: Bearer <token>` (no session, no CSRF), and git
-    clients that send HTTP Basic with any username and an API token as the password (under /git/ only)."""
+    clients that send HTTP Basic with any username and an API token as the password (under /git/ only).
+    A read-only token is refused every unsafe method and every push."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -70,22 +87,24 @@ class BearerTokenMiddleware:
         header = request.META.get("HTTP_AUTHORIZATION", "")
         if header[:6].lower() == "basic " and request.path_info.startswith(GIT_PREFIX):
             password = _basic_password(header)
-            user = api_token_user(raw=password) if password else None
-            if user is None:
-                return git_unauthorized(request, "Invalid or revoked API token: use an API token as the password.")
-            request.user = user
-            request._dont_enforce_csrf_checks = True
+            grant = api_token_lookup(raw=password) if password else None
+            if grant is None:
+                return git_unauthorized(
+                    request, "Invalid, expired or revoked API token: use an API token as the password.")
         elif header[:7].lower() == "bearer ":
-            user = api_token_user(raw=header[7:].strip())
-            if user is None:
-                return error_envelope(
-                    status=401,
-                    name="AuthenticationError",
-                    message="Invalid or revoked API token.",
-                    request=request,
-                )
-            request.user = user
-            request._dont_enforce_csrf_checks = True
+            grant = api_token_lookup(raw=header[7:].strip())
+            if grant is None:
+                return error_envelope(status=401, name="AuthenticationError", request=request,
+                                      message="Invalid, expired or revoked API token.")
+        else:
+            return self.get_response(request)
+        if not grant.can_write:
+            refusal = _read_only_refusal(request)
+            if refusal is not None:
+                return refusal
+        request.user = grant.user
+        request.api_token_scopes = grant.scopes
+        request._dont_enforce_csrf_checks = True
         return self.get_response(request)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal import health
 from portal.forms import ApiTokenForm, SearchForm
 from portal.models import ApiToken
-from portal.tokens import api_token_cache_clear, api_token_create
+from portal.tokens import api_token_create, api_token_revoke
 
 SEARCH_LIMIT = 50
 DOCS_SEARCH_LIMIT = 20
@@ -74,25 +75,34 @@ def search(request: HttpRequest) -> HttpResponse:
     return response
 
 
+NEW_TOKEN_SESSION_KEY = "paved_new_token"
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
+@never_cache
 def profile(request: HttpRequest) -> HttpResponse:
-    raw_token = None
+    """Post/redirect/get: the POST creates one token and redirects; the GET shows it once.
+
+    The raw token waits in the session only until that GET pops it, so a reload neither shows it
+    again nor creates a second token; the page is never cached (no-store)."""
     form = ApiTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        # Rendered, not redirected: the raw token must not be stored anywhere, not even in the session.
-        raw_token = api_token_create(user=request.user, name=form.cleaned_data["name"])
-        form = ApiTokenForm()
+        data = form.cleaned_data
+        request.session[NEW_TOKEN_SESSION_KEY] = api_token_create(
+            user=request.user, name=data["name"], scope=data["scope"], expires_in_days=data["expires_in_days"] or None
+        )
+        return redirect("portal:profile")
+    raw_token = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
     tokens = ApiToken.objects.filter(user=request.user)
-    return render(request, "portal/profile.html", {"form": form, "tokens": tokens, "raw_token": raw_token})
+    return render(request, "portal/profile.html", {"form": form, "tokens": tokens, "raw_token": raw_token,
+                                                   "now": timezone.now()})
 
 
 @login_required
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    revoked = ApiToken.objects.filter(pk=token_id, user=request.user).update(revoked=True)
-    api_token_cache_clear()
-    if not revoked:
+    if not api_token_revoke(user=request.user, token_id=token_id):
         raise Http404("No such token.")
     return redirect("portal:profile")
 

@@ -31,7 +31,7 @@ def test_a_bearer_token_signs_in_its_owner(client, api_token, owner):
 def test_a_bad_bearer_token_is_401_even_on_pages(client, api_token):
     response = client.get("/", headers={"Authorization": "Bearer pvd_not-a-token"})
     assert response.status_code == 401
-    assert response.json()["error"]["message"] == "Invalid or revoked API token."
+    assert response.json()["error"]["message"] == "Invalid, expired or revoked API token."
 
 
 def test_a_revoked_token_is_refused(client, api_token, owner):
