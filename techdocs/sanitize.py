@@ -6,6 +6,7 @@ details, highlighted code with its Pygments classes, tables, tabbed sets built f
 inputs and labels, task lists) keeps its tags and classes so techdocs.css can style it.
 """
 
+import html as html_lib
 import posixpath
 import re
 import urllib.parse
@@ -48,10 +49,37 @@ _cleaner = nh3.Cleaner(
 )
 
 _URL_ATTR = re.compile(r'(<(?:a|img)\b[^>]*?\s)(href|src)="([^"]*)"')
+# nh3's output: every attribute value in double quotes, so a `>` inside one cannot end the tag here.
+_IMG = re.compile(r'<img\b((?:\s+[^\s="/>]+(?:="[^"]*")?)*)\s*/?>')
+_ATTR = re.compile(r'([^\s="/>]+)(?:="([^"]*)")?')
 
 
 def sanitize(html: str) -> str:
     return _cleaner.clean(html)
+
+
+def block_external_images(html: str) -> str:
+    """Put a link in place of every image served by another host, on sanitised HTML.
+
+    An `<img src="https://...">` makes every reader's browser call that host when the page opens
+    (a tracking pixel, or a log of who reads what); a link calls it only when clicked. Emoji
+    images become their own character.
+    """
+
+    def sub(match: re.Match) -> str:
+        attrs = {m.group(1).lower(): html_lib.unescape(m.group(2) or "") for m in _ATTR.finditer(match.group(1))}
+        src = attrs.get("src", "")
+        parts = urllib.parse.urlsplit(src)
+        if not (parts.scheme or parts.netloc):
+            return match.group(0)  # one of the site's own files
+        alt = html_lib.escape(attrs.get("alt", ""))
+        if "emoji" in attrs.get("class", "") and alt:
+            return alt
+        label = f"External image: {alt}" if alt else "External image"
+        return (f'<a class="external-image" href="{html_lib.escape(src)}" rel="noopener noreferrer nofollow">'
+                f"{label} ({html_lib.escape(parts.hostname or src)})</a>")
+
+    return _IMG.sub(sub, html)
 
 
 def page_link_rewriter(*, page_url: str, pages: set[str], page_prefix: str, file_prefix: str) -> Callable[[str], str]:

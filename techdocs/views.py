@@ -1,6 +1,7 @@
 """Docs pages: the list of documented entities, a page of a site in the portal's chrome, and
 the build status fragment with its Rebuild button."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,6 +14,7 @@ from catalog.selectors import entity_url
 from techdocs import selectors, services, storage
 from techdocs.models import DocsBuild
 from techdocs.navigation import render_nav, render_toc
+from techdocs.sanitize import block_external_images
 
 
 def _partial(request: HttpRequest) -> bool:
@@ -64,7 +66,9 @@ def docs_page(request: HttpRequest, namespace: str, kind: str, name: str, path: 
         context.update(nav=render_nav(selectors.docs_site_nav(site=site), current=""), missing=path, home=prefix)
         return render(request, "techdocs/docs_page.html", context, status=404)
     nav = selectors.docs_site_nav(site=site)
-    context.update(page=page, nav=render_nav(nav, current=page.path), toc=render_toc(page.toc),
+    # Decided when the page is served, so changing the setting needs no rebuild.
+    html = page.html if settings.PAVED_TECHDOCS_EXTERNAL_IMAGES == "allow" else block_external_images(page.html)
+    context.update(page=page, page_html=html, nav=render_nav(nav, current=page.path), toc=render_toc(page.toc),
                    trail=nav.trail_of.get(page.path, []), home=prefix)
     return render(request, "techdocs/docs_page.html", context)
 

@@ -85,7 +85,8 @@ def check_path(value, *, where: Where, what: str) -> None:
 
 
 def _paths(value) -> list:
-    return value if isinstance(value, list) else [value]
+    """A path option's values: one path or a list of them (an `!ENV` tag is one value)."""
+    return value if isinstance(value, list) and not isinstance(value, EnvTag) else [value]
 
 
 def _refuse_set(options: dict, names: dict[str, str], *, where: Where, what: str) -> None:

@@ -88,8 +88,9 @@ def docs_storage(settings, tmp_path):
 
 
 @pytest.fixture
-def documented(tmp_path):
+def documented(tmp_path, settings):
     """Register a component whose docs live next to its catalog-info.yaml; returns (entity dir, location)."""
+    settings.PAVED_FILE_ROOTS = [*settings.PAVED_FILE_ROOTS, str(tmp_path)]  # file locations are read only there
 
     def make(name: str = "ledger", *, ref: str = "dir:.", mkdocs: str | None = MKDOCS, pages=None):
         root = write_site(tmp_path / name, mkdocs=mkdocs, pages=pages)
