@@ -2,6 +2,7 @@
 results are read through the results page, and participation rows show no answers."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
@@ -43,11 +44,39 @@ class QuestionAdmin(admin.ModelAdmin):
         return ["kind", "text", "choices"] if obj else []
 
 
+# (campaign, user) is unique, so Django adds no -pk tie-breaker to this order.
+PARTICIPATION_ORDER = ["campaign_id", "user__username", "user_id"]
+
+
+class ParticipationChangeList(ChangeList):
+    """Always the fixed order: a column sort (?o=) would let Django break ties by -pk."""
+
+    def get_ordering(self, request, queryset):
+        return list(PARTICIPATION_ORDER)
+
+
 @admin.register(Participation)
 class ParticipationAdmin(admin.ModelAdmin):
-    list_display = ["campaign", "user", "team_ref", "answered", "reminders_sent", "last_reminded_on"]
+    """Who is in the audience and who has answered, in an order that says nothing about when.
+
+    A row created at submit time (get_or_create for someone who joined the audience late) has a
+    newer id, so ids and id order would line it up with the newest responses: no column, link,
+    checkbox or sort uses them, and the reminder day (a bound on when someone answered) is not shown.
+    """
+
+    list_display = ["campaign", "user", "team_ref", "answered", "reminders_sent"]
     list_filter = ["campaign", "answered"]
-    readonly_fields = ["campaign", "user", "team_ref", "answered", "reminders_sent", "last_reminded_on"]
+    fields = readonly_fields = ["campaign", "user", "team_ref", "answered", "reminders_sent"]
+    list_display_links = None  # change links carry the id
+    actions = None  # the selection checkboxes carry the id
+    sortable_by = ()  # no sortable headers; ?o= is ignored too (ParticipationChangeList)
+    ordering = PARTICIPATION_ORDER
+
+    def get_changelist(self, request, **kwargs):
+        return ParticipationChangeList
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -92,4 +92,5 @@ def demo_surveys_load(*, seed: int = 7) -> list[Campaign]:
         Participation.objects.filter(campaign=campaign, user__in=[u for us in people.values() for u in us]).delete()
         Participation.objects.bulk_create(participations)
         Answer.objects.bulk_create(answers)
+        services.results_publish(campaign=campaign)
     return created

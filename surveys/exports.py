@@ -2,12 +2,11 @@
 
 from collections.abc import Iterator
 
-from django.db.models import Count
-
 from surveys.lib.stats import OTHER, Tally, visible_groups
-from surveys.models import Answer, Campaign, Question
+from surveys.models import Answer, Campaign, CampaignTally, Question
 from surveys.results import CampaignResults, GroupRate, Trend, display
 from surveys.selectors import campaign_items, min_group_size
+from surveys.services.publish import results_held
 
 
 def _r(value: float | None, digits: int = 3) -> float | None:
@@ -43,10 +42,14 @@ def campaign_summary(campaign: Campaign, day) -> dict:
 def results_dict(result: CampaignResults, day) -> dict:
     body = {"campaign": campaign_summary(result.campaign, day),
             "previous": result.previous.quarter if result.previous else None,
-            "min_group_size": result.k, "responses": result.responses, "shown": result.shown,
+            "min_group_size": result.k, "batch": result.batch, "held": result.held,
+            "responses": None if result.held else result.responses, "shown": result.shown,
             "response_rate": _rate(result.rate) if result.rate else None}
+    if result.held:
+        body["message"] = "Results of this survey are shown once it has closed."
+        return body
     if not result.shown:
-        body["message"] = f"Fewer than {result.k} answers: no figures are shown."
+        body["message"] = f"Fewer than {result.k} published answers: no figures are shown."
         return body
     body["response_rate_by_group"] = [_rate(g) for g in result.rates]
     questions = []
@@ -92,23 +95,28 @@ def aggregate_rows(result: CampaignResults) -> Iterator[list]:
 
 
 def anonymous_rows(*, campaign: Campaign) -> Iterator[list]:
-    """One row per response, in random (id) order, undated; the team only where it has >= k answers."""
+    """One row per published response, in random (id) order, undated; the team only where it has
+    >= k answers. The same snapshot as the results page (nothing while the campaign is held)."""
     items = campaign_items(campaign=campaign)
     yield ["response", "team", *[item.question.key for item in items]]
-    counts = dict(campaign.responses.values_list("team_ref").annotate(n=Count("id")).order_by())
+    if results_held(campaign=campaign):
+        return
+    counts = dict(CampaignTally.objects.filter(campaign=campaign, question__isnull=True).values_list("team_ref", "n"))
     labels = visible_groups(counts, min_group_size())
     if labels is None:
         return
     column = {item.question_id: i for i, item in enumerate(items)}
     choices = {item.question_id: item.question.choices for item in items}
     current, row, number = None, [], 0
-    rows = Answer.objects.filter(campaign=campaign).order_by("response_id").values_list(
+    rows = Answer.objects.filter(campaign=campaign, response__published=True).order_by("response_id").values_list(
         "response_id", "team_ref", "question_id", "value", "text")
     for response_id, team, question_id, value, text in rows.iterator(chunk_size=5000):
         if response_id != current:
             if current is not None:
                 yield row
             number += 1
+            # A batch published since `counts` was read is labelled by team or pooled; either way it
+            # has at least k answers, so the k rule holds.
             current, row = response_id, [number, display(labels.get(team, OTHER)), *[""] * len(items)]
         if choices[question_id] and value is not None:
             value = choices[question_id][value]

@@ -12,6 +12,11 @@ Anonymity is a property of the schema, not of the pages:
   closing of a campaign. Between a submission and the next shuffle, a reader with raw access
   to the database files could still line rows up by physical order; that window is documented
   in surveys/README.md.
+
+Results are published, never read live: `services.results_publish()` (a task, after each submit
+and on a beat schedule) marks whole batches of k waiting responses per team as `published` and
+stores their counts in `CampaignTally`. Every page, CSV and API response reads only those, so
+two views of an open campaign differ by at least k answers of a team, or not at all.
 """
 
 import hashlib
@@ -93,8 +98,6 @@ class Campaign(models.Model):
         help_text="Group refs (group:default/team-a); their sub-groups are included. Empty: everyone.",
     )
     questions = models.ManyToManyField(Question, through="CampaignQuestion", related_name="campaigns")
-    # Its counts are stored in CampaignTally (set on the first read after closing).
-    tallied = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-opens_on"]
@@ -148,9 +151,12 @@ class Response(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="responses")
     team_ref = models.CharField(max_length=320, blank=True, help_text="The respondent's team when they answered.")
     submitted_on = models.DateField()
+    # In the results' snapshot (see results_publish): set once, for whole batches, never cleared.
+    published = models.BooleanField(default=False, editable=False)
 
     class Meta:
-        indexes = [models.Index(fields=["campaign", "team_ref"], name="surveys_response_team")]
+        # Publishing: the waiting responses of a campaign per team, and those of a team by (random) id.
+        indexes = [models.Index(fields=["campaign", "published", "team_ref"], name="surveys_response_publish")]
 
     def __str__(self) -> str:
         return f"Response to {self.campaign_id}"
@@ -181,12 +187,11 @@ class Answer(models.Model):
 
 
 class CampaignTally(models.Model):
-    """How many answers of a closed campaign had each value, per question and team; with no value,
-    how many free-text answers a question got; with no question, how many responses a team gave.
+    """How many published answers of a campaign had each value, per question and team; with no
+    value, how many free-text answers a question got; with no question, how many responses a team gave.
 
-    Filled on the first read after a campaign closes (closed campaigns take no answers, so
-    their counts never change; a submit to a re-opened campaign deletes them). Trends over
-    many quarters then read a few thousand rows instead of every answer."""
+    Rewritten only by `results_publish` in the transaction that publishes a batch, so every
+    figure anyone can see comes from one snapshot; pages read these rows and write nothing."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="tallies")
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+", null=True)

@@ -1,6 +1,8 @@
-"""Results selectors: every figure comes from histograms that SQL computes
-(GROUP BY campaign, question[, team], value), then the minimum-group-size rule is applied.
+"""Results selectors: every figure comes from the published snapshot's stored counts
+(`CampaignTally`, written by services.publish), then the minimum-group-size rule is applied.
 
+Reads only: nothing here writes, and nothing reads an answer that is not published, so the page,
+the CSVs and the API show the same snapshot, which moves only by whole batches of each team.
 Nothing here loops over answers in Python: the largest input is campaigns x questions x teams x
 11 histogram rows.
 """
@@ -10,14 +12,14 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 
 from surveys.defaults import LIKERT_LABELS
 from surveys.lib.charts import Chart, line_chart
 from surveys.lib.stats import OTHER, Tally, change, visible_groups
-from surveys.models import Answer, Campaign, CampaignQuestion, CampaignTally, Participation, Question, Response
-from surveys.selectors import campaign_items, min_group_size, today
+from surveys.models import Answer, Campaign, CampaignQuestion, CampaignTally, Participation, Question
+from surveys.selectors import campaign_items, min_group_size
+from surveys.services.publish import results_batch, results_closed_only, results_held
 
 FREE_TEXT_LIMIT = 100  # per question on the page; the CSV has every answer
 
@@ -115,8 +117,11 @@ class CampaignResults:
     campaign: Campaign
     previous: Campaign | None
     k: int
-    responses: int
-    shown: bool  # False when the campaign has fewer than k answers: nothing may be shown
+    responses: int  # published responses: a whole number of batches per team while open
+    shown: bool  # False below k published answers, or while held: nothing may be shown
+    batch: int = 0
+    held: bool = False  # closed-only mode and not closed yet: not even counts are shown
+    batched: bool = True  # open campaigns' results move in batches (else: shown only once closed)
     rate: GroupRate | None = None
     items: list[ItemResult] = field(default_factory=list)
     rates: list[GroupRate] = field(default_factory=list)
@@ -129,48 +134,24 @@ class CampaignResults:
         return next((r for r in self.items if r.question.kind == Question.Kind.NPS), None)
 
 
-def _tallies_ensure(campaign_ids: list[int]) -> set[int]:
-    """Store the counts of each closed campaign that has none yet; return the tallied campaigns."""
-    rows = Campaign.objects.filter(pk__in=campaign_ids, closes_on__lt=today()).values_list("pk", "tallied")
-    done = {pk for pk, tallied in rows if tallied}
-    for campaign_id in {pk for pk, tallied in rows if not tallied}:
-        answers = Answer.objects.filter(campaign_id=campaign_id)
-        counts = [
-            *answers.filter(value__isnull=False).values("question_id", "team_ref", "value").annotate(n=Count("id")),
-            *answers.filter(value__isnull=True).exclude(text="").values("question_id", "team_ref")
-            .annotate(n=Count("id")),
-            *Response.objects.filter(campaign_id=campaign_id).values("team_ref").annotate(n=Count("id")),
-        ]
-        with transaction.atomic():
-            CampaignTally.objects.filter(campaign_id=campaign_id).delete()
-            CampaignTally.objects.bulk_create([CampaignTally(campaign_id=campaign_id, **row) for row in counts])
-            Campaign.objects.filter(pk=campaign_id).update(tallied=True)
-        done.add(campaign_id)
-    return done
-
-
-def _team_counts(campaign_ids: list[int], tallied: set[int]) -> dict[int, dict[str, int]]:
-    """Responses per campaign and team."""
+def _team_counts(campaign_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Published responses per campaign and team."""
     counts: dict[int, dict[str, int]] = defaultdict(dict)
-    stored = CampaignTally.objects.filter(campaign_id__in=tallied, question__isnull=True).values_list(
+    rows = CampaignTally.objects.filter(campaign_id__in=campaign_ids, question__isnull=True).values_list(
         "campaign_id", "team_ref", "n")
-    live = Response.objects.filter(campaign_id__in=set(campaign_ids) - tallied).values_list(
-        "campaign_id", "team_ref").annotate(n=Count("id")).order_by()
-    for campaign_id, team, n in [*stored, *live]:
+    for campaign_id, team, n in rows:
         counts[campaign_id][team] = n
     return counts
 
 
-def _histograms(campaign_ids: list[int], tallied: set[int], *, by_team: bool) -> list[dict]:
-    """(campaign, question[, team], value) -> n: stored tallies for closed campaigns, live for the others.
-    Rows with value None count a free-text question's answers (empty texts are never stored)."""
+def _histograms(campaign_ids: list[int], *, by_team: bool) -> list[dict]:
+    """(campaign, question[, team], value) -> n over published answers. Rows with value None count a
+    free-text question's answers (empty texts are never stored)."""
     fields = ["campaign_id", "question_id", "value", *(["team_ref"] if by_team else [])]
-    rows = list(CampaignTally.objects.filter(campaign_id__in=set(campaign_ids) & tallied, question__isnull=False)
+    if not campaign_ids:
+        return []
+    return list(CampaignTally.objects.filter(campaign_id__in=campaign_ids, question__isnull=False)
                 .values(*fields).annotate(n=Sum("n")).order_by())
-    live = set(campaign_ids) - tallied
-    if live:
-        rows += list(Answer.objects.filter(campaign_id__in=live).values(*fields).annotate(n=Count("id")).order_by())
-    return rows
 
 
 def _group_tallies(rows: list[dict], campaign_id: int, labels: dict[str, str]):
@@ -189,16 +170,23 @@ def _group_order(labels: dict[str, str]) -> list[str]:
     return names + ([OTHER] if OTHER in labels.values() else [])
 
 
-def _rates(campaign_ids: list[int], labels_by_campaign: dict[int, dict[str, str] | None]):
-    """Audience and answered counts per campaign and reported group (from Participation)."""
+def _rates(campaign_ids: list[int], labels_by_campaign: dict[int, dict[str, str] | None],
+           team_counts: dict[int, dict[str, int]]) -> dict[int, dict[str, list[int]]]:
+    """[audience, answered] per campaign and reported group ("" for all). The audience comes from
+    Participation; answered is the published responses, because Participation's flags tick by
+    one with every answer and the snapshot moves only by batches."""
     out: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    rows = Participation.objects.filter(campaign_id__in=campaign_ids).values("campaign_id", "team_ref").annotate(
-        total=Count("id"), answered=Count("id", filter=Q(answered=True))).order_by()
-    for row in rows:
-        labels = labels_by_campaign.get(row["campaign_id"]) or {}
-        for key in ("", labels.get(row["team_ref"], OTHER)):
-            out[row["campaign_id"]][key][0] += row["total"]
-            out[row["campaign_id"]][key][1] += row["answered"]
+    rows = Participation.objects.filter(campaign_id__in=campaign_ids).values_list("campaign_id", "team_ref").annotate(
+        total=Count("id")).order_by()
+    for campaign_id, team, total in rows:
+        labels = labels_by_campaign.get(campaign_id) or {}
+        for key in ("", labels.get(team, OTHER)):
+            out[campaign_id][key][0] += total
+    for campaign_id, teams in team_counts.items():
+        labels = labels_by_campaign.get(campaign_id) or {}
+        for team, n in teams.items():
+            for key in ("", labels.get(team, OTHER)):
+                out[campaign_id][key][1] += n
     return out
 
 
@@ -208,7 +196,8 @@ def _free_text(campaign: Campaign, items: list[ItemResult], labels: dict[str, st
     start = uuid.uuid4()
     for item in items:
         item.text_count = counts.get(item.item.question_id, 0)
-        texts = Answer.objects.filter(campaign=campaign, question=item.item.question).exclude(text="").order_by("id")
+        texts = (Answer.objects.filter(campaign=campaign, question=item.item.question, response__published=True)
+                 .exclude(text="").order_by("id"))
         rows = list(texts.filter(id__gte=start).values_list("team_ref", "text")[:FREE_TEXT_LIMIT])
         if len(rows) < FREE_TEXT_LIMIT:
             rows += list(texts.filter(id__lt=start).values_list("team_ref", "text")[:FREE_TEXT_LIMIT - len(rows)])
@@ -216,14 +205,13 @@ def _free_text(campaign: Campaign, items: list[ItemResult], labels: dict[str, st
         item.texts = [(display(labels.get(team, OTHER)), text) for team, text in rows]
 
 
-def _trends(campaigns: list[Campaign], k: int, tallied: set[int], known: dict) -> tuple[list[Trend], list[Trend],
-                                                                                       Trend | None]:
+def _trends(campaigns: list[Campaign], k: int, known: dict) -> tuple[list[Trend], list[Trend], Trend | None]:
     """`known` holds the team counts and histogram rows already read for the latest campaigns."""
     ids = [c.pk for c in campaigns]
-    team_counts = {**_team_counts([i for i in ids if i not in known["teams"]], tallied), **known["teams"]}
+    team_counts = {**_team_counts([i for i in ids if i not in known["teams"]]), **known["teams"]}
     shown = [c for c in campaigns if sum(team_counts.get(c.pk, {}).values()) >= k]
     rows = [r for r in known["rows"] if r["campaign_id"] in {c.pk for c in shown}]
-    rows += _histograms([c.pk for c in shown if c.pk not in known["teams"]], tallied, by_team=False)
+    rows += _histograms([c.pk for c in shown if c.pk not in known["teams"]], by_team=False)
     tallies: dict[tuple[int, int], Tally] = defaultdict(Tally)
     for row in rows:
         if row["value"] is not None:
@@ -255,19 +243,23 @@ def _trends(campaigns: list[Campaign], k: int, tallied: set[int], known: dict) -
 
 
 def campaign_results(*, campaign: Campaign, with_trends: bool = True, with_text: bool = True) -> CampaignResults:
-    """Every figure of one campaign with its change against the previous one, under the k rule."""
+    """Every figure of one campaign with its change against the previous one, under the k rule,
+    from the published snapshots only. A held campaign (closed-only mode, still open) shows nothing."""
     k = min_group_size()
-    history = [*Campaign.objects.filter(opens_on__lte=campaign.opens_on).exclude(pk=campaign.pk).order_by("opens_on"),
-               campaign]
-    previous = history[-2] if len(history) > 1 else None
-    tallied = _tallies_ensure([c.pk for c in history])
+    result = CampaignResults(campaign=campaign, previous=None, k=k, responses=0, shown=False, batch=results_batch(),
+                             held=results_held(campaign=campaign), batched=not results_closed_only())
+    history = [c for c in Campaign.objects.filter(opens_on__lte=campaign.opens_on).exclude(pk=campaign.pk)
+               .order_by("opens_on") if not results_held(campaign=c)]
+    previous = result.previous = history[-1] if history else None
+    if result.held:
+        return result
+    history.append(campaign)
     ids = [campaign.pk] + ([previous.pk] if previous else [])
-    team_counts = _team_counts(ids, tallied)
+    team_counts = _team_counts(ids)
     labels = visible_groups(team_counts.get(campaign.pk, {}), k)
     prev_labels = visible_groups(team_counts.get(previous.pk, {}), k) if previous else None
-    result = CampaignResults(campaign=campaign, previous=previous, k=k,
-                             responses=sum(team_counts.get(campaign.pk, {}).values()), shown=labels is not None)
-    rates = _rates(ids, {campaign.pk: labels, **({previous.pk: prev_labels} if previous else {})})
+    result.responses, result.shown = sum(team_counts.get(campaign.pk, {}).values()), labels is not None
+    rates = _rates(ids, {campaign.pk: labels, **({previous.pk: prev_labels} if previous else {})}, team_counts)
 
     def rate(cid: int, key: str) -> float | None:
         total, answered = rates.get(cid, {}).get(key, (0, 0))
@@ -285,7 +277,7 @@ def campaign_results(*, campaign: Campaign, with_trends: bool = True, with_text:
     result.rates = [GroupRate(display(name), group_responses[name], *cur.get(name, (0, 0)),
                               previous_rate=rate(previous.pk, name) if prev_labels and name in prev_labels.values()
                               else None) for name in group_names]
-    rows = _histograms(ids, tallied, by_team=True)
+    rows = _histograms(ids, by_team=True)
     overall, groups = _group_tallies(rows, campaign.pk, labels)
     prev_overall, prev_groups = _group_tallies(rows, previous.pk, prev_labels) if prev_labels else ({}, {})
     for item in campaign_items(campaign=campaign):
@@ -305,5 +297,5 @@ def campaign_results(*, campaign: Campaign, with_trends: bool = True, with_text:
         _free_text(campaign, [r for r in result.items if r.tally is None], labels, counts)
     if with_trends:
         known = {"teams": {cid: team_counts.get(cid, {}) for cid in ids}, "rows": rows}
-        result.question_trends, result.section_trends, result.nps_trend = _trends(history, k, tallied, known)
+        result.question_trends, result.section_trends, result.nps_trend = _trends(history, k, known)
     return result

@@ -10,10 +10,11 @@ from surveys.services.campaigns import (
     participation_sync,
     question_get_or_create,
 )
+from surveys.services.publish import results_held, results_publish, results_publish_due
 from surveys.services.reminders import reminders_send
 
 __all__ = [
     "AlreadyAnswered", "SurveyError", "campaign_copy", "campaign_create", "campaign_create_default",
     "campaign_load_yaml", "next_quarter", "participation_sync", "question_get_or_create", "reminders_send",
-    "response_shuffle", "response_submit",
+    "response_shuffle", "response_submit", "results_held", "results_publish", "results_publish_due",
 ]

@@ -6,7 +6,7 @@ import uuid
 from django.db import IntegrityError, transaction
 
 from surveys import selectors
-from surveys.models import Answer, Campaign, CampaignQuestion, CampaignTally, Participation, Question, Response
+from surveys.models import Answer, Campaign, CampaignQuestion, Participation, Question, Response
 
 
 class SurveyError(Exception):
@@ -56,6 +56,7 @@ def response_submit(*, campaign: Campaign, user, values: dict[int, int | str],
     of two concurrent submits (two tabs), the second waits for the first and then matches no
     row, so it is refused and its transaction stores nothing. Raises SurveyError with a message.
     `items` saves a query when the caller has already read the campaign's questions.
+    After commit it enqueues the results publication; the answer itself is never shown at once.
     """
     check_open(campaign, user)
     rows = _answer_rows(items if items is not None else selectors.campaign_items(campaign=campaign), values)
@@ -72,9 +73,6 @@ def response_submit(*, campaign: Campaign, user, values: dict[int, int | str],
             claimed = Participation.objects.filter(pk=participation.pk, answered=False).update(answered=True)
             if not claimed:
                 raise AlreadyAnswered("You have already answered this survey; each person answers once.")
-            # A re-opened campaign's stored histogram no longer holds (see CampaignTally).
-            if Campaign.objects.filter(pk=campaign.pk, tallied=True).update(tallied=False):
-                CampaignTally.objects.filter(campaign=campaign).delete()
             response = Response.objects.create(campaign=campaign, team_ref=team, submitted_on=selectors.today())
             Answer.objects.bulk_create([
                 Answer(response=response, campaign=campaign, question=question, team_ref=team,
@@ -83,6 +81,15 @@ def response_submit(*, campaign: Campaign, user, values: dict[int, int | str],
             ])
     except IntegrityError:
         raise AlreadyAnswered("You have already answered this survey; each person answers once.") from None
+    # The new response waits until its team has a whole batch (services.publish); robust: a broker
+    # that is down must not turn a stored answer into an error page, and beat catches up.
+    transaction.on_commit(lambda: _publish_enqueue(campaign.pk), robust=True)
+
+
+def _publish_enqueue(campaign_id: int) -> None:
+    from surveys.tasks import results_publish as results_publish_task
+
+    results_publish_task.delay(campaign_id)
 
 
 @transaction.atomic
@@ -94,7 +101,9 @@ def response_shuffle(*, campaign: Campaign, rng: random.Random | None = None) ->
     Aggregates are unchanged. Returns the number of responses rewritten.
     """
     rng = rng or random.SystemRandom()
-    responses = list(campaign.responses.values("id", "team_ref", "submitted_on"))
+    # Publishing marks responses by id: it must not run between the delete and the re-insert.
+    list(Campaign.objects.select_for_update().filter(pk=campaign.pk).values_list("pk", flat=True))
+    responses = list(campaign.responses.values("id", "team_ref", "submitted_on", "published"))
     answers: dict = {}
     for row in Answer.objects.filter(campaign=campaign).values("response_id", "question_id", "value", "text"):
         answers.setdefault(row.pop("response_id"), []).append(row)
@@ -103,7 +112,7 @@ def response_shuffle(*, campaign: Campaign, rng: random.Random | None = None) ->
     new_responses, new_answers = [], []
     for old in responses:
         response = Response(id=uuid.uuid4(), campaign=campaign, team_ref=old["team_ref"],
-                            submitted_on=old["submitted_on"])
+                            submitted_on=old["submitted_on"], published=old["published"])
         new_responses.append(response)
         rows = answers.get(old["id"], [])
         rng.shuffle(rows)

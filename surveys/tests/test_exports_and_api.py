@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 
+from surveys import services
 from surveys.tests.conftest import add_responses, open_campaign
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +27,7 @@ def answered(org):
     add_responses(campaign, team=A, count=1, likert=2, text="a too")
     add_responses(campaign, team=C, count=5, likert=5, text="c says")
     add_responses(campaign, team="group:default/team-b", count=1, likert=1)
+    services.results_publish(campaign=campaign)  # team-a 5 of 6, team-c 5; the rest waits for a batch
     return campaign
 
 
@@ -37,16 +39,16 @@ def test_aggregate_csv_lists_all_and_teams_of_at_least_k(answered, results_reade
     rows = _csv(results_reader.get(f"/surveys/{answered.pk}/results.csv"))
     header, body = rows[0], rows[1:]
     groups = {row[header.index("group")] for row in body}
-    assert groups == {"All", "team-a", "Other teams"}  # team-b (1) pooled with c (5, the smallest)
+    assert groups == {"All", "team-a", "team-c"}  # team-b's lone answer waits for a batch
     deploy_all = next(r for r in body if r[2] == "deploy-confidently" and r[5] == "All")
-    assert deploy_all[header.index("answers")] == "12"
+    assert deploy_all[header.index("answers")] == "10"
 
 
 def test_anonymous_rows_show_a_team_only_where_it_has_k_answers(answered, results_reader):
     rows = _csv(results_reader.get(f"/surveys/{answered.pk}/answers.csv"))
     assert rows[0][:3] == ["response", "team", "deploy-confidently"]
-    assert len(rows) == 13
-    assert {r[1] for r in rows[1:]} == {"team-a", "Other teams"}
+    assert len(rows) == 11
+    assert {r[1] for r in rows[1:]} == {"team-a", "team-c"}
     assert all("team-b" not in cell for r in rows for cell in r)
 
 
@@ -59,10 +61,10 @@ def test_api_lists_campaigns_with_status(answered, client_owner):
 
 def test_api_results_apply_the_minimum_group_size(answered, results_reader):
     body = results_reader.get(f"/api/surveys/{answered.pk}/results").json()
-    assert body["responses"] == 12 and body["min_group_size"] == 5
+    assert body["responses"] == 10 and body["min_group_size"] == 5 and body["batch"] == 5
     deploy = next(q for q in body["questions"] if q["key"] == "deploy-confidently")
-    assert deploy["current"]["n"] == 12
-    assert [g["group"] for g in deploy["groups"]] == ["team-a", "Other teams"]
+    assert deploy["current"]["n"] == 10
+    assert [g["group"] for g in deploy["groups"]] == ["team-a", "team-c"]
     assert "team-b" not in str(body)
 
 
