@@ -294,20 +294,9 @@ if PAVED_SURVEYS_OPEN_RESULTS not in ("batched", "closed-only"):
     )
 PAVED_SURVEYS_RESULTS_BATCH = env_int("PAVED_SURVEYS_RESULTS_BATCH", PAVED_SURVEYS_MIN_GROUP_SIZE,
                                       minimum=PAVED_SURVEYS_MIN_GROUP_SIZE)
-# Open campaigns' results: "batched" publishes each team's answers in whole batches of
-# PAVED_SURVEYS_RESULTS_BATCH (so two views never differ by one person's answer); "closed-only"
-# shows nothing until the campaign closes, then every answer.
-PAVED_SURVEYS_OPEN_RESULTS = env_str("PAVED_SURVEYS_OPEN_RESULTS", "batched").strip().lower() or "batched"
-if PAVED_SURVEYS_OPEN_RESULTS not in ("batched", "closed-only"):
-    raise ImproperlyConfigured(
-        f"PAVED_SURVEYS_OPEN_RESULTS must be batched or closed-only, not {PAVED_SURVEYS_OPEN_RESULTS!r}."
-    )
-PAVED_SURVEYS_RESULTS_BATCH = env_int("PAVED_SURVEYS_RESULTS_BATCH", PAVED_SURVEYS_MIN_GROUP_SIZE,
-                                      minimum=PAVED_SURVEYS_MIN_GROUP_SIZE)
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("surveys.context_processors.survey_banner")
 CELERY_BEAT_SCHEDULE["surveys-send-reminders"] = {"task": "surveys.tasks.reminders_send", "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE["surveys-shuffle-responses"] = {"task": "surveys.tasks.responses_shuffle", "schedule": 86400.0}
-CELERY_BEAT_SCHEDULE["surveys-publish-results"] = {"task": "surveys.tasks.results_publish_due", "schedule": 600.0}
 CELERY_BEAT_SCHEDULE["surveys-publish-results"] = {"task": "surveys.tasks.results_publish_due", "schedule": 600.0}
 
 # --- TechDocs ----------------------------------------------------------------------------
