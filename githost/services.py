@@ -4,6 +4,10 @@ Other apps (the scaffolder, the catalog) call these; reads live in `githost.sele
 re-exported here so callers need one import. Commits are built in a temporary index and land
 with `git update-ref <ref> <new> <old>`, a compare-and-swap: two workers writing the same
 branch at once both succeed, one after the other, and neither loses the other's change.
+
+These services do not check permissions: their callers do (publish:git, template upgrades, the
+smart HTTP view), and the portal's own writes (the GitOps repository) pass no person. Every
+write appends an audit entry naming `actor` (None: the portal itself) and `via` (what asked).
 """
 
 import os
@@ -19,6 +23,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from core.audit import audit_record
 from githost.lib.git import ZERO_SHA, GitHostError, check_name, check_ref, clean_path, repo_path, run
 from githost.models import GitRepository
 from githost.selectors import (  # noqa: F401  (re-exported: the public API is this module)
@@ -48,6 +53,25 @@ class HostUrl:
     path: str  # "" for the repository root
 
 
+# --- Audit -------------------------------------------------------------------------------------
+
+PORTAL_ACTOR = "paved"  # the audit log's name for writes the portal makes itself
+
+
+def audit_ref_update(*, actor, owner: str, name: str, ref: str, old: str | None, new: str | None,
+                     outcome: str = "success", via: str = "", reason: str = "") -> None:
+    """One entry per ref update: who, which repository and ref, old -> new, and how it ended."""
+    old, new = old or ZERO_SHA, new or ZERO_SHA
+    change = "create" if old == ZERO_SHA else "delete" if new == ZERO_SHA else "update"
+    detail = {"ref": ref, "old": old, "new": new, "change": change}
+    if via:
+        detail["via"] = via
+    if reason:
+        detail["reason"] = reason
+    audit_record(actor=actor, action="githost.repository.push", target=f"{owner}/{name}", outcome=outcome,
+                 detail=detail, actor_name="" if actor is not None else PORTAL_ACTOR)
+
+
 # --- Repositories ------------------------------------------------------------------------------
 
 
@@ -75,25 +99,36 @@ def _init_bare(path: Path, default_branch: str) -> None:
 
 
 def repo_create(*, owner: str, name: str, description: str = "", default_branch: str = "main",
-                actor=None) -> tuple[GitRepository, bool]:
-    """Register owner/name and create its bare repository. Idempotent: an existing one is returned
-    as (repo, False), and its directory is re-created if it went missing."""
+                owner_ref: str = "", actor=None, via: str = "") -> tuple[GitRepository, bool]:
+    """Register owner/name, owned by the catalog owner `owner_ref` ("" = platform admins only), and
+    create its bare repository. Idempotent: an existing one is returned as (repo, False), unchanged
+    (its owner is never taken over), and its directory is re-created if it went missing."""
     check_name(owner, "owner")
     check_name(name, "name")
     check_ref(default_branch, "default_branch")
     description = (description or "").strip()
     if len(description) > 500:
         raise GitHostError("description is longer than 500 characters")
+    owner_ref = (owner_ref or "").strip().lower()
+    if len(owner_ref) > 320:
+        raise GitHostError("owner_ref is longer than 320 characters")
     _init_bare(repo_path(owner, name), default_branch)
     with transaction.atomic():
         repo, created = GitRepository.objects.get_or_create(
             owner=owner, name=name,
-            defaults={"description": description, "default_branch": default_branch, "created_by": actor},
+            defaults={"description": description, "default_branch": default_branch, "created_by": actor,
+                      "owner_ref": owner_ref},
         )
+        if created:
+            detail = {"owner_ref": owner_ref, "default_branch": default_branch}
+            if via:
+                detail["via"] = via
+            audit_record(actor=actor, action="githost.repository.create", target=repo.full_name, detail=detail,
+                         actor_name="" if actor is not None else PORTAL_ACTOR)
     return repo, created
 
 
-def repo_branch_create(*, owner: str, name: str, branch: str, start_point: str) -> bool:
+def repo_branch_create(*, owner: str, name: str, branch: str, start_point: str, actor=None, via: str = "") -> bool:
     """Create `branch` at `start_point` (a branch, tag or commit). False if the branch already existed."""
     check_ref(branch, "branch")
     git_dir = repo_git_dir(owner, name)
@@ -102,7 +137,22 @@ def repo_branch_create(*, owner: str, name: str, branch: str, start_point: str) 
     start = resolve_commit(git_dir, start_point)
     result = run(git_dir, "update-ref", "-m", "branch: created by Paved", f"refs/heads/{branch}", start, ZERO_SHA,
                  check=False)
-    return result.returncode == 0  # lost a race with another creator: the branch exists all the same
+    if result.returncode != 0:
+        return False  # lost a race with another creator: the branch exists all the same
+    audit_ref_update(actor=actor, owner=owner, name=name, ref=f"refs/heads/{branch}", old=None, new=start, via=via)
+    return True
+
+
+def repo_branch_delete(*, owner: str, name: str, branch: str, expected: str, actor=None, via: str = "") -> bool:
+    """Delete `branch` if it still points at `expected` (a compare-and-swap); False when it does not."""
+    check_ref(branch, "branch")
+    git_dir = repo_git_dir(owner, name)
+    result = run(git_dir, "update-ref", "-d", f"refs/heads/{branch}", expected, check=False)
+    if result.returncode != 0:
+        return False
+    audit_ref_update(actor=actor, owner=owner, name=name, ref=f"refs/heads/{branch}", old=expected, new=None,
+                     via=via)
+    return True
 
 
 # --- Commits -----------------------------------------------------------------------------------
@@ -118,7 +168,7 @@ def _author_env(author_name: str, author_email: str) -> dict[str, str]:
 
 
 def _commit(git_dir: Path, *, branch: str, build_tree: Callable[[str | None], str], message: str,
-            author: dict[str, str]) -> str | None:
+            author: dict[str, str], audit: dict) -> str | None:
     """Commit the tree `build_tree(head)` on top of the branch head; None when it equals the head's tree.
 
     Loses no update: if another writer moved the branch meanwhile, the compare-and-swap fails and
@@ -137,6 +187,7 @@ def _commit(git_dir: Path, *, branch: str, build_tree: Callable[[str | None], st
         swapped = run(git_dir, "update-ref", "-m", f"commit: {message.splitlines()[0][:80] if message else ''}",
                       ref, commit, head or ZERO_SHA, check=False)
         if swapped.returncode == 0:
+            audit_ref_update(**audit, ref=ref, old=head or None, new=commit)
             return commit
         time.sleep(0.02 * (attempt + 1))
     raise GitHostError(f"branch {branch} is being changed by others; the commit was not made, try again")
@@ -155,7 +206,7 @@ def _hash_blob(git_dir: Path, data: bytes) -> str:
 
 
 def repo_commit_files(*, owner: str, name: str, branch: str, files: dict[str, bytes | None], message: str,
-                      author_name: str, author_email: str) -> str | None:
+                      author_name: str, author_email: str, actor=None, via: str = "") -> str | None:
     """Add or replace (bytes) and delete (None) paths on top of the branch head, creating the branch
     if absent. Returns the new commit, or None when nothing changed (so a retry makes no second commit)."""
     check_ref(branch, "branch")
@@ -181,7 +232,8 @@ def repo_commit_files(*, owner: str, name: str, branch: str, files: dict[str, by
 
         return _with_index(git_dir, fill)
 
-    return _commit(git_dir, branch=branch, build_tree=build_tree, message=message, author=author)
+    return _commit(git_dir, branch=branch, build_tree=build_tree, message=message, author=author,
+                   audit={"actor": actor, "owner": owner, "name": name, "via": via})
 
 
 def _collect_files(source_dir: Path) -> list[tuple[str, Path, bool]]:
@@ -205,7 +257,7 @@ def _collect_files(source_dir: Path) -> list[tuple[str, Path, bool]]:
 
 
 def repo_commit_tree(*, owner: str, name: str, branch: str, source_dir: Path, message: str,
-                     author_name: str, author_email: str) -> str:
+                     author_name: str, author_email: str, actor=None, via: str = "") -> str:
     """Make `branch` hold exactly the files of `source_dir` (executable bits kept, .git directories skipped,
     symlinks refused). Returns the new commit, or the head unchanged when its tree is already this one."""
     check_ref(branch, "branch")
@@ -228,7 +280,8 @@ def repo_commit_tree(*, owner: str, name: str, branch: str, source_dir: Path, me
         run(git_dir, "update-index", "--add", "-z", "--index-info", input=lines, env=env)
 
     tree = _with_index(git_dir, fill)
-    commit = _commit(git_dir, branch=branch, build_tree=lambda head: tree, message=message, author=author)
+    commit = _commit(git_dir, branch=branch, build_tree=lambda head: tree, message=message, author=author,
+                     audit={"actor": actor, "owner": owner, "name": name, "via": via})
     return commit or repo_head(owner=owner, name=name, branch=branch)
 
 

@@ -12,10 +12,11 @@ def git_root(settings, tmp_path):
 
 @pytest.fixture
 def repo(db):
-    """A registered repository acme/web with one commit on main (README.md, catalog-info.yaml, a script)."""
+    """A registered repository acme/web, owned by the user `owner`, with one commit on main (README.md,
+    catalog-info.yaml, a script)."""
     from githost import services
 
-    repo, _ = services.repo_create(owner="acme", name="web", description="The web app")
+    repo, _ = services.repo_create(owner="acme", name="web", description="The web app", owner_ref="user:default/owner")
     services.repo_commit_files(
         owner="acme", name="web", branch="main", message="Initial commit", author_name="Ada", author_email="ada@x.io",
         files={

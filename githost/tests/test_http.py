@@ -36,7 +36,7 @@ def test_clone_and_push_with_a_token_then_the_catalog_is_asked_to_refresh(live_s
 
     sent = []
     monkeypatch.setattr(tasks.location_refresh, "delay", lambda location_id: sent.append(location_id))
-    services.repo_create(owner="acme", name="web")
+    services.repo_create(owner="acme", name="web", owner_ref="user:default/owner")
     services.repo_commit_files(owner="acme", name="web", branch="main", message="First",
                                files={"catalog-info.yaml": b"kind: Component\n"}, **AUTHOR)
     target = services.contents_url("acme", "web", "main") + "/catalog-info.yaml"
