@@ -54,8 +54,18 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_broker(monkeypatch):
+    """Submits that really commit (threaded tests) enqueue the results publication: keep it out of
+    the development broker's queue. Tests that run the publication call it directly."""
+    from surveys.tasks import results_publish
+
+    monkeypatch.setattr(results_publish, "delay", lambda campaign_id: None)
+
+
 @pytest.fixture
-def org(tmp_path):
+def org(tmp_path, settings):
+    settings.PAVED_FILE_ROOTS = [*settings.PAVED_FILE_ROOTS, str(tmp_path)]  # the catalog reads only there
     return yaml_load(tmp_path, ORG, name="org.yaml")
 
 
