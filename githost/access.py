@@ -16,8 +16,9 @@ so over HTTP only platform admins push to them, and publish:git never creates on
 import re
 
 from django.conf import settings
+from django.db.models import Q
 
-from core.access import Resource, authorize, identity_of, is_platform_admin, require
+from core.access import Resource, authorize, decision, identity_of, is_platform_admin, require
 from core.permissions import REPOSITORY
 from githost.models import GitRepository
 
@@ -58,6 +59,17 @@ def repository_resource(repo: GitRepository) -> Resource:
 
 def repo_may_read(*, user, repo: GitRepository) -> bool:
     return authorize(user, "githost.repository.read", repository_resource(repo))
+
+
+def repo_read_filter(*, user) -> Q | None:
+    """None: every repository. Otherwise the ones `user` may read (owner-only grants: their owners')."""
+    allowed = decision(user, "githost.repository.read")
+    if allowed.allow_all:
+        return None
+    identity = identity_of(user)
+    if identity is not None and any(grant.rule == "IS_ENTITY_OWNER" for grant in allowed.conditions):
+        return Q(owner_ref__in=sorted(identity.ownership_refs))
+    return Q(pk__in=[])
 
 
 def repo_may_push(*, user, repo: GitRepository) -> bool:

@@ -1,13 +1,15 @@
 """Browse pages of the git host: repository list, file tree with README, file view, raw file, history.
 
 Sign-in is enforced for every page by `portal.auth.LoginRequiredMiddleware`; the decorators say it
-again so a view moved elsewhere stays protected. Any signed-in user may read every repository.
+again so a view moved elsewhere stays protected. Reading needs githost.repository.read (granted to
+everyone by default); a refusal is the 403 page.
 """
 
 from urllib.parse import urlencode
 
 import markdown
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -15,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from githost import selectors
+from githost.access import repo_may_read, repo_read_filter
 from githost.lib.git import GitHostError, repo_path
 from githost.lib.readme_links import rewrite_readme_links
 from githost.models import GitRepository
@@ -37,10 +40,12 @@ def _not_found(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "githost/not_found.html", {"message": message}, status=404)
 
 
-def _repo(owner: str, name: str) -> GitRepository:
+def _repo(request: HttpRequest, owner: str, name: str) -> GitRepository:
     repo = selectors.repo_get(owner=owner, name=name)
     if repo is None or not (repo_path(owner, name) / "HEAD").is_file():
         raise NotFound(f"There is no repository {owner}/{name}.")
+    if not repo_may_read(user=request.user, repo=repo):
+        raise PermissionDenied(f"You may not read {repo.full_name} (githost.repository.read).")
     return repo
 
 
@@ -92,7 +97,11 @@ def _repo_context(repo: GitRepository, ref: str, tab: str) -> dict:
 @require_GET
 def repo_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
-    page = Paginator(selectors.repo_list(query=query), PAGE_SIZE).get_page(request.GET.get("page"))
+    repos = selectors.repo_list(query=query)
+    readable = repo_read_filter(user=request.user)
+    if readable is not None:
+        repos = repos.filter(readable)
+    page = Paginator(repos, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page_obj": page, "repos": page.object_list, "query_text": query,
                "page_suffix": "&" + urlencode({"q": query}) if query else ""}
     return render_page_or_fragment(request, "githost/repo_list.html", "githost/partials/repo_table.html", context)
@@ -102,7 +111,7 @@ def repo_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @_handles_missing
 def repo_detail(request: HttpRequest, owner: str, name: str) -> HttpResponse:
-    repo = _repo(owner, name)
+    repo = _repo(request, owner, name)
     if selectors.repo_head(owner=owner, name=name, branch=repo.default_branch) is None:
         return render(request, "githost/repo_empty.html", _repo_context(repo, repo.default_branch, "code"))
     return _tree_page(request, repo, repo.default_branch, "")
@@ -112,7 +121,7 @@ def repo_detail(request: HttpRequest, owner: str, name: str) -> HttpResponse:
 @require_GET
 @_handles_missing
 def tree(request: HttpRequest, owner: str, name: str, ref: str, path: str = "") -> HttpResponse:
-    return _tree_page(request, _repo(owner, name), ref, path)
+    return _tree_page(request, _repo(request, owner, name), ref, path)
 
 
 def _tree_page(request: HttpRequest, repo: GitRepository, ref: str, path: str) -> HttpResponse:
@@ -131,7 +140,7 @@ def _tree_page(request: HttpRequest, repo: GitRepository, ref: str, path: str) -
 @require_GET
 @_handles_missing
 def blob(request: HttpRequest, owner: str, name: str, ref: str, path: str) -> HttpResponse:
-    repo = _repo(owner, name)
+    repo = _repo(request, owner, name)
     data, size = selectors.repo_read_head(owner=owner, name=name, ref=ref, path=path, max_bytes=SHOW_MAX_BYTES)
     binary = b"\0" in data[:8000]
     lines = [] if binary else data.decode("utf-8", "replace").splitlines()
@@ -145,7 +154,7 @@ def blob(request: HttpRequest, owner: str, name: str, ref: str, path: str) -> Ht
 @require_GET
 @_handles_missing
 def raw(request: HttpRequest, owner: str, name: str, ref: str, path: str) -> HttpResponse:
-    _repo(owner, name)
+    _repo(request, owner, name)
     data = selectors.repo_read_file(owner=owner, name=name, ref=ref, path=path, max_bytes=RAW_MAX_BYTES)
     # Never text/html: a repository's HTML file must not run as a page of the portal.
     text = b"\0" not in data[:8000]
@@ -159,7 +168,7 @@ def raw(request: HttpRequest, owner: str, name: str, ref: str, path: str) -> Htt
 @require_GET
 @_handles_missing
 def commit_list(request: HttpRequest, owner: str, name: str, ref: str) -> HttpResponse:
-    repo = _repo(owner, name)
+    repo = _repo(request, owner, name)
     commits = selectors.repo_log(owner=owner, name=name, ref=ref, limit=100)
     if not commits and ref != repo.default_branch:
         raise NotFound(f"There is no branch, tag or commit {ref!r} in {owner}/{name}.")

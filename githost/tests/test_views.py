@@ -121,3 +121,18 @@ def test_bad_repos_refs_and_paths_are_404_pages(client_owner, repo, url):
     response = client_owner.get(url)
     assert response.status_code == 404
     assert b"All repositories" in response.content
+
+
+def test_without_githost_repository_read_pages_are_403_and_the_list_shows_only_owned(client_owner, repo):
+    from core.access import access_cache_clear
+    from core.models import Grant
+
+    services.repo_create(owner="acme", name="other", owner_ref="group:default/team-b")
+    services.repo_commit_files(owner="acme", name="other", branch="main", files={"a": b"1"}, message="m", **AUTHOR)
+    Grant.objects.filter(permission="githost.repository.read").update(rule="IS_ENTITY_OWNER")
+    access_cache_clear()
+    listed = client_owner.get("/git/").content.decode()
+    assert 'href="/git/acme/web"' in listed and "/git/acme/other" not in listed
+    assert client_owner.get("/git/acme/web/").status_code == 200
+    assert client_owner.get("/git/acme/other/").status_code == 403
+    assert client_owner.get("/git/acme/other/raw/main/a").status_code == 403
