@@ -4,6 +4,58 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.query_utils import DeferredAttribute
+
+from scaffolding.lib.sealed import seal, unseal
+
+
+class _Sealed(str):
+    """A Fernet token as read from the database, opened only when the secrets are asked for."""
+
+
+class _SealedAttribute(DeferredAttribute):
+    # A data descriptor (it has __set__), so reads always come here and a token is opened lazily:
+    # pages that load a run never decrypt its secrets, only the worker that reads `run.secrets`.
+    def __get__(self, instance, cls=None):
+        value = super().__get__(instance, cls)
+        if isinstance(value, _Sealed):
+            value = instance.__dict__[self.field.attname] = unseal(value)
+        return value
+
+    def __set__(self, instance, value) -> None:
+        instance.__dict__[self.field.attname] = value
+
+
+class SealedSecretsField(models.TextField):
+    """A dict of secrets stored as one Fernet token ("" when empty); `run.secrets` is the plain dict."""
+
+    descriptor_class = _SealedAttribute
+
+    def from_db_value(self, value, expression, connection):
+        return _Sealed(value) if value else {}
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            return _Sealed(value) if value else {}
+        return value if isinstance(value, dict) else {}
+
+    def value_to_string(self, obj) -> str:
+        return self.get_prep_value(self.value_from_object(obj))  # dumpdata writes the token, not the secrets
+
+    def pre_save(self, model_instance, add):
+        # The stored form as it is (a token stays unopened), not the attribute, which would decrypt it.
+        if self.attname in model_instance.__dict__:
+            return model_instance.__dict__[self.attname]
+        return super().pre_save(model_instance, add)
+
+    def get_prep_value(self, value):
+        if isinstance(value, _Sealed):
+            return str(value)  # saved again unopened
+        if not value:
+            return ""
+        if not isinstance(value, dict):
+            raise TypeError(f"secrets must be a dict, not {type(value).__name__}")
+        return seal(value)
 
 
 class ScaffoldRun(models.Model):
@@ -33,8 +85,10 @@ class ScaffoldRun(models.Model):
     # directoryContents); they live in the row because the worker may be on another machine.
     template_files = models.JSONField(default=list, blank=True)
     values = models.JSONField(default=dict)
-    # Secrets live here only while the run may still use them; cleared when it finishes.
-    secrets = models.JSONField(default=dict, blank=True)
+    # Secrets live here, encrypted, only while the run may still use them; wiped when it ends,
+    # whatever the outcome. Their names stay, so a retry knows which to ask for again.
+    secrets = SealedSecretsField(default=dict, blank=True)
+    secret_names = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True)
     dry_run = models.BooleanField(default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

@@ -1,14 +1,16 @@
 """Run a claimed ScaffoldRun's steps in order, on a worker.
 
-Each step: evaluate `if`, expand `each`, render `input` (with secrets), check it against the
-action's input schema, run the action in the run's workspace, keep its outputs. Progress goes
+Each step: evaluate `if`, expand `each`, render `input` (with secrets, opaque: see
+lib/expressions/opaque.py), check it against the action's input schema, run the action in the run's
+workspace, keep its outputs. Progress goes
 through a reporter (`DatabaseProgress` in production, a recording fake in tests). A watchdog
 thread beats the heartbeat, notices a cancel request or the time limit, and then sets the event
 that actions and `run_command` watch, so a running action is interrupted too.
 
 A retry starts at `resume_from`. The workspace is always removed at the end, so the steps before
 that point which only build files (fetch:*, fs:*, catalog:write) run again to rebuild it; the
-others are not re-run and their stored outputs are reused.
+others are not re-run and their stored outputs are reused. The run's secrets are decrypted in memory
+when it starts and wiped from its row when it ends, whatever the outcome; a retry asks for them again.
 """
 
 import logging
@@ -19,17 +21,19 @@ from pathlib import Path
 
 import jsonschema
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
 from scaffolding.actions import action_registry
 from scaffolding.actions.base import ActionCancelled, ActionContext, ActionError, ActionUser
 from scaffolding.lib.examples import example_from_schema
-from scaffolding.lib.expressions import ExpressionError, evaluate_condition, render_value
+from scaffolding.lib.expressions import ExpressionError, evaluate_condition, render_input, render_value
 from scaffolding.lib.redact import Redactor
+from scaffolding.lib.sealed import SecretsUnreadable
 from scaffolding.lib.workspace import materialise_files, workspace_files
 from scaffolding.models import ScaffoldRun, ScaffoldStep
 from scaffolding.progress import DatabaseProgress
-from scaffolding.services import step_id_of
+from scaffolding.services import run_secrets_wipe, step_id_of
 
 logger = logging.getLogger(__name__)
 
@@ -137,13 +141,17 @@ class Execution:
         self.workspace = Path(settings.PAVED_SCAFFOLDER_WORKSPACE_DIR) / str(run.pk)
         self.user_context, self.action_user = _user_context(run)
         self.steps_context: dict = {k: {"output": v} for k, v in (run.step_outputs or {}).items()}
-        self.redactor = Redactor(run.secrets or {})
+        self.secrets: dict = {}
+        self.redactor = Redactor({})
         self.created: list = list(run.created_resources or [])
 
-    def context(self, *, with_secrets: bool, each: dict | None = None) -> dict:
+    def open_secrets(self) -> None:
+        """Decrypt the run's secrets; they reach action inputs only (render_input) and the actions."""
+        self.secrets = self.run.secrets or {}
+        self.redactor = Redactor(self.secrets)
+
+    def context(self, *, each: dict | None = None) -> dict:
         ctx = {"parameters": self.run.values, "steps": self.steps_context, "user": self.user_context}
-        if with_secrets:
-            ctx["secrets"] = self.run.secrets or {}
         if each is not None:
             ctx["each"] = each
         return ctx
@@ -155,7 +163,7 @@ class Execution:
         """Run one step; returns the step's final status. Raises StepFailed / ActionCancelled."""
         step_id, action_id = row.step_id, row.action
         label = f"Step {row.name!r} ({step_id}, {action_id})"
-        if not evaluate_condition(step.get("if"), self.context(with_secrets=False)):
+        if not evaluate_condition(step.get("if"), self.context()):
             return ScaffoldStep.Status.SKIPPED
         action = self.actions.get(action_id)
         if action is None:
@@ -165,10 +173,10 @@ class Execution:
             self.steps_context[step_id] = {"output": example_from_schema(action.output_schema)}
             return ScaffoldStep.Status.SKIPPED
         outputs: dict = {}
-        for each in _iterations(step, self.context(with_secrets=False), label):
+        for each in _iterations(step, self.context(), label):
             self.cancel_check()
             try:
-                rendered = render_value(step.get("input") or {}, self.context(with_secrets=True, each=each))
+                rendered = render_input(step.get("input") or {}, self.context(each=each), secrets=self.secrets)
             except ExpressionError as exc:
                 raise StepFailed(f"{label}: input: {exc}") from None
             rendered = {k: v for k, v in (rendered or {}).items() if v is not None}
@@ -177,7 +185,7 @@ class Execution:
                 workspace=self.workspace, input=rendered, task_id=str(self.run.pk), step_id=step_id,
                 user=self.action_user, template_base=self.run.template_base, template_ref=self.run.template_ref,
                 template_version=self.run.template_version, parameters=self.run.values,
-                secrets=self.run.secrets or {}, dry_run=self.run.dry_run, checkpoint=row.checkpoint,
+                secrets=self.secrets, dry_run=self.run.dry_run, checkpoint=row.checkpoint,
                 cancel_event=self.cancel_event, deadline=self.deadline,
                 log_sink=lambda message, step_id=step_id: self.log(message, step_id),
             )
@@ -193,7 +201,7 @@ class Execution:
             finally:
                 self.created.extend(c for c in ctx.created if c not in self.created)
                 self.report.step_checkpoint(row, ctx.checkpoint, self.created)
-            for name, value in ctx.outputs.items():
+            for name, value in self.redactor.redact_value(ctx.outputs).items():
                 if each is None:
                     outputs[name] = value
                 else:
@@ -245,6 +253,7 @@ def run_execute(*, run_id, report=None, actions: dict | None = None) -> str:
     watchdog.start()
     status, error, index = ScaffoldRun.Status.COMPLETED, "", run.resume_from
     try:
+        execution.open_secrets()
         execution.log(f"Starting up task with {len(steps)} steps")
         _prepare_workspace(execution)
         _rebuild_workspace(execution, steps, rows)
@@ -267,7 +276,9 @@ def run_execute(*, run_id, report=None, actions: dict | None = None) -> str:
             verb = "Skipped" if step_status == ScaffoldStep.Status.SKIPPED else "Finished"
             execution.log(f"{verb} step {row.name}", row.step_id, step_status)
         index = len(steps)
-        output = _without_none(render_value(run.spec.get("output") or {}, execution.context(with_secrets=False)))
+        output = _without_none(render_value(run.spec.get("output") or {}, execution.context()))
+    except (SecretsUnreadable, ImproperlyConfigured) as exc:
+        status, error, output = ScaffoldRun.Status.FAILED, str(exc), {}
     except StepFailed as exc:
         status, error, output = ScaffoldRun.Status.FAILED, exc.message, {}
     except ActionCancelled as exc:
@@ -286,6 +297,7 @@ def run_execute(*, run_id, report=None, actions: dict | None = None) -> str:
     files = workspace_files(execution.workspace) if run.dry_run and status != ScaffoldRun.Status.CANCELLED else []
     _cleanup(execution)
     watchdog.join(2)
+    run_secrets_wipe(run_id=run.pk)  # before the run shows as ended, so a retry's new secrets are never wiped
     report.finish(status=status, error=execution.redactor.redact(error), output=output, resume_from=index,
                   created=execution.created, dry_run_files=files)
     return status

@@ -17,6 +17,7 @@ from catalog.models import Entity
 from catalog.selectors import user_entity_refs
 from scaffolding import selectors
 from scaffolding.actions import action_registry
+from scaffolding.lib.sealed import key_check
 from scaffolding.models import ScaffoldEvent, ScaffoldRun, ScaffoldStep
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,15 @@ class ParameterErrors(Exception):
 
 class RunStateError(Exception):
     """The run is not in a state that allows this (e.g. retrying a completed run)."""
+
+
+class SecretsRequired(Exception):
+    """A retry without the secrets the run was started with (they were wiped when it ended)."""
+
+    def __init__(self, names: list[str]):
+        super().__init__(f"This task needs its secrets again to retry (they are wiped when a task ends): "
+                         f"give {', '.join(names)}.")
+        self.names = names
 
 
 # --- Creating a run -----------------------------------------------------------------------------
@@ -116,17 +126,27 @@ def _enqueue(run: ScaffoldRun) -> None:
     transaction.on_commit(lambda: run_execute_task.delay(run_id))
 
 
+def _secrets_check(secrets) -> dict:
+    """The secrets as given, or ParameterErrors; ImproperlyConfigured when they could not be encrypted."""
+    if secrets is None:
+        return {}
+    if not isinstance(secrets, dict) or not all(isinstance(v, str) for v in secrets.values()):
+        raise ParameterErrors([{"step": 0, "field": "secrets", "message": "secrets must be an object of strings"}])
+    if secrets:
+        key_check()  # names the missing setting before anything is stored
+    return {str(name): value for name, value in secrets.items()}
+
+
 def _run_store(*, template_ref: str, title: str, version: str, spec: dict, base: str, values: dict,
                secrets: dict | None, actor, dry_run: bool, template_files: list | None = None) -> ScaffoldRun:
     steps = template_steps_check(spec=spec, template_ref=template_ref)
     values_validate(spec=spec, values=values)
-    if secrets is not None and not isinstance(secrets, dict):
-        raise ParameterErrors([{"step": 0, "field": "secrets", "message": "secrets must be an object"}])
+    secrets = _secrets_check(secrets)
     frozen = {key: spec.get(key) for key in ("parameters", "steps", "output") if key in spec}
     with transaction.atomic():
         run = ScaffoldRun.objects.create(
             template_ref=template_ref, template_title=title[:300], template_version=version, spec=frozen,
-            template_base=base, values=values, secrets=secrets or {}, dry_run=dry_run,
+            template_base=base, values=values, secrets=secrets, secret_names=sorted(secrets), dry_run=dry_run,
             template_files=template_files or [], created_by=actor if getattr(actor, "pk", None) else None,
             created_by_ref=actor_ref(actor),
         )
@@ -202,7 +222,7 @@ def run_cancel(*, run: ScaffoldRun, actor=None) -> ScaffoldRun:
     """Cancel now if no worker has it; otherwise ask the worker, which stops within a second."""
     with transaction.atomic():
         if ScaffoldRun.objects.filter(pk=run.pk, status=ScaffoldRun.Status.OPEN).update(
-                status=ScaffoldRun.Status.CANCELLED, cancel_requested=True, finished_at=timezone.now()):
+                status=ScaffoldRun.Status.CANCELLED, cancel_requested=True, finished_at=timezone.now(), secrets={}):
             ScaffoldStep.objects.filter(run=run, status=ScaffoldStep.Status.OPEN).update(
                 status=ScaffoldStep.Status.CANCELLED)
             event_add(run_id=run.pk, type=ScaffoldEvent.Type.CANCELLED,
@@ -217,13 +237,29 @@ def run_cancel(*, run: ScaffoldRun, actor=None) -> ScaffoldRun:
     return run
 
 
-def run_retry(*, run: ScaffoldRun, actor=None) -> ScaffoldRun:
-    """Open a failed or cancelled run again; it resumes from the step that did not finish."""
+def run_secrets_wipe(*, run_id) -> None:
+    """Forget a run's secrets: called when it ends, whatever the outcome."""
+    ScaffoldRun.objects.filter(pk=run_id).update(secrets={})
+
+
+def run_retry(*, run: ScaffoldRun, actor=None, secrets: dict | None = None) -> ScaffoldRun:
+    """Open a failed or cancelled run again; it resumes from the step that did not finish.
+
+    Its secrets were wiped when it ended: the ones it was started with must be given again
+    (SecretsRequired names them), and are kept encrypted with the reopened run.
+    """
     retryable = (ScaffoldRun.Status.FAILED, ScaffoldRun.Status.CANCELLED)
+    if run.status not in retryable:
+        raise RunStateError(f"Run {run.pk} is {run.status}; only failed or cancelled runs can be retried.")
+    secrets = _secrets_check(secrets)
+    missing = [name for name in run.secret_names or [] if not secrets.get(name)]
+    if missing:
+        raise SecretsRequired(missing)
     with transaction.atomic():
         changed = ScaffoldRun.objects.filter(pk=run.pk, status__in=retryable).update(
             status=ScaffoldRun.Status.OPEN, cancel_requested=False, error="", finished_at=None,
             claimed_by="", heartbeat_at=None, attempts=run.attempts + 1,
+            secrets=secrets, secret_names=sorted({*(run.secret_names or []), *secrets}),
         )
         if not changed:
             raise RunStateError(f"Run {run.pk} is {run.status}; only failed or cancelled runs can be retried.")
@@ -260,7 +296,7 @@ def run_fail_lost(*, run: ScaffoldRun, now) -> int:
     with transaction.atomic():
         changed = ScaffoldRun.objects.filter(pk=run.pk, status=ScaffoldRun.Status.PROCESSING,
                                              heartbeat_at=run.heartbeat_at).update(
-            status=ScaffoldRun.Status.FAILED, error=reason, finished_at=now)
+            status=ScaffoldRun.Status.FAILED, error=reason, finished_at=now, secrets={})
         if not changed:
             return 0
         if step:

@@ -9,7 +9,7 @@ import binascii
 import json
 import time
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 
@@ -165,6 +165,8 @@ def _task_create(request: HttpRequest) -> HttpResponse:
         run = services.run_create(template=template, values=values, secrets=secrets, actor=request.user)
     except services.ParameterErrors as exc:
         return _parameter_errors(exc)
+    except ImproperlyConfigured as exc:  # no key to encrypt the secrets with: the message names the setting
+        raise ServiceUnavailableError(str(exc)) from None
     except services.TemplateError as exc:
         raise InputError(str(exc)) from None
     return JsonResponse({"id": str(run.pk)}, status=201)
@@ -240,10 +242,16 @@ def task_cancel(request: HttpRequest, task_id: str) -> HttpResponse:
 def task_retry(request: HttpRequest, task_id: str) -> HttpResponse:
     _csrf_check(request)
     run = _managed_run(request, task_id)
+    # As Backstage: a JSON body may carry {"secrets": {...}}; the run's own were wiped when it ended.
+    body = _body(request) if request.content_type == "application/json" else {}
     try:
-        services.run_retry(run=run, actor=request.user)
+        services.run_retry(run=run, actor=request.user, secrets=_object(body, "secrets", strings=True))
     except services.RunStateError as exc:
         raise ConflictError(str(exc)) from None
+    except services.SecretsRequired as exc:
+        raise InputError(f"{exc} Send them in the body: {{\"secrets\": {{\"{exc.names[0]}\": \"...\"}}}}.") from None
+    except ImproperlyConfigured as exc:
+        raise ServiceUnavailableError(str(exc)) from None
     return JsonResponse({"id": str(run.pk)}, status=201)
 
 

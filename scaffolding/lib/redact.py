@@ -1,4 +1,8 @@
-"""Hide secret values in log lines and error messages before they are stored or shown."""
+"""Hide secret values in log lines, error messages and action outputs before they are stored or shown.
+
+The last line of defence: templates cannot transform a secret (lib/expressions/opaque.py), so what
+reaches an action is the literal value, which is what this masks.
+"""
 
 MASK = "***"
 MIN_SECRET_LENGTH = 3  # shorter values ("a", "1") would mask half of every line
@@ -27,3 +31,15 @@ class Redactor:
             if value in text:
                 text = text.replace(value, MASK)
         return text
+
+    def redact_value(self, value):
+        """`value` with every string redacted, at any depth (an action's outputs)."""
+        if not self.values:
+            return value
+        if isinstance(value, str):
+            return self.redact(value)
+        if isinstance(value, dict):
+            return {key: self.redact_value(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.redact_value(item) for item in value]
+        return value

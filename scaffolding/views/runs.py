@@ -20,13 +20,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog.lib.refs import RefError, parse_ref
 from catalog.selectors import entity_url
 from portal.htmx import is_partial, render_page_or_fragment
 from scaffolding import selectors, services
 from scaffolding.actions import action_registry
+from scaffolding.lib import schema_form
 from scaffolding.models import ScaffoldRun, ScaffoldStep
 from techdocs.sanitize import sanitize
 
@@ -270,14 +271,44 @@ def run_cancel(request: HttpRequest, run_id) -> HttpResponse:
     return _after_change(request, run, note, messages.SUCCESS)
 
 
+def _retry_secret_fields(run: ScaffoldRun) -> list[dict]:
+    """The template's secret fields, and any other secret the run was started with (the API may send
+    secrets no field asks for); those it was started with are required again."""
+    titles: dict[str, str] = {}
+    for step in selectors.parameter_steps(run.spec or {}):
+        for name in sorted(schema_form.secret_fields(step["schema"])):
+            prop = schema_form.find_property(step["schema"], name) or {}
+            titles.setdefault(name, str(prop.get("title") or name))
+    needed = run.secret_names or []
+    return [{"name": name, "title": titles.get(name, name), "input": f"secret:{name}", "required": name in needed}
+            for name in [*titles, *(n for n in needed if n not in titles)]]
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def run_retry(request: HttpRequest, run_id) -> HttpResponse:
+    """GET: the retry page, asking again for the secrets (they were wiped when the run ended).
+    POST: reopen the run; the run page's Retry button lands on the page when secrets are needed."""
     run = _managed(request, run_id)
+    fields = _retry_secret_fields(run)
+    if request.method == "GET":
+        return render(request, "scaffolding/run_retry.html", {"run": run, "fields": fields})
+    secrets = {field["name"]: request.POST.get(field["input"], "") for field in fields}
     try:
-        run = services.run_retry(run=run, actor=request.user)
+        run = services.run_retry(run=run, actor=request.user, secrets={k: v for k, v in secrets.items() if v})
     except services.RunStateError as exc:
         return _after_change(request, run, str(exc), messages.ERROR)
+    except services.SecretsRequired as exc:
+        if request.POST.get("from_retry_page"):
+            return render(request, "scaffolding/run_retry.html",
+                          {"run": run, "fields": fields, "error": str(exc), "missing": exc.names}, status=400)
+        page = reverse("scaffolding:run_retry", args=[run.pk])
+        if is_partial(request):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = page
+            return response
+        messages.info(request, str(exc))
+        return redirect(page)
     return _after_change(request, run, "Task queued again; it resumes from the step that did not finish.",
                          messages.SUCCESS)
 

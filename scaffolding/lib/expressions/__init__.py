@@ -7,7 +7,7 @@ Where expressions appear and what the runner puts in their context:
         steps       {step id: {"output": {...}}}; `steps.fetch.output.x` and `steps['create-repo'].output.x`
         user        {"entity": {...the catalog User entity...} or {}, "ref": "user:default/jane"}
         each        {"key": ..., "value": ...} inside a step's `each` loop
-        secrets     only when rendering an action's input
+        secrets     only in an action's input (render_input), as opaque values: see opaque.py
       (`context` is not defined: nothing outside these names is reachable.)
     fetch:template skeleton files and their paths   render_skeleton / render_path
         values      the step's `values` (`cookiecutter` instead, with `{{ }}` delimiters, in cookiecutterCompat)
@@ -20,6 +20,9 @@ Semantics follow Backstage rather than Jinja where they differ:
 - Values print as JavaScript does (true, "a,b", nothing for null); `~` joins the same way; `===`/`!==` work.
 - A string that is exactly one `${{ }}` keeps the expression's type (Backstage's `| dump` + JSON.parse).
 - `{% include %}`, `{% import %}` and `{% extends %}` are refused: templates reach no files.
+
+A secret can only be the whole value of a top-level input (`token: ${{ secrets.token }}`): filters, slices,
+`~`, comparisons, tests, loops, formatting and printing it inside a larger string are errors (opaque.py).
 
 The sandbox refuses `_`-prefixed names (except keys present in a dict), attributes of classes, functions
 and generators, and mutation; every refusal and every exhausted limit is an ExpressionError.
@@ -36,6 +39,7 @@ The package, by topic:
     guards.py      size checks run before operators, str methods and filters; range()
     javascript.py  nunjucks' ===, ||, ?: and JavaScript printing, joining and truthiness
     sandbox.py     the hardened Jinja environment and the compiled-template caches
+    opaque.py      secrets as values that refuse every operation but being handed whole to an action
     render.py      ExpressionError, error messages and the public render functions
 """
 
@@ -44,6 +48,7 @@ from scaffolding.lib.expressions.limits import EXPRESSION_LIMITS, SKELETON_LIMIT
 from scaffolding.lib.expressions.render import (
     ExpressionError,
     evaluate_condition,
+    render_input,
     render_path,
     render_skeleton,
     render_string,
@@ -58,6 +63,7 @@ __all__ = [
     "Limits",
     "evaluate_condition",
     "is_truthy",
+    "render_input",
     "render_path",
     "render_skeleton",
     "render_string",

@@ -13,6 +13,7 @@ from jinja2.exceptions import SecurityError, UndefinedError
 
 from scaffolding.lib import filters as js
 from scaffolding.lib.expressions.limits import _Budget, _budget, _LimitError, _measure
+from scaffolding.lib.expressions.opaque import refuse_secrets
 
 # --- size checks for the operations that can multiply sizes -------------------------------------------
 
@@ -205,6 +206,7 @@ def _guard(name: str, func: Any) -> Any:
     def guarded(*args: Any, **kwargs: Any) -> Any:
         budget = _budget()
         budget.tick()
+        refuse_secrets(f"the filter {name!r}", *args[offset:], *kwargs.values())
         if check is not None:
             user_args = list(args[offset:])
             check(budget, user_args, kwargs)
@@ -216,6 +218,18 @@ def _guard(name: str, func: Any) -> Any:
                 return args[offset]  # nunjucks: a filter on undefined gives nothing, not an error
             raise
         return _checked_result(budget, result)
+
+    return guarded
+
+
+def _guard_test(name: str, func: Any) -> Any:
+    """Tests (`is defined`, `is string`, `is sameas`) only get the no-secret check: they build nothing."""
+    offset = 1 if getattr(func, "jinja_pass_arg", None) is not None else 0
+
+    @functools.wraps(func)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        refuse_secrets(f"the test {name!r}", *args[offset:], *kwargs.values())
+        return func(*args, **kwargs)
 
     return guarded
 

@@ -13,6 +13,7 @@ from jinja2.lexer import Token
 
 from scaffolding.lib import filters as js
 from scaffolding.lib.expressions.limits import _budget
+from scaffolding.lib.expressions.opaque import refuse_secrets
 from scaffolding.lib.js_ternary import rewrite_ternaries
 
 
@@ -57,6 +58,7 @@ class _CodeGenerator(CodeGenerator):
 
 
 def _finalize(value: Any) -> str:
+    refuse_secrets("printing it inside a larger string", value)
     budget = _budget()
     text = js.js_string(value, limit=budget.limits.output)
     budget.produce(len(text))

@@ -12,6 +12,7 @@ from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from scaffolding.lib import filters as js
 from scaffolding.lib.expressions.javascript import is_truthy
 from scaffolding.lib.expressions.limits import EXPRESSION_LIMITS, SKELETON_LIMITS, _Budget, _budgeted, _LimitError
+from scaffolding.lib.expressions.opaque import Secret, SecretMisuse, misuse, reveal, secret_name
 from scaffolding.lib.expressions.sandbox import _compile_file, _compile_string, _compile_value, _has_markers
 
 
@@ -36,11 +37,19 @@ def _stream(template: Any, context: dict, budget: _Budget) -> str:
     return "".join(parts)
 
 
-def _evaluate(template: Any, context: dict, budget: _Budget) -> Any:
+def _evaluate(template: Any, context: dict, budget: _Budget, secret_ok: bool = False) -> Any:
     frame = template.new_context(dict(context))
     for _ in template.root_render_func(frame):
         pass
-    value = js.to_json(frame.vars.get("result"), limit=budget.limits.output)
+    result = frame.vars.get("result")
+    if isinstance(result, Secret):
+        if secret_ok:
+            return result
+        raise misuse(secret_name(result), "passing it inside a nested value of the input")
+    try:
+        value = js.to_json(result, limit=budget.limits.output)
+    except SecretMisuse as exc:
+        raise misuse(exc.name, "putting it in a list or an object") from None
     return None if isinstance(value, Undefined) else value
 
 
@@ -116,13 +125,32 @@ def render_value(value: Any, context: dict) -> Any:
             raise ExpressionError(f"cannot render the value: {exc}", reason=str(exc)) from None
 
 
-def _render_node(value: Any, context: dict, budget: _Budget, path: str) -> Any:
+def render_input(value: Any, context: dict, *, secrets: dict) -> Any:
+    """Render a step's `input` with `secrets` in the context as opaque values (opaque.py).
+
+    A top-level input whose whole value is one expression giving a secret (`token: ${{ secrets.token }}`)
+    receives the secret itself; any other use of a secret is an ExpressionError naming the input.
+    """
+    context = {**context, "secrets": {str(name): Secret(str(name), item) for name, item in secrets.items()}}
+    if not isinstance(value, dict):
+        return render_value(value, context)
+    with _budgeted(EXPRESSION_LIMITS) as budget:
+        try:
+            return {key: reveal(_render_node(item, context, budget, str(key), secret_ok=True))
+                    for key, item in value.items()}
+        except RecursionError:
+            raise ExpressionError("cannot render the value: it is nested too deeply") from None
+        except _LimitError as exc:
+            raise ExpressionError(f"cannot render the value: {exc}", reason=str(exc)) from None
+
+
+def _render_node(value: Any, context: dict, budget: _Budget, path: str, secret_ok: bool = False) -> Any:
     budget.parts += 1  # YAML aliases can make a small document a huge tree
     if budget.parts > budget.limits.iterations:
         raise _LimitError(f"the value has more than {budget.limits.iterations} parts")
     budget.visit()
     if isinstance(value, str):
-        return _render_text(value, context, budget, path)
+        return _render_text(value, context, budget, path, secret_ok)
     if isinstance(value, dict):
         return {key: _render_node(item, context, budget, f"{path}.{key}" if path else str(key))
                 for key, item in value.items()}
@@ -131,13 +159,13 @@ def _render_node(value: Any, context: dict, budget: _Budget, path: str) -> Any:
     return value
 
 
-def _render_text(text: str, context: dict, budget: _Budget, path: str) -> Any:
+def _render_text(text: str, context: dict, budget: _Budget, path: str, secret_ok: bool = False) -> Any:
     if not _has_markers(text, False):
         return text if text else None
     try:
         typed, template = _compile_value(text)
         if typed:
-            return _evaluate(template, context, budget)
+            return _evaluate(template, context, budget, secret_ok)
         return _stream(template, context, budget) or None
     except Exception as exc:
         raise _expression_error(exc, text, path) from None

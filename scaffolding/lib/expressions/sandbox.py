@@ -19,16 +19,18 @@ from scaffolding.lib.expressions.guards import (
     _check_str_method,
     _checked_result,
     _guard,
+    _guard_test,
     _js_filters,
     _range,
 )
 from scaffolding.lib.expressions.javascript import _CodeGenerator, _finalize, _NunjucksOperators
 from scaffolding.lib.expressions.limits import _budget, _measure
+from scaffolding.lib.expressions.opaque import Secret, misuse, refuse_secrets, secret_name
 
 # Attributes of these are never reachable: classes (dict.update(parameters, ...) would mutate),
 # functions, generators and the interpreter's internals.
 _OPAQUE = (type, types.FunctionType, types.BuiltinFunctionType, types.MethodType, types.GeneratorType,
-           types.CodeType, types.FrameType, types.TracebackType, types.ModuleType)
+           types.CodeType, types.FrameType, types.TracebackType, types.ModuleType, Secret)
 
 
 def _refuse_private(name: Any) -> None:
@@ -96,6 +98,8 @@ class _Sandbox(ImmutableSandboxedEnvironment):
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         _budget().tick()
+        if isinstance(obj, Secret):
+            raise misuse(secret_name(obj), f"reading its attribute {attribute!r}")
         if isinstance(obj, dict) and attribute in obj:
             return obj[attribute]  # nunjucks: `values.items` is the key "items", not dict.items
         _refuse_private(attribute)
@@ -103,6 +107,8 @@ class _Sandbox(ImmutableSandboxedEnvironment):
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         _budget().tick()
+        if isinstance(obj, Secret):
+            raise misuse(secret_name(obj), "indexing or slicing it")
         if not (isinstance(obj, dict) and isinstance(argument, str) and argument in obj):
             _refuse_private(argument)
         return super().getitem(obj, argument)
@@ -110,12 +116,15 @@ class _Sandbox(ImmutableSandboxedEnvironment):
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         budget = _budget()
         budget.tick()
+        if getattr(__obj, "__self__", None) is not __self:  # paved_iterate & co. say what they refuse
+            refuse_secrets("passing it to a function or method", __obj, *args, *kwargs.values())
         args = _check_str_method(budget, __obj, args, kwargs)
         return _checked_result(budget, super().call(__context, __obj, *args, **kwargs))
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         budget = _budget()
         budget.tick()
+        refuse_secrets(f"the operator {operator}", left, right)
         _check_binop(budget, operator, left, right)
         return self.binop_table[operator](left, right)
 
@@ -133,6 +142,7 @@ class _Sandbox(ImmutableSandboxedEnvironment):
     def paved_concat(self, parts: tuple) -> str:
         budget = _budget()
         budget.tick()
+        refuse_secrets("joining it with ~", *parts)
         texts = [js.js_string(part, limit=budget.limits.output) for part in parts]
         budget.size(sum(map(len, texts)), "the result of ~")
         return "".join(texts)
@@ -153,6 +163,7 @@ def _environment(cookiecutter: bool, crlf: bool) -> _Sandbox:
     env.globals.pop("lipsum", None)  # lipsum(n) writes n paragraphs
     env.globals["range"] = _range
     env.filters = {name: _guard(name, func) for name, func in {**env.filters, **_js_filters()}.items()}
+    env.tests = {name: _guard_test(name, func) for name, func in env.tests.items()}
     return env
 
 
