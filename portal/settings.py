@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.context.RequestContextMiddleware",
+    "core.regex.RegexBudgetMiddleware",  # at most ~1 s of regex work per request
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -6,6 +6,9 @@ to find the fields that are shown, and validates answers with Draft 7 the way Ba
 scaffolder backend does: every step's schema against the whole set of answers. Pickers
 (`ui:field`) add the checks Backstage's field extensions make in the browser, so a value that
 bypassed the form is refused all the same. Nothing here touches the database.
+
+Every regular expression here, the template's `pattern`s included, runs with RE2 in linear time
+(`core.regex`): a template or an answer cannot hold a web worker with a backtracking pattern.
 """
 
 import re
@@ -15,8 +18,14 @@ from django.conf import settings
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import SchemaError
 
+from core.regex import PatternError, compile_pattern, linear_validator
+
+# Draft 7 with the schema's patterns (and the `regex` format) run by RE2, not Python's `re`.
+Validator = linear_validator(Draft7Validator)
+
 # Backstage's rules for entity names and tags (catalog-model's KubernetesValidatorFunctions).
-ENTITY_NAME_RE = re.compile(r"^([a-z0-9A-Z]+[-_.]?)*[a-z0-9A-Z]$")
+# The name rule nests quantifiers: with Python's `re`, 40 characters and a "!" take minutes.
+ENTITY_NAME_RE = compile_pattern(r"^([a-z0-9A-Z]+[-_.]?)*[a-z0-9A-Z]$", where="EntityNamePicker")
 ENTITY_NAME_MAX = 63
 TAG_RE = re.compile(r"^[a-z0-9:+#]+(-[a-z0-9:+#]+)*$")
 TAG_MAX = 63
@@ -87,10 +96,13 @@ def schema_problems(schema: dict) -> list[str]:
     if not isinstance(schema, dict):
         return [f"{SCHEMA_INVALID}: a step must be an object, not {type(schema).__name__}"]
     try:
-        Draft7Validator.check_schema(schema)
+        Validator.check_schema(schema, format_checker=Validator.FORMAT_CHECKER)
     except SchemaError as exc:
         where = ".".join(str(p) for p in exc.path)
-        return [f"{SCHEMA_INVALID}: {f'at {where}: ' if where else ''}{exc.message}"]
+        message = exc.message
+        if isinstance(exc.cause, PatternError):  # a `pattern` (or patternProperties key) RE2 refuses
+            message = f"the pattern {exc.instance} {exc.cause.reason}"
+        return [f"{SCHEMA_INVALID}: {f'at {where}: ' if where else ''}{message}"]
     except Exception as exc:  # a hostile schema can break the meta-validator itself (deep nesting)
         return [f"{SCHEMA_INVALID}: {exc.__class__.__name__}"]
     return []
@@ -101,7 +113,7 @@ def schema_problems(schema: dict) -> list[str]:
 
 def _is_valid(schema, values: dict) -> bool:
     try:
-        return Draft7Validator(schema).is_valid(values)
+        return Validator(schema).is_valid(values)
     except Exception:  # an unresolvable $ref in a condition: the condition does not hold
         return False
 
@@ -235,10 +247,10 @@ def validate_values(schema: dict, values: dict) -> list[dict]:
         return [{"field": "", "message": problems[0]}]
     instance = values if isinstance(values, dict) else {}
     try:
-        validator = Draft7Validator(schema, format_checker=Draft7Validator.FORMAT_CHECKER)
+        validator = Validator(schema, format_checker=Validator.FORMAT_CHECKER)
         raw = sorted(validator.iter_errors(instance), key=lambda e: list(e.path))
         errors = [_error(schema, e) for e in raw]
-    except Exception as exc:  # an unresolvable $ref, a pattern Python cannot compile...
+    except Exception as exc:  # an unresolvable $ref...
         return [{"field": "", "message": f"{SCHEMA_INVALID}: {exc}"}]
     errors += _picker_errors(schema, instance)
     unique, seen = [], set()
@@ -283,6 +295,10 @@ def _error(schema: dict, error) -> dict:
 
 def _wording(error) -> str:
     kind, expected = error.validator, error.validator_value
+    if isinstance(error.cause, PatternError) and kind == "format":  # `format: regex` on an answer
+        return f"must be a regular expression Paved can run: it {error.cause.reason}"
+    if isinstance(error.cause, PatternError):  # too long to check against the pattern, or out of time
+        return error.cause.reason
     if kind == "type":
         types = expected if isinstance(expected, list) else [expected]
         return "must be " + " or ".join(TYPE_WORDS.get(str(t), str(t)) for t in types)
@@ -330,7 +346,11 @@ def picker_value_error(prop: dict, value) -> str:
     """Why an answer is not acceptable to the field's picker ("" when it is)."""
     picker = ui_field(prop)
     if picker == "EntityNamePicker":
-        if not isinstance(value, str) or len(value) > ENTITY_NAME_MAX or not ENTITY_NAME_RE.match(value):
+        try:
+            valid = isinstance(value, str) and len(value) <= ENTITY_NAME_MAX and ENTITY_NAME_RE.search(value)
+        except PatternError as exc:  # this request's regex budget is spent
+            return exc.reason
+        if not valid:
             return ("must be 1-63 letters, digits or single '-', '_', '.' between them, "
                     "starting and ending with a letter or digit")
     elif picker == "EntityTagsPicker":
