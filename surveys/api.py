@@ -1,22 +1,24 @@
 """JSON API for dashboards: the campaign list and one campaign's aggregates (same k rule as the pages).
 
-Authentication is the portal's: a session or `Authorization: Bearer <token>` (portal.auth)."""
+Authentication is the portal's: a session or `Authorization: Bearer <token>` (portal.auth). The
+catalog API's `api_view` answers errors with the envelope and holds unsafe methods sent with a
+session cookie to the CSRF check."""
 
 from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_GET
 
+from catalog.api.errors import api_view
 from portal.auth import error_envelope
 from surveys import exports, results, selectors
 from surveys.views import RESULTS_PERMISSION
 
 
-@require_GET
+@api_view("GET")
 def campaign_list(request: HttpRequest) -> JsonResponse:
     day = selectors.today()
     return JsonResponse({"items": [exports.campaign_summary(c, day) for c in selectors.campaign_list()]})
 
 
-@require_GET
+@api_view("GET")
 def campaign_results(request: HttpRequest, campaign_id: int) -> JsonResponse:
     if not request.user.has_perm(RESULTS_PERMISSION):
         return error_envelope(status=403, name="NotAllowedError",

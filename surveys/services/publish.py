@@ -83,7 +83,13 @@ def results_publish(*, campaign: Campaign) -> int:
 
 
 def results_publish_due() -> int:
-    """Beat: every campaign with waiting responses (an enqueue lost with the broker, a closed-only
-    campaign that has just closed). Returns how many responses joined a snapshot."""
-    due = Campaign.objects.filter(responses__published=False).distinct().order_by()
-    return sum(results_publish(campaign=campaign) for campaign in due)
+    """Beat: the campaigns with something to publish (an enqueue lost with the broker, a closed-only
+    campaign that has just closed). Teams left short of a batch are not revisited every run.
+    Returns how many responses joined a snapshot."""
+    waiting = Response.objects.filter(published=False)
+    if results_closed_only():
+        due = waiting.filter(campaign__closes_on__lt=selectors.today()).values_list("campaign_id", flat=True)
+    else:
+        due = (waiting.values("campaign_id", "team_ref").annotate(n=Count("id")).filter(n__gte=results_batch())
+               .values_list("campaign_id", flat=True))
+    return sum(results_publish(campaign=campaign) for campaign in Campaign.objects.filter(pk__in=set(due)))

@@ -182,3 +182,23 @@ def test_reading_results_writes_nothing(k, survey, reader):
               if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
               and "django_session" not in q["sql"]]
     assert writes == []
+
+
+def test_beat_publishes_what_a_lost_enqueue_left_and_skips_teams_short_of_a_batch(k, survey):
+    other = open_campaign("2026-Q3", days_ago=3)
+    add_responses(survey, team="", count=6)  # submitted while the broker was down
+    add_responses(other, team="", count=4)
+    with CaptureQueriesContext(connection) as queries:
+        assert results_publish_due_task() == 5
+    assert results_publish_due_task() == 0  # one left in survey, four in other: nothing is due
+    assert len(queries) < 15
+
+
+def test_the_demo_history_is_published_in_whole_batches(k):
+    from surveys.demo import demo_surveys_load
+
+    past = [c for c in demo_surveys_load() if c.status_on(selectors.today()) == Campaign.Status.CLOSED]
+    assert past
+    for campaign in past:
+        counts = CampaignTally.objects.filter(campaign=campaign, question=None).values_list("n", flat=True)
+        assert counts and all(n % 5 == 0 for n in counts)
