@@ -16,9 +16,11 @@ so over HTTP only platform admins push to them, and publish:git never creates on
 import re
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 from core.access import Resource, authorize, decision, identity_of, is_platform_admin, require
+from core.audit import audit_record
 from core.permissions import REPOSITORY
 from githost.models import GitRepository
 
@@ -87,12 +89,29 @@ def repo_is_admin(*, user, repo: GitRepository) -> bool:
 
 
 def user_belongs_to(*, user, owner_ref: str) -> bool:
-    """True when `owner_ref` is the person, one of their groups or a group below one of them
-    (what IS_ENTITY_OWNER would say of a thing owned by `owner_ref`); platform admins belong everywhere."""
+    """True when `owner_ref` is the person, one of their groups or a group below one of them: what
+    IS_ENTITY_OWNER would say of a thing owned by `owner_ref`."""
     identity = identity_of(user)
-    if identity is None:
-        return False
-    return owner_ref.lower() in identity.ownership_refs or is_platform_admin(user)
+    return identity is not None and owner_ref.lower() in identity.ownership_refs
+
+
+def repo_create_require(*, user, owner: str, name: str, owner_ref: str) -> None:
+    """PermissionDenied (audited) unless `user` may create owner/name for `owner_ref`: they hold
+    githost.repository.create, belong to `owner_ref` (platform admins belong everywhere), and the
+    repository is not one of the portal's own."""
+    target = f"{owner}/{name}"
+    if repo_is_reserved(owner, name):
+        reason = (f"{target} is reserved: the platform/ owner and the GitOps repository "
+                  f"({settings.PAVED_GITOPS_REPO}) are written only by the portal itself; choose another owner")
+    else:
+        require(user, "githost.repository.create")
+        if user_belongs_to(user=user, owner_ref=owner_ref) or is_platform_admin(user):
+            return
+        reason = (f"{owner_ref} is not yours: a repository is created for a team you belong to (or for yourself), "
+                  "and its members are the ones who may push")
+    audit_record(actor=user, action="githost.repository.create", target=target, outcome="denied",
+                 detail={"owner_ref": owner_ref, "reason": reason})
+    raise PermissionDenied(reason)
 
 
 def user_own_ref(user) -> str:

@@ -264,6 +264,9 @@ class PublishGit(Action):
     }]
 
     def run(self, ctx: ActionContext) -> None:
+        from django.core.exceptions import PermissionDenied
+
+        from githost.access import repo_create_require
         from githost.services import GitHostError, contents_url, remote_url, repo_commit_tree, repo_create
 
         parsed = repo_url_for_host(ctx, action_id=self.id, host=settings.PAVED_GIT_HOST, setting="PAVED_GIT_HOST")
@@ -273,18 +276,29 @@ class PublishGit(Action):
         message = str(ctx.input.get("gitCommitMessage") or "initial commit")
         ignored_inputs_log(ctx, GITHUB_ONLY_INPUTS, self.id)
         full_name = parsed.full_name
+        actor = _actor(ctx)
+        owner_ref = _owner_ref(ctx, actor, parsed.owner)
+        via = f"scaffolder task {ctx.task_id} ({self.id})"
         try:
-            _, created = repo_create(owner=parsed.owner, name=parsed.repo, default_branch=branch,
-                                     description=str(ctx.input.get("description") or "").strip()[:500],
-                                     actor=_actor(ctx))
+            repo_create_require(user=actor, owner=parsed.owner, name=parsed.repo, owner_ref=owner_ref)
+        except PermissionDenied as exc:
+            raise ActionError(f"repoUrl: cannot create {full_name}: {exc}") from None
+        try:
+            repo, created = repo_create(owner=parsed.owner, name=parsed.repo, default_branch=branch,
+                                        description=str(ctx.input.get("description") or "").strip()[:500],
+                                        owner_ref=owner_ref, actor=actor, via=via)
             if created:
                 ctx.checkpoint["created_repo"] = full_name
-                ctx.log(f"created repository {full_name}")
+                ctx.log(f"created repository {full_name}, owned by {owner_ref}")
             elif ctx.checkpoint.get("created_repo") != full_name:
-                raise ActionError(f"repository {full_name} already exists")
+                # Never published into: it is someone else's (or an earlier task's), even if the same
+                # person made it; a retry of this task is the only reuse.
+                owned = f" (owned by {repo.owner_ref})" if repo.owner_ref else ""
+                raise ActionError(f"repoUrl: repository {full_name} already exists{owned}; choose another name")
             ctx.check_cancelled()
             sha = repo_commit_tree(owner=parsed.owner, name=parsed.repo, branch=branch, source_dir=source,
-                                   message=message, author_name=author[0], author_email=author[1])
+                                   message=message, author_name=author[0], author_email=author[1], actor=actor,
+                                   via=via)
         except GitHostError as exc:
             raise ActionError(str(exc)) from None
         clone_url = remote_url(parsed.owner, parsed.repo)
@@ -302,6 +316,24 @@ def _actor(ctx: ActionContext):
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.filter(username=ctx.user.username).first()
+
+
+def _owner_ref(ctx: ActionContext, actor, url_owner: str) -> str:
+    """Whose the new repository is: the template's `owner` answer (Backstage's OwnerPicker), else the
+    Group named like repoUrl's owner when the person belongs to it, else the person themselves.
+    repo_create_require then checks that the person belongs to it."""
+    from githost.access import OwnerRefError, owner_ref_normalize, user_belongs_to, user_own_ref
+
+    answer = ctx.parameters.get("owner") if isinstance(ctx.parameters, dict) else None
+    if answer not in (None, ""):
+        try:
+            return owner_ref_normalize(answer, field="parameters.owner")
+        except OwnerRefError as exc:
+            raise ActionInputError(str(exc)) from None
+    if actor is None:
+        raise ActionError(f"the task's user {ctx.user.username!r} no longer exists; nobody would own the repository")
+    group = f"group:default/{url_owner.lower()}"
+    return group if user_belongs_to(user=actor, owner_ref=group) else user_own_ref(actor)
 
 
 ACTIONS = [PublishGit()]

@@ -325,10 +325,18 @@ GOLDEN_STEPS = [
 @pytest.mark.django_db
 def test_a_golden_path_run_fails_at_datadog_and_its_retry_duplicates_nothing(git_host, tmp_path, settings, owner,
                                                                             datadog):
+    from catalog.tests.factories import yaml_load
     from githost.models import GitRepository
     from scaffolding import runner, services
     from scaffolding.models import ScaffoldRun, ScaffoldStep
 
+    # publish:git creates the repository for the owner answer: the person must be in that team.
+    yaml_load(tmp_path, """
+        apiVersion: backstage.io/v1alpha1
+        kind: Group
+        metadata: {name: payments-team}
+        spec: {type: team, children: [], members: [owner]}
+        """, name="team.yaml")
     settings.PAVED_SCAFFOLDER_WORKSPACE_DIR = tmp_path / "workspaces"
     skeleton = tmp_path / "template" / "skeleton"
     (skeleton / "helm").mkdir(parents=True)
@@ -359,3 +367,19 @@ def test_a_golden_path_run_fails_at_datadog_and_its_retry_duplicates_nothing(git
     kinds = [c["kind"] for c in run.created_resources]
     assert kinds.count("repository") == 1 and kinds.count("gitops-commit") == 3
     assert kinds.count("datadog-monitor") == 4
+
+
+@pytest.mark.django_db
+def test_the_portal_commits_as_itself_to_a_repository_no_team_owns(git_host, tmp_path):
+    """The user running the task needs no push right here, and gains none: the repository is the
+    portal's (no owner_ref, reserved), and the audit names the portal and the task it acted for."""
+    from core.models import AuditEntry
+    from githost.access import repository_resource
+    from githost.models import GitRepository
+
+    KubernetesCreateNamespace().run(make_ctx(tmp_path, namespace="payments-api", team="payments-team"))
+    repo = GitRepository.objects.get(owner="platform", name="gitops")
+    assert repo.owner_ref == "" and repository_resource(repo).owner_refs == frozenset()
+    rows = list(AuditEntry.objects.order_by("pk").values_list("action", "actor_id", "actor_name", "detail__via"))
+    via = "scaffolder task task-1 (gitops) for olive"
+    assert rows == [("githost.repository.create", None, "paved", via), ("githost.repository.push", None, "paved", via)]

@@ -7,8 +7,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from core.access import access_cache_clear
+from core.models import AuditEntry, Grant
+from githost import services
+from githost.models import GitRepository
 from scaffolding.actions import action_registry
-from scaffolding.actions.base import ActionError, ActionInputError
+from scaffolding.actions.base import ActionError, ActionInputError, ActionUser
 from scaffolding.actions.publish_git import PublishGit
 from scaffolding.lib.repo_url import clone_url_from, repo_url_parse
 from scaffolding.tests.helpers import olive_ctx
@@ -27,6 +31,12 @@ def git_host(settings, tmp_path):
 
 
 make_ctx = partial(olive_ctx, task_id="task-1", step_id="create-repo")
+
+
+@pytest.fixture(autouse=True)
+def olive(db, django_user_model):
+    """The person olive_ctx runs as: with no team in the catalog, what she publishes is her own."""
+    return django_user_model.objects.create_user("olive", "olive@example.com", "x")
 
 
 def git(*args: str, cwd=None) -> str:
@@ -78,8 +88,6 @@ def test_a_retry_of_the_same_task_makes_no_second_repository_or_commit(git_host,
     assert retry.outputs["commitHash"] == first.outputs["commitHash"]
     assert retry.created == []
     assert len(git("log", "--format=%H", cwd=clone(git_host, tmp_path)).splitlines()) == 1
-    from githost.models import GitRepository
-
     assert GitRepository.objects.filter(owner="acme", name="web").count() == 1
 
 
@@ -87,9 +95,92 @@ def test_a_retry_of_the_same_task_makes_no_second_repository_or_commit(git_host,
 def test_an_existing_repository_of_someone_else_is_refused(git_host, workspace):
     from githost.services import repo_create
 
-    repo_create(owner="acme", name="web")
-    with pytest.raises(ActionError, match="repository acme/web already exists"):
+    repo_create(owner="acme", name="web", owner_ref="group:default/team-b")
+    before = GitRepository.objects.get()
+    with pytest.raises(ActionError, match=r"repository acme/web already exists \(owned by group:default/team-b\)"):
         PublishGit().run(make_ctx(workspace, repoUrl=f"{HOST}?owner=acme&repo=web"))
+    assert GitRepository.objects.get().owner_ref == before.owner_ref
+    assert services.repo_head(owner="acme", name="web", branch="main") is None  # nothing was published into it
+
+
+# --- Who may create what (issue 9) -----------------------------------------------------------------
+
+
+def run_as(workspace, user, parameters=None, **inputs):
+    ctx = make_ctx(workspace, **{"repoUrl": f"{HOST}?owner=acme&repo=web", **inputs})
+    ctx.user = ActionUser(username=user.username, email=user.email, display_name=user.username)
+    ctx.parameters = parameters or {}
+    PublishGit().run(ctx)
+    return ctx
+
+
+@pytest.mark.django_db
+def test_without_a_team_the_repository_is_the_publishers_own(git_host, workspace, olive):
+    PublishGit().run(make_ctx(workspace, repoUrl=f"{HOST}?owner=acme&repo=web"))
+    assert GitRepository.objects.get().owner_ref == "user:default/olive"
+    created = AuditEntry.objects.get(action="githost.repository.create")
+    assert (created.actor, created.target, created.detail["via"]) == (olive, "acme/web",
+                                                                      "scaffolder task task-1 (publish:git)")
+    commit = AuditEntry.objects.get(action="githost.repository.push")
+    assert (commit.actor, commit.detail["ref"], commit.detail["change"]) == (olive, "refs/heads/main", "create")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who,answer,expected", [
+    ("owner", "group:default/team-a", "group:default/team-a"),
+    ("owner", "team-a", "group:default/team-a"),
+    ("lead", "group:default/team-a", "group:default/team-a"),  # a parent group's member
+    ("admin_user", "group:default/team-b", "group:default/team-b"),
+])
+def test_the_owner_answer_names_the_repositorys_owner(git_host, workspace, org, request, who, answer, expected):
+    run_as(workspace, request.getfixturevalue(who), {"owner": answer})
+    assert GitRepository.objects.get().owner_ref == expected
+
+
+@pytest.mark.django_db
+def test_the_url_owners_group_owns_it_when_the_publisher_is_a_member(git_host, workspace, org, owner):
+    run_as(workspace, owner, repoUrl=f"{HOST}?owner=team-a&repo=web")
+    assert GitRepository.objects.get().owner_ref == "group:default/team-a"
+
+
+@pytest.mark.django_db
+def test_a_team_the_publisher_is_not_in_is_refused(git_host, workspace, org, outsider):
+    with pytest.raises(ActionError, match="group:default/team-a is not yours"):
+        run_as(workspace, outsider, {"owner": "group:default/team-a"})
+    assert not GitRepository.objects.exists()
+    denied = AuditEntry.objects.get(action="githost.repository.create")
+    assert (denied.actor, denied.outcome, denied.target) == (outsider, "denied", "acme/web")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("answer,message", [
+    ("component:default/orders", "parameters.owner: 'component:default/orders' is a component"),
+    ("not a ref!", "parameters.owner: 'not a ref!' is not an owner"),
+])
+def test_an_owner_answer_that_is_not_a_group_or_user_is_refused(git_host, workspace, org, owner, answer, message):
+    with pytest.raises(ActionInputError, match=message):
+        run_as(workspace, owner, {"owner": answer})
+    assert not GitRepository.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", [f"{HOST}?owner=platform&repo=gitops", f"{HOST}?owner=platform&repo=anything",
+                                 f"{HOST}?owner=ops&repo=manifests"])
+def test_the_portals_own_repositories_are_never_created_by_publish_git(git_host, workspace, settings, admin_user,
+                                                                        url):
+    settings.PAVED_GITOPS_REPO = "ops/manifests"
+    with pytest.raises(ActionError, match="is reserved: the platform/ owner and the GitOps repository"):
+        run_as(workspace, admin_user, repoUrl=url)
+    assert not GitRepository.objects.exists()
+
+
+@pytest.mark.django_db
+def test_publishing_needs_githost_repository_create(git_host, workspace, olive):
+    Grant.objects.filter(permission="githost.repository.create").delete()
+    access_cache_clear()
+    with pytest.raises(ActionError, match="githost.repository.create is not granted to you"):
+        PublishGit().run(make_ctx(workspace, repoUrl=f"{HOST}?owner=acme&repo=web"))
+    assert not GitRepository.objects.exists()
 
 
 @pytest.mark.django_db
