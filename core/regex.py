@@ -198,7 +198,7 @@ def _spending(where: str):
             remaining[0] -= time.perf_counter() - started
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=128)  # each entry may hold up to MAX_MEMORY: at most ~128 MB per process
 def _compile(pattern: str) -> tuple[Pattern | None, str]:
     """(compiled, "") or (None, why not); failures are cached too, they are the costly ones."""
     try:
