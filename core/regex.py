@@ -6,7 +6,7 @@ it, because `re` holds the GIL inside one C call that no signal or thread interr
 the worker is the outage we are avoiding. RE2 (google-re2) compiles to automata and matches in
 time linear in the text, whatever the pattern. The price is the few constructs that need
 backtracking (lookahead, lookbehind, backreferences): those are refused with a message naming the
-field, as Backstage's own guidance for templates is to avoid them.
+field, so the template's author can rewrite the pattern.
 
 Linear is not free: the slow path (RE2's NFA) costs about text length times program size. So
 each match is bounded (`MAX_COST`: a pattern refuses to check a text it would take more than
