@@ -13,12 +13,14 @@ import logging
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 
 from catalog.models import Entity
 from catalog.selectors import entity_url
+from core.audit import audit_record
+from githost.models import GitRepository
 from githost.services import GitHostError, repo_git_dir, repo_head
 from scaffolding.lineage_upgrade import (
     TEMPLATE_BRANCH_PREFIX,
@@ -30,6 +32,8 @@ from scaffolding.lineage_upgrade import (
     lineage_upgrade,
     lineage_upgrade_repository,
     merged_template_version,
+    upgrade_allowed,
+    upgrade_allowed_on,
     upgrade_branch_state,
 )
 from scaffolding.models import ScaffoldedRepository, ScaffoldRun, ScaffoldStep
@@ -50,6 +54,7 @@ __all__ = [
     "lineage_upgrade_repository",
     "lineage_upgrade_start",
     "merged_template_version",
+    "upgrade_allowed",
     "upgrade_branch_state",
 ]
 
@@ -162,19 +167,42 @@ class Lineage:
         return [r for r in self.repositories if r.behind]
 
     @property
-    def pending(self) -> list:
-        """Repositories an upgrade would open a branch on now."""
+    def waiting(self) -> list:
+        """Repositories behind whose upgrade branch could be opened now, by whoever may."""
         return [r for r in self.repositories if r.behind and r.upgrade_supported and not r.upgrade and not r.problem]
 
+    @property
+    def pending(self) -> list:
+        """Repositories an upgrade by the person reading would open a branch on now."""
+        return [r for r in self.waiting if r.yours]
 
-def lineage_get(*, template: Entity) -> Lineage:
+    @property
+    def not_yours(self) -> list:
+        return [r for r in self.waiting if not r.yours]
+
+
+def lineage_get(*, template: Entity, user=None) -> Lineage:
+    """The lineage as `user` sees it: `yours` on each row says whether they may upgrade it."""
     version = template_version(template=template)
     queryset = ScaffoldedRepository.objects.filter(template_ref=template.ref).order_by("-created_at", "-id")
     lineage = Lineage(template=template, version=version, total=queryset.count())
-    for repo in queryset[:MAX_ROWS]:
+    rows = list(queryset[:MAX_ROWS])
+    hosted = _host_repositories(rows)
+    for repo in rows:
         _decorate(repo, version)
+        repo.yours = repo.upgrade_supported and upgrade_allowed_on(
+            host_repo=hosted.get((repo.owner, repo.name)), template=template, user=user)
         lineage.repositories.append(repo)
     return lineage
+
+
+def _host_repositories(rows: list) -> dict:
+    """The git host's rows of the lineage's repositories, in one query: {(owner, name): GitRepository}."""
+    wanted = {(r.owner, r.name) for r in rows if r.provider in UPGRADABLE_PROVIDERS}
+    if not wanted:
+        return {}
+    found = GitRepository.objects.filter(owner__in={o for o, _ in wanted}, name__in={n for _, n in wanted})
+    return {(r.owner, r.name): r for r in found if (r.owner, r.name) in wanted}
 
 
 def _decorate(repo: ScaffoldedRepository, version: str) -> None:
@@ -207,10 +235,19 @@ def _decorate_from_host(repo: ScaffoldedRepository, version: str) -> None:
 
 
 def lineage_upgrade_start(*, template: Entity, actor) -> int:
-    """Queue the upgrade of every repository of `template` that is behind; returns how many are pending."""
+    """Queue the upgrade of the repositories of `template` that are behind and `actor` may upgrade;
+    returns how many. PermissionDenied (audited) when some are behind but none of them is theirs."""
     from scaffolding.lineage_tasks import lineage_upgrade as lineage_upgrade_task
 
-    pending = len(lineage_get(template=template).pending)
+    lineage = lineage_get(template=template, user=actor)
+    pending = len(lineage.pending)
+    if not pending and lineage.not_yours:
+        names = ", ".join(r.full_name for r in lineage.not_yours[:5])
+        audit_record(actor=actor, action="scaffolder.template.upgrade", target=template.ref, outcome="denied",
+                     detail={"not_yours": [r.full_name for r in lineage.not_yours]})
+        raise PermissionDenied(f"None of the repositories behind is yours to upgrade ({names}): upgrading needs "
+                               "scaffolder.template.upgrade and the right to push to the repository "
+                               "(githost.repository.push, its owner's members).")
     if pending:
         ref, actor_id = template.ref, getattr(actor, "pk", None)
         transaction.on_commit(lambda: lineage_upgrade_task.delay(ref, actor_id))

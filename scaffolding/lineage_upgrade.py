@@ -13,8 +13,15 @@ record of what happened: which upgrade branches exist, which template branches a
 
 `scaffolding.lineage` re-exports the public names here; the lineage page reads the branch state
 through `upgrade_branch_state` and `merged_template_version`.
+
+Access (issue 9): an upgrade opens branches on a repository, so it is made only for a person who
+may push to it (githost.repository.push: its owner's members) and holds scaffolder.template.upgrade
+for it: checked against the template (its kind, tags, annotations) as owned by the repository's
+owner, so the default owner-only grant means "the owners of the repository", not "of the template".
+The worker checks again, for every repository, as whoever asked.
 """
 
+import dataclasses
 import logging
 import os
 import subprocess
@@ -26,12 +33,19 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
+from catalog.access import entity_resource
 from catalog.models import Entity
+from core.access import authorize
+from core.permissions import TEMPLATE
+from githost.access import repo_may_push, repository_resource
+from githost.models import GitRepository
 from githost.services import (
     GitHostError,
     git_run,
     repo_branch_create,
+    repo_branch_delete,
     repo_commit_tree,
+    repo_get,
     repo_git_dir,
     repo_head,
     repo_log,
@@ -44,7 +58,6 @@ logger = logging.getLogger(__name__)
 UPGRADABLE_PROVIDERS = ("git",)
 TEMPLATE_BRANCH_PREFIX = "paved/template-"
 UPGRADE_BRANCH_PREFIX = "paved/upgrade-"
-ZERO_SHA = "0" * 40
 
 
 class UpgradeError(Exception):
@@ -53,7 +66,8 @@ class UpgradeError(Exception):
 
 @dataclass(frozen=True)
 class UpgradeResult:
-    """What upgrading one repository did: status is upgraded, exists, up-to-date, unsupported or failed."""
+    """What upgrading one repository did: status is upgraded, exists, up-to-date, unsupported, not-yours
+    or failed."""
 
     repository: str
     status: str
@@ -112,6 +126,26 @@ def merged_template_version(git_dir: Path, head: str) -> str:
     return tips.get(newest, "").removeprefix(TEMPLATE_BRANCH_PREFIX)
 
 
+# --- Who may upgrade ----------------------------------------------------------------------------
+
+
+def upgrade_allowed(*, repo: ScaffoldedRepository, template: Entity, user) -> bool:
+    """May `user` open upgrade branches of `template` on `repo`: they may push to it and hold
+    scaffolder.template.upgrade for the template as owned by the repository's owner."""
+    if user is None or repo.provider not in UPGRADABLE_PROVIDERS:
+        return False
+    return upgrade_allowed_on(host_repo=repo_get(owner=repo.owner, name=repo.name), template=template, user=user)
+
+
+def upgrade_allowed_on(*, host_repo: GitRepository | None, template: Entity, user) -> bool:
+    """upgrade_allowed for a repository of the git host already read (None: it is not there)."""
+    if user is None or host_repo is None:
+        return False
+    resource = dataclasses.replace(entity_resource(template), type=TEMPLATE,
+                                   owner_refs=repository_resource(host_repo).owner_refs)
+    return authorize(user, "scaffolder.template.upgrade", resource) and repo_may_push(user=user, repo=host_repo)
+
+
 # --- Upgrading ---------------------------------------------------------------------------------
 
 
@@ -147,6 +181,11 @@ def lineage_upgrade_repository(*, repo: ScaffoldedRepository, template: Entity, 
     full_name = f"{repo.owner}/{repo.name}"
     if repo.provider not in UPGRADABLE_PROVIDERS:
         return UpgradeResult(full_name, "unsupported", message=f"upgrade not supported for {repo.provider} yet")
+    if repo_get(owner=repo.owner, name=repo.name) is None:
+        return UpgradeResult(full_name, "failed", message=f"repository {full_name} does not exist")
+    if not upgrade_allowed(repo=repo, template=template, user=actor):
+        return UpgradeResult(full_name, "not-yours", message=f"not yours: only those who may push to {full_name} "
+                                                             "(its owner's members) upgrade it")
     version = version or template_version(template=template)
     try:
         existing = upgrade_branch_state(repo, version)
@@ -168,24 +207,26 @@ def _upgrade(repo: ScaffoldedRepository, template: Entity, version: str, actor) 
         return UpgradeResult(full_name, "up-to-date", message=f"{repo.default_branch} already has version {version}")
     author = _author(actor)
     theirs_branch = TEMPLATE_BRANCH_PREFIX + version
+    audit = {"actor": actor, "via": f"upgrade to {template.ref} version {version}"}
     with tempfile.TemporaryDirectory(prefix="paved-upgrade-") as scratch:
         source = _render(repo, template, version, Path(scratch), actor)
         base = _base(git_dir, ours)
-        created = repo_branch_create(owner=repo.owner, name=repo.name, branch=theirs_branch, start_point=base)
+        created = repo_branch_create(owner=repo.owner, name=repo.name, branch=theirs_branch, start_point=base,
+                                     **audit)
         try:
             theirs = repo_commit_tree(owner=repo.owner, name=repo.name, branch=theirs_branch, source_dir=source,
                                       message=f"{template.ref} at version {version}, rendered with the stored answers",
-                                      author_name=author[0], author_email=author[1])
+                                      author_name=author[0], author_email=author[1], **audit)
         except GitHostError:
             if created:  # a template branch left at BASE would read as "merged": this version up to date
-                _git(git_dir, "update-ref", "-d", f"refs/heads/{theirs_branch}", git_run(
-                    repo.owner, repo.name, "rev-parse", f"{base}^{{commit}}").decode().strip())
+                repo_branch_delete(owner=repo.owner, name=repo.name, branch=theirs_branch, expected=git_run(
+                    repo.owner, repo.name, "rev-parse", f"{base}^{{commit}}").decode().strip(), **audit)
             raise
     if _git(git_dir, "merge-base", "--is-ancestor", theirs, ours).returncode == 0:
         return UpgradeResult(full_name, "up-to-date", message="the new version renders no change to this repository")
     branch = UPGRADE_BRANCH_PREFIX + version
     commit, conflicts = _merge(repo, git_dir, ours=ours, theirs=(theirs, theirs_branch), branch=branch,
-                               author=author, title=f"Upgrade to {template.ref} version {version}")
+                               author=author, title=f"Upgrade to {template.ref} version {version}", audit=audit)
     ScaffoldedRepository.objects.filter(pk=repo.pk).update(upgraded_at=timezone.now(), upgraded_to_version=version)
     return UpgradeResult(full_name, "upgraded", branch, commit, tuple(conflicts))
 
@@ -250,7 +291,7 @@ def _values(values, spec: dict) -> dict:
 
 
 def _merge(repo, git_dir: Path, *, ours: str, theirs: tuple[str, str], branch: str, author: tuple[str, str],
-           title: str) -> tuple[str, list[str]]:
+           title: str, audit: dict) -> tuple[str, list[str]]:
     """Commit the merge of theirs (sha, branch) into ours (conflict markers and all) as a new `branch`."""
     theirs_sha, theirs_branch = theirs
     for _attempt in range(3):
@@ -276,11 +317,10 @@ def _merge(repo, git_dir: Path, *, ours: str, theirs: tuple[str, str], branch: s
     env = {"GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1]}
     commit = git_run(repo.owner, repo.name, "commit-tree", tree.strip(), "-p", ours, "-p", theirs_sha, "-F", "-",
                      input=message.encode(), env=env).decode().strip()
-    # Create-only (old value all zeros): of two workers upgrading at once, one branch wins and is kept.
-    created = _git(git_dir, "update-ref", "-m", "upgrade: created by Paved", f"refs/heads/{branch}", commit, ZERO_SHA)
-    if created.returncode != 0:
+    # Create-only: of two workers upgrading at once, one branch wins and is kept.
+    if not repo_branch_create(owner=repo.owner, name=repo.name, branch=branch, start_point=commit, **audit):
         existing = upgrade_branch_state(repo, branch.removeprefix(UPGRADE_BRANCH_PREFIX))
         if existing is None:
-            raise UpgradeError(f"cannot create {branch}: {created.stderr.decode('utf-8', 'replace').strip()}")
+            raise UpgradeError(f"cannot create {branch}")
         return existing["commit"], existing["conflicts"]
     return commit, conflicts

@@ -360,3 +360,26 @@ def test_a_render_the_host_refuses_leaves_no_template_branch(tpl, owner, monkeyp
     assert result.status == "failed" and "symbolic link" in result.message
     assert repo_head(owner="acme", name="web", branch=f"paved/template-{version}") is None
     assert lineage.lineage_get(template=template).repositories[0].behind
+
+
+# --- Only for those who may push (issue 9) ------------------------------------------------------
+
+
+def test_the_worker_leaves_repositories_the_person_may_not_push_to(tpl, owner, outsider):
+    from core.models import AuditEntry
+
+    scaffold(tpl, owner)  # no team named: the repository is owner's own
+    template = tpl.change(app="ONE\ntwo\nthree\nfour\nfive\n", extra=" ")
+    before = AuditEntry.objects.filter(action="githost.repository.push").count()
+    [result] = lineage.lineage_upgrade(template_ref=template.ref, actor_id=outsider.pk)
+    assert result.status == "not-yours" and "only those who may push to acme/web" in result.message
+    [result] = lineage.lineage_upgrade(template_ref=template.ref, actor_id=None)
+    assert result.status == "not-yours"
+    assert repo_head(owner="acme", name="web", branch=f"paved/template-{template_version(template=template)}") is None
+    assert AuditEntry.objects.filter(action="githost.repository.push").count() == before
+    upgraded = lineage.lineage_upgrade_repository(repo=ScaffoldedRepository.objects.get(), template=template,
+                                                  actor=owner)
+    assert upgraded.status == "upgraded"
+    made = AuditEntry.objects.filter(action="githost.repository.push", actor=owner).order_by("pk")
+    # publish:git's commit on main, then the template branch (created, committed) and the upgrade branch
+    assert [e.detail["ref"] for e in made][-1] == f"refs/heads/{upgraded.branch}" and made.count() == 4

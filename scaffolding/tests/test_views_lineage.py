@@ -47,9 +47,9 @@ def sent(monkeypatch) -> list:
     return calls
 
 
-def git_repo(name: str, version: str, **fields) -> ScaffoldedRepository:
-    """A lineage row for a real repository on the built-in host."""
-    repo_create(owner="acme", name=name)
+def git_repo(name: str, version: str, owner_ref: str = "user:default/owner", **fields) -> ScaffoldedRepository:
+    """A lineage row for a real repository on the built-in host (the user `owner`'s unless told)."""
+    repo_create(owner="acme", name=name, owner_ref=owner_ref)
     repo_commit_files(owner="acme", name=name, branch="main", files={"README.md": b"# hi\n"}, message="initial",
                       author_name="Paved", author_email="paved@localhost")
     return ScaffoldedRepository.objects.create(template_ref="template:default/svc", template_version=version,
@@ -176,4 +176,39 @@ def test_the_page_makes_the_same_queries_for_one_or_many_repositories(client_own
             assert client_owner.get(PAGE).status_code == 200
         return len(captured)
 
+    client_owner.get(PAGE)  # who the person is and the roles are read once, then cached: not per row
     assert queries(1) == queries(5)
+
+
+# --- Only the repositories the person may push to (issue 9) ----------------------------------------
+
+
+def test_other_peoples_repositories_are_listed_as_not_yours_and_not_upgraded(client_owner, owner, template, sent,
+                                                                             django_capture_on_commit_callbacks):
+    from core.models import AuditEntry
+
+    git_repo("theirs", "0123456789ab", owner_ref="group:default/team-b")
+    html = client_owner.get(PAGE).content.decode()
+    assert "not yours" in html and "Upgrade 1" not in html
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_owner.post(UPGRADE)
+    assert response.status_code == 403 and sent == []
+    denied = AuditEntry.objects.get(action="scaffolder.template.upgrade")
+    assert (denied.actor, denied.outcome, denied.detail) == (owner, "denied", {"not_yours": ["acme/theirs"]})
+
+
+def test_the_button_counts_only_the_persons_repositories(client_owner, owner, template, sent,
+                                                         django_capture_on_commit_callbacks):
+    git_repo("mine", "0123456789ab")
+    git_repo("theirs", "0123456789ab", owner_ref="group:default/team-b")
+    html = client_owner.get(PAGE).content.decode()
+    assert "Upgrade 1 repository" in html and "1 repository behind is not yours" in html
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client_owner.post(UPGRADE).status_code == 302
+    assert sent == [("template:default/svc", owner.pk)]
+
+
+def test_admins_upgrade_every_repository(admin_client, template):
+    git_repo("mine", "0123456789ab")
+    git_repo("theirs", "0123456789ab", owner_ref="group:default/team-b")
+    assert "Upgrade 2 repositories" in admin_client.get(PAGE).content.decode()

@@ -3,6 +3,10 @@
 After an upgrade is queued, the table polls itself (`watch` counts the polls left) until every
 pending repository has its upgrade branch or the count runs out (a failed upgrade leaves no
 branch, and the page must not poll for ever).
+
+Everyone sees the lineage; the Upgrade button counts only the repositories the person may upgrade
+(scaffolding.lineage_upgrade.upgrade_allowed), the others are marked "not yours", and a POST by
+someone who may upgrade none of them is the 403 page.
 """
 
 from django.contrib import messages
@@ -34,7 +38,7 @@ def _watch(raw: str | None) -> int:
 
 
 def _render(request: HttpRequest, template, *, watch: int = 0, queued: int | None = None) -> HttpResponse:
-    data = lineage.lineage_get(template=template)
+    data = lineage.lineage_get(template=template, user=request.user)
     context = {
         "template": template, "lineage": data, "queued": queued,
         "watch": watch - 1 if watch > 0 and data.pending else 0,
