@@ -398,6 +398,26 @@ def test_database_sizes_follow_the_size_parameter():
 
 # --- A real run, end to end on the built-in git host -----------------------------------------------
 
+# publish:git creates the repository for the template's owner answer, so the person running the
+# templates belongs to the teams in SAMPLE_VALUES (the team template names none: its repository is
+# the person's own).
+TEAMS_YAML = "".join(f"""---
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata: {{name: {team}}}
+spec: {{type: team, children: [], members: [owner]}}
+""" for team in ("team-checkout", "team-web", "team-platform"))
+
+
+@pytest.fixture
+def member(owner, tmp_path):
+    """`owner`, a member of the teams the sample answers name."""
+    path = tmp_path / "teams.yaml"
+    path.write_text(TEAMS_YAML)
+    ingest(path)
+    return owner
+
+
 REGISTERED = {
     "go-microservice": "component:default/orders-api", "python-service": "component:default/orders-api",
     "frontend-app": "component:default/orders-web", "openapi-service": "component:default/orders-api",
@@ -408,14 +428,14 @@ REGISTERED = {
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", NAMES)
-def test_real_run_publishes_the_repository_and_registers_the_entity(name, owner, settings, tmp_path):
+def test_real_run_publishes_the_repository_and_registers_the_entity(name, member, settings, tmp_path):
     from githost import services as githost
 
     settings.PAVED_SCAFFOLDER_WORKSPACE_DIR = tmp_path / "ws"
     settings.PAVED_GIT_ROOT = tmp_path / "git"
     ingest(TEMPLATES / "all.yaml")
     template = catalog_selectors.entity_get(kind="template", namespace="default", name=name)
-    run = services.run_create(template=template, values=SAMPLE_VALUES[name], actor=owner)
+    run = services.run_create(template=template, values=SAMPLE_VALUES[name], actor=member)
     report = RecordingProgress()
     status = runner.run_execute(run_id=run.pk, report=report)
     assert status == "completed", report.finished["error"]
@@ -430,17 +450,19 @@ def test_real_run_publishes_the_repository_and_registers_the_entity(name, owner,
     assert not ProcessingError.objects.exists()
     repo = "env-staging" if name == "environment" else SAMPLE_VALUES[name]["name"]
     assert githost.repo_read_file(owner="acme", name=repo, ref="main", path="catalog-info.yaml")
+    owner_ref = SAMPLE_VALUES[name].get("owner", "user:default/owner")
+    assert githost.repo_get(owner="acme", name=repo).owner_ref == owner_ref
 
 
 @pytest.mark.django_db
-def test_go_run_commits_namespace_argocd_app_and_monitors_to_gitops(owner, settings, tmp_path):
+def test_go_run_commits_namespace_argocd_app_and_monitors_to_gitops(member, settings, tmp_path):
     from githost import services as githost
 
     settings.PAVED_SCAFFOLDER_WORKSPACE_DIR = tmp_path / "ws"
     settings.PAVED_GIT_ROOT = tmp_path / "git"
     ingest(TEMPLATES / "all.yaml")
     template = catalog_selectors.entity_get(kind="template", namespace="default", name="go-microservice")
-    run = services.run_create(template=template, values=SAMPLE_VALUES["go-microservice"], actor=owner)
+    run = services.run_create(template=template, values=SAMPLE_VALUES["go-microservice"], actor=member)
     report = RecordingProgress()
     assert runner.run_execute(run_id=run.pk, report=report) == "completed", report.finished["error"]
     gitops_owner, _, gitops_name = settings.PAVED_GITOPS_REPO.partition("/")
