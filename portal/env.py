@@ -49,6 +49,17 @@ def env_list(name: str, default: list[str] | None = None, *, separator: str = ",
     return [item.strip() for item in raw.split(separator) if item.strip()]
 
 
+def env_paths(name: str, default: list[str | Path]) -> list[str]:
+    """Directories separated by os.pathsep (":" on Unix) or commas, each resolved.
+
+    Resolving (symlinks and "..") here means every later containment test compares real
+    locations, so a root cannot be made to look elsewhere than it is.
+    """
+    raw = os.environ.get(name)
+    items = default if raw is None else [item.strip() for item in raw.replace(os.pathsep, ",").split(",")]
+    return [str(Path(item).resolve()) for item in items if str(item).strip()]
+
+
 def env_secret(name: str, default: str | None = None) -> str | None:
     """Read NAME, or the contents of the file named by NAME_FILE (Docker secrets)."""
     file_name = os.environ.get(f"{name}_FILE")

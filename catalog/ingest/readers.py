@@ -1,6 +1,7 @@
 """Read the bytes behind a location ref, refusing anything outside what settings allow.
 
-`file` targets must resolve (symlinks included) inside PAVED_FILE_ROOTS; `url` targets must
+`file` targets must resolve (symlinks included) inside PAVED_FILE_ROOTS, and messages show them
+relative to their root (`display_path`), never as absolute server paths; `url` targets must
 be http(s) on a host in PAVED_READ_ALLOW, and every redirect is checked against the same
 list. URLs on the built-in git host (PAVED_GIT_HOST) are read from its repositories directly,
 with no network and no allow-list entry. Reads are capped at PAVED_MAX_FILE_BYTES.
@@ -24,10 +25,33 @@ def _size_limit() -> int:
     return settings.PAVED_MAX_FILE_BYTES
 
 
+def _roots() -> list[Path]:
+    # Already resolved by settings (portal.env.env_paths), so not again on every read.
+    return [Path(root) for root in settings.PAVED_FILE_ROOTS]
+
+
+def _root_of(path: Path) -> Path | None:
+    return next((root for root in _roots() if path == root or root in path.parents), None)
+
+
 def inside_file_roots(path: Path) -> bool:
-    """Whether `path` (symlinks resolved) is one of PAVED_FILE_ROOTS or below one."""
-    resolved = path.resolve()
-    return any(resolved == Path(root) or Path(root) in resolved.parents for root in settings.PAVED_FILE_ROOTS)
+    """Whether `path`, with symlinks and ".." resolved, is one of PAVED_FILE_ROOTS or below one.
+
+    Settings refuse roots that overlap the portal's own state (portal/file_roots.py), so this one
+    test keeps the secret key, the database, workspaces and docs caches out of reach.
+    """
+    return _root_of(Path(path).resolve()) is not None
+
+
+def display_path(path: str | Path) -> str:
+    """`path` as people may see it in a message: from the root folder that holds it
+    ("demo/catalog/all.yaml"), or only its file name when outside every root. Absolute server
+    paths (the project folder, var/, workspaces) never reach a message."""
+    normal = Path(os.path.normpath(path))  # as asked, not where a link leads
+    root = _root_of(normal)
+    if root is None:
+        return f".../{normal.name}" if normal.name else "/"
+    return (Path(root.name) / normal.relative_to(root)).as_posix()
 
 
 def _check_file_path(target: str) -> Path:
@@ -36,27 +60,27 @@ def _check_file_path(target: str) -> Path:
     resolved = Path(target).resolve()
     if inside_file_roots(resolved):
         return resolved
-    raise ReadError(
-        f"file location {target!r} is outside the directories the catalog may read "
-        f"(PAVED_FILE_ROOTS: {', '.join(settings.PAVED_FILE_ROOTS) or 'none'})"
-    )
+    raise ReadError(f"file location {display_path(target)} is outside the directories the catalog may read "
+                    "(PAVED_FILE_ROOTS)")
 
 
 def read_file(target: str) -> bytes:
     path = _check_file_path(target)
+    shown = display_path(target)
     try:
         if path.is_dir():
-            raise ReadError(f"{target} is a directory; expected a YAML file")
+            raise ReadError(f"{shown} is a directory; expected a YAML file")
         size = path.stat().st_size
         if size > _size_limit():
-            raise ReadError(f"{target} is {size} bytes, over the limit of {_size_limit()} bytes")
+            raise ReadError(f"{shown} is {size} bytes, over the limit of {_size_limit()} bytes")
         return path.read_bytes()
     except FileNotFoundError:
-        raise ReadError(f"{target} does not exist") from None
+        raise ReadError(f"{shown} does not exist") from None
     except PermissionError:
-        raise ReadError(f"{target} cannot be read (permission denied)") from None
+        raise ReadError(f"{shown} cannot be read (permission denied)") from None
     except OSError as exc:
-        raise ReadError(f"{target} cannot be read: {exc.strerror or exc}") from None
+        # strerror only: str(exc) carries the absolute path.
+        raise ReadError(f"{shown} cannot be read: {exc.strerror or type(exc).__name__}") from None
 
 
 def _host_allowed(url: str) -> bool:

@@ -27,6 +27,16 @@ def write_yaml(tmp_path):
     return write
 
 
+@pytest.fixture(autouse=True)
+def file_roots(settings, tmp_path):
+    """Catalog files are read from this test's tmp_path and the shared corpus: both are file roots here.
+
+    The defaults (demo/ and var/catalog/) stay too; var/ itself never is one (portal/file_roots.py).
+    Tests about the roots themselves replace the list.
+    """
+    settings.PAVED_FILE_ROOTS = [*settings.PAVED_FILE_ROOTS, str(tmp_path), str(CORPUS)]
+
+
 @pytest.fixture
 def ingest():
     """Register a file location and process it now, as a worker would."""

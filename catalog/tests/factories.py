@@ -3,6 +3,9 @@
 import textwrap
 from pathlib import Path
 
+from django.conf import settings
+from django.test import override_settings
+
 from catalog import services
 from catalog.models import Location
 
@@ -10,9 +13,15 @@ DEMO_CATALOG = Path(__file__).resolve().parents[2] / "demo" / "catalog" / "all.y
 
 
 def location_load(path: Path | str) -> Location:
-    """Register `path` as a file location and read it now (no worker)."""
+    """Register `path` as a file location and read it now (no worker).
+
+    The file's folder is a file root for this one read, so tests in any app can load a catalog
+    file from their tmp_path; later reads need a root of their own (catalog's `file_root` fixture).
+    """
     location = Location.objects.create(type="file", target=str(path))
-    services.location_refresh(location_id=location.pk)
+    folder = str(Path(path).resolve().parent)
+    with override_settings(PAVED_FILE_ROOTS=[*settings.PAVED_FILE_ROOTS, folder]):
+        services.location_refresh(location_id=location.pk)
     location.refresh_from_db()
     return location
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from catalog import services
 from catalog.models import Location
+from catalog.tests.factories import location_load
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "entities"
 
@@ -109,9 +109,7 @@ spec:
 
 
 def ingest(path: Path) -> Location:
-    location = Location.objects.create(type="file", target=str(path))
-    services.location_refresh(location_id=location.pk)
-    return location
+    return location_load(path)
 
 
 def write_catalog(root: Path) -> Path:

@@ -5,11 +5,11 @@
 against it the way Backstage does; absolute http(s) URLs are accepted too.
 
 Sources, and what is refused:
-- Local directories. A relative url may climb out of the template's directory ("../shared/x",
-  as with Backstage's URL bases) but not out of the PAVED_FILE_ROOTS entry holding the template,
-  and never into the scaffolder's workspaces or the git host's bare repositories (both may sit
-  under a root such as var/). A template materialised for a dry run under
-  PAVED_SCAFFOLDER_WORKSPACE_DIR may read only its own files.
+- Local directories. A relative url may not climb out of the template's own directory
+  ("../shared/x" is refused, as Backstage does for file locations), and that directory must be
+  inside PAVED_FILE_ROOTS, which never holds the portal's own state (portal/file_roots.py). A
+  template materialised for a dry run under PAVED_SCAFFOLDER_WORKSPACE_DIR may read only its own
+  files. Messages name the url as written, never an absolute server path.
 - Symbolic links inside a fetched directory: a link that resolves outside that directory is
   refused (ActionInputError naming it), so a skeleton cannot smuggle /etc/passwd into a
   repository. A link to a file inside is copied as a regular file holding the target's content,
@@ -36,6 +36,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from catalog.ingest.readers import inside_file_roots
 from scaffolding.actions.base import ActionError, ActionInputError, resolve_inside
 
 MAX_FILES = 5_000
@@ -90,31 +91,27 @@ def resolve_source(*, base: str, url: str, field_name: str = "url") -> Source:
 
 def _local_path(base_dir: str, url: str, field_name: str) -> str:
     real = os.path.realpath(os.path.join(base_dir, url))
-    fence = _fence(os.path.realpath(base_dir), field_name)
-    if not _inside(real, fence):
-        raise ActionInputError(f"{field_name}: {url!r} leads outside {fence}, the directory this template may "
-                               "read from")
-    private = [os.path.realpath(settings.PAVED_SCAFFOLDER_WORKSPACE_DIR), os.path.realpath(settings.PAVED_GIT_ROOT)]
-    if not _inside(fence, private[0]) and any(_inside(real, p) for p in private):
-        raise ActionInputError(f"{field_name}: {url!r} leads into the scaffolder's or the git host's own files")
+    if not _inside(real, _fence(os.path.realpath(base_dir), field_name)):
+        raise ActionInputError(f"{field_name}: {url!r} leads outside the template's own directory, the only "
+                               "place a template's relative urls may read from")
     return real
 
 
 def _fence(real_base: str, field_name: str) -> str:
-    """The directory a template at `real_base` may read from.
+    """The directory a template at `real_base` may read from: that directory itself, never a parent.
 
-    A template materialised for a dry run may read only its own files. Others may climb out of
-    their directory ("../shared/x") but not out of the PAVED_FILE_ROOTS entry that holds them:
-    the same reach as a catalog `file` location.
+    As in Backstage (resolveSafeChildPath), "../shared/x" is refused for local templates: a parent
+    may be a whole file root, or hold the portal's own files. The template's directory must be
+    inside a PAVED_FILE_ROOTS entry, or be a dry run's copy of a template below the workspace
+    folder (never that folder itself, which holds every task's files).
     """
-    if _inside(real_base, os.path.realpath(settings.PAVED_SCAFFOLDER_WORKSPACE_DIR)):
+    workspaces = os.path.realpath(settings.PAVED_SCAFFOLDER_WORKSPACE_DIR)
+    if real_base != workspaces and _inside(real_base, workspaces):
         return real_base
-    roots = [os.path.realpath(r) for r in settings.PAVED_FILE_ROOTS]
-    holding = [root for root in roots if _inside(real_base, root)]
-    if not holding:
-        raise ActionInputError(f"{field_name}: the template's directory {real_base} is outside the directories "
-                               "templates may be read from (PAVED_FILE_ROOTS)")
-    return max(holding, key=len)
+    if not inside_file_roots(Path(real_base)):
+        raise ActionInputError(f"{field_name}: the template's directory is outside the directories templates may "
+                               "be read from (PAVED_FILE_ROOTS)")
+    return real_base
 
 
 def fetch_into(*, base: str, url: str, dest: Path, field_name: str = "url", log: Log | None = None) -> int:
@@ -185,7 +182,7 @@ def _read_local_file(path: str, *, url: str, field_name: str) -> bytes:
     except FileNotFoundError:
         raise ActionInputError(f"{field_name}: {url!r} does not exist") from None
     except OSError as exc:
-        raise ActionError(f"{field_name}: {url!r} cannot be read: {exc.strerror or exc}") from None
+        raise ActionError(f"{field_name}: {url!r} cannot be read: {exc.strerror or type(exc).__name__}") from None
     if stat.S_ISDIR(info.st_mode):
         raise ActionInputError(f"{field_name}: {url!r} is a directory; expected a single file")
     if not stat.S_ISREG(info.st_mode):
@@ -195,7 +192,7 @@ def _read_local_file(path: str, *, url: str, field_name: str) -> bytes:
     try:
         return Path(path).read_bytes()
     except OSError as exc:
-        raise ActionError(f"{field_name}: {url!r} cannot be read: {exc.strerror or exc}") from None
+        raise ActionError(f"{field_name}: {url!r} cannot be read: {exc.strerror or type(exc).__name__}") from None
 
 
 @dataclass
@@ -248,7 +245,7 @@ def _copy_tree(root: Path, dest: Path, *, url: str, field_name: str, log: Log | 
     try:
         plan = _plan_tree(root, url=url, field_name=field_name)
     except OSError as exc:
-        raise ActionError(f"{field_name}: reading {url!r} failed: {exc.strerror or exc}") from None
+        raise ActionError(f"{field_name}: reading {url!r} failed: {exc.strerror or type(exc).__name__}") from None
     for skipped in plan.skipped:
         if log:
             log(f"Skipped {skipped} from {url}")
@@ -263,5 +260,5 @@ def _copy_tree(root: Path, dest: Path, *, url: str, field_name: str, log: Log | 
             shutil.copyfile(read_from, target)
             os.chmod(target, mode | 0o600)
     except OSError as exc:
-        raise ActionError(f"{field_name}: copying {url!r} failed: {exc.strerror or exc}") from None
+        raise ActionError(f"{field_name}: copying {url!r} failed: {exc.strerror or type(exc).__name__}") from None
     return len(plan.files)

@@ -1,8 +1,21 @@
 """Fixtures shared by the scaffolder tests (the project-wide users and clients live in the root conftest.py)."""
 
+from pathlib import Path
+
 import pytest
 
 from scaffolding.tests.helpers import HELLO_TEMPLATE, template_load
+
+CORPUS_TEMPLATES = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "templates"
+
+
+@pytest.fixture(autouse=True)
+def file_roots(settings, tmp_path):
+    """Templates are read from this test's tmp_path and the shared corpus: both are file roots here.
+
+    The defaults (demo/ and var/catalog/) stay too; var/ itself never is one (portal/file_roots.py).
+    """
+    settings.PAVED_FILE_ROOTS = [*settings.PAVED_FILE_ROOTS, str(tmp_path), str(CORPUS_TEMPLATES)]
 
 
 @pytest.fixture
