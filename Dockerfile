@@ -7,13 +7,15 @@ ENV PYTHONUNBUFFERED=1 \
     PAVED_VAR_DIR=/var/lib/paved \
     PAVED_STATIC_ROOT=/app/staticfiles
 
-# git for the built-in git host and scaffolder; nothing else is needed at run time.
+# git for the built-in git host and scaffolder; nothing else is needed at run time. The data volume
+# holds the keys, workspaces and docs caches, so only its catalog/ folder is a file root (with /app/demo).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends git \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 1000 paved \
-    && mkdir -p /var/lib/paved \
-    && chown paved:paved /var/lib/paved
+    && mkdir -p /var/lib/paved/catalog \
+    && chown -R paved:paved /var/lib/paved \
+    && chmod 700 /var/lib/paved
 
 WORKDIR /app
 
