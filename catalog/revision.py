@@ -20,19 +20,21 @@ _counts: OrderedDict[tuple, int] = OrderedDict()
 MAX_CACHED = 2048
 
 
-def revision_bump() -> None:
+def revision_bump(*, identities: bool = True) -> None:
     """Call inside the writing transaction: readers see the new revision with the new data.
 
     A random value rather than +1: a restored backup or a rolled-back transaction can then
-    never bring back a number some process has cached answers for.
+    never bring back a number some process has cached answers for. `identities=False` when
+    no User or Group changed, so the access policy keeps whom it knew.
     """
     value = secrets.randbits(62)
     if not CatalogRevision.objects.filter(pk=1).update(value=value):
         CatalogRevision.objects.update_or_create(pk=1, defaults={"value": value})
     # Users, groups and memberships may have changed: the access policy forgets whom it knew, now
     # for this transaction's own reads and again at commit for everyone else's.
-    identities_changed.send(sender=CatalogRevision)
-    transaction.on_commit(lambda: identities_changed.send(sender=CatalogRevision))
+    if identities:
+        identities_changed.send(sender=CatalogRevision)
+        transaction.on_commit(lambda: identities_changed.send(sender=CatalogRevision))
 
 
 def revision_cache_clear() -> None:

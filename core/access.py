@@ -89,6 +89,7 @@ def _default_resolver(user) -> Identity:
 _resolver: Callable[[object], Identity] = _default_resolver
 _lock = threading.Lock()
 _generation = 0
+_role_generation = 0
 _identities: dict[int, tuple[float, int, Identity]] = {}
 _roles: tuple[float, int, tuple] | None = None
 
@@ -101,12 +102,21 @@ def identity_resolver_register(resolver: Callable[[object], Identity]) -> None:
 
 
 def access_cache_clear(**_kwargs) -> None:
-    """Forget cached identities and roles (connected to model and catalog change signals)."""
-    global _generation, _roles
+    """Forget cached identities and roles (connected to the role models' change signals)."""
+    global _role_generation, _roles
+    with _lock:
+        _role_generation += 1
+        _roles = None
+    identities_forget()
+
+
+def identities_forget(**_kwargs) -> None:
+    """Forget cached identities only (the catalog changed: users, groups or memberships may
+    have); roles are unchanged, so pages that every signed-in person may see stay query-free."""
+    global _generation
     with _lock:
         _generation += 1
         _identities.clear()
-        _roles = None
 
 
 def _ttl() -> float:
@@ -158,9 +168,9 @@ def _roles_now():
     global _roles
     now = time.monotonic()
     current = _roles
-    if current is not None and current[0] > now and current[1] == _generation:
+    if current is not None and current[0] > now and current[1] == _role_generation:
         return current[2]
-    generation = _generation
+    generation = _role_generation
     loaded = _load_roles()
     _roles = (now + max(_ttl(), 0.5), generation, loaded)
     return loaded
@@ -227,6 +237,8 @@ def rule_holds(rule: str, params: Mapping, identity: Identity, resource: Resourc
 
 def authorize(user, permission: str, resource: Resource | None = None) -> bool:
     """True when one of the person's grants gives `permission` (on `resource`, for conditional ones)."""
+    if _everyone_allows(user, permission):
+        return True
     identity = identity_of(user)
     if identity is None or not getattr(user, "is_active", True):
         return False
@@ -238,8 +250,19 @@ def authorize(user, permission: str, resource: Resource | None = None) -> bool:
     return False
 
 
+def _everyone_allows(user, permission: str) -> bool:
+    """An unconditional grant of the Everyone role holds for every signed-in, active person,
+    whoever they are in the catalog: answered without resolving their identity."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", True):
+        return False
+    everyone, _ = _roles_now()
+    return any(not g.rule and permission_matches(g.permission, permission) for g in everyone)
+
+
 def decision(user, permission: str) -> Decision:
     """What `permission` allows without a resource: lets list queries filter in the database."""
+    if _everyone_allows(user, permission):
+        return Decision(allow_all=True)
     identity = identity_of(user)
     if identity is None or not getattr(user, "is_active", True):
         return Decision(allow_all=False)

@@ -16,4 +16,4 @@ class CoreConfig(AppConfig):
             post_save.connect(access.access_cache_clear, sender=model, dispatch_uid=f"access-{model.__name__}-save")
             post_delete.connect(access.access_cache_clear, sender=model,
                                 dispatch_uid=f"access-{model.__name__}-delete")
-        signals.identities_changed.connect(access.access_cache_clear, dispatch_uid="access-identities")
+        signals.identities_changed.connect(access.identities_forget, dispatch_uid="access-identities")

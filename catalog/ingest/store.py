@@ -242,7 +242,9 @@ def store_location_result(location: Location, result: LocationResult) -> StoreSt
     stitch(affected, pending=pending, local_edges=local_edges)
     _write_edges_and_search([(existing[em.key][0], em) for em in changed] + list(zip(new_ids, new, strict=True)))
     if new or changed or gone or stats.problems:
-        revision_bump()
+        # Only Users and Groups (their memberOf and childOf relations) make up who a person is.
+        touched = [em.key for em in (*new, *changed)] + gone
+        revision_bump(identities=any(key.startswith(("user:", "group:")) for key in touched))
     _save_files(location, result)
     stats.added, stats.updated, stats.orphaned = len(new), len(changed), len(gone)
     _finish_location(location, result, stats)
