@@ -7,9 +7,11 @@ catalog identity, and callers describe catalog things to it with `entity_resourc
 
 from collections import defaultdict
 
-from catalog.models import Entity, Location, Relation
+from django.db.models import Q
+
+from catalog.models import Entity, Location, Relation, SearchEntry
 from catalog.selectors import user_entity_refs
-from core.access import Identity, Resource
+from core.access import GrantSpec, Identity, Resource, authorize, decision, identity_of, require
 from core.permissions import ENTITY, LOCATION
 
 
@@ -56,8 +58,11 @@ def identity_resolve(user) -> Identity:
 
 
 def entity_resource(entity: Entity) -> Resource:
-    """An entity as the policy sees it. A Group is also owned by itself, so its members manage it."""
-    metadata = (entity.body or {}).get("metadata", {}) if isinstance(entity.body, dict) else {}
+    """An entity as the policy sees it. A Group is also owned by itself, so its members manage it.
+    A list row loaded without its body has no annotations here: grants only ever allow, so that
+    can hide a button, never show one (the action itself checks the full entity)."""
+    body = None if "body" in entity.get_deferred_fields() else entity.body
+    metadata = (body or {}).get("metadata", {}) if isinstance(body, dict) else {}
     owners = {entity.owner_ref} if entity.owner_ref else set()
     if entity.kind.lower() == "group":
         owners.add(entity.ref)
@@ -72,14 +77,105 @@ def entity_resource(entity: Entity) -> Resource:
     )
 
 
+def location_resources(locations) -> dict:
+    """location_resource for a page of locations, their owners read in one query."""
+    owners: dict = defaultdict(set)
+    rows = Entity.objects.filter(location__in=[loc.pk for loc in locations]).values_list(
+        "location_id", "owner_ref").distinct()
+    for location_id, owner_ref in rows:
+        owners[location_id].add(owner_ref)
+    return {loc.pk: Resource(type=LOCATION, ref=loc.ref, owner_refs=frozenset(owners[loc.pk]),
+                             creator_id=loc.created_by_id, owners_all_required=True) for loc in locations}
+
+
 def location_resource(location: Location) -> Resource:
     """A location is owned by the person who registered it, and by whoever owns every entity it
     emits (owning one of eighty entities must not let someone delete the other seventy-nine)."""
-    owners = set(Entity.objects.filter(location=location).values_list("owner_ref", flat=True).distinct())
-    return Resource(
-        type=LOCATION,
-        ref=location.ref,
-        owner_refs=frozenset(owners),
-        creator_id=location.created_by_id,
-        owners_all_required=True,
-    )
+    return location_resources([location])[location.pk]
+
+
+# --- Reads filtered in the database -------------------------------------------------------------
+
+READ = "catalog.entity.read"
+TAGS_KEY = "metadata.tags"
+NOTHING = Q(pk__in=[])
+
+
+def _rule_q(grant: GrantSpec, identity: Identity) -> Q:
+    """One conditional grant of catalog.entity.read as a condition on indexed columns; the same
+    meaning as core.access.rule_holds (an unknown rule matches nothing). SearchEntry values are
+    lower case, so tag and annotation values compare case-insensitively here."""
+    params = grant.params or {}
+    if grant.rule == "IS_ENTITY_OWNER":
+        refs = sorted(identity.ownership_refs)
+        # A Group is owned by itself too (entity_resource).
+        return Q(owner_ref__in=refs) | Q(ref__in=[r for r in refs if r.startswith("group:")])
+    if grant.rule == "IS_ENTITY_KIND":
+        kinds = params.get("kinds", [])
+        kinds = [kinds] if isinstance(kinds, str) else kinds
+        condition = NOTHING
+        for kind in {str(k).lower() for k in kinds}:
+            # Refs start with the lower-case kind: a range of the unique ref index.
+            condition |= Q(ref__startswith=f"{kind}:")
+        return condition
+    if grant.rule == "HAS_TAG":
+        tag = str(params.get("tag", "")).lower()
+        return Q(id__in=SearchEntry.objects.filter(key=TAGS_KEY, value=tag).values("entity_id"))
+    if grant.rule == "HAS_ANNOTATION":
+        key = str(params.get("annotation", "")).lower()
+        if not key:
+            return NOTHING
+        entries = SearchEntry.objects.filter(key=f"metadata.annotations.{key}")
+        if "value" in params:
+            entries = entries.filter(value=str(params["value"]).lower())
+        return Q(id__in=entries.values("entity_id"))
+    return NOTHING
+
+
+def entity_read_filter(user) -> Q | None:
+    """What catalog.entity.read lets `user` see, as a Q on Entity; None when everything (the
+    default), so lists and the API add no condition and no query."""
+    allowed = decision(user, READ)
+    if allowed.allow_all:
+        return None
+    identity = identity_of(user)
+    if allowed.denied or identity is None:
+        return NOTHING
+    condition = NOTHING
+    for grant in allowed.conditions:
+        condition |= _rule_q(grant, identity)
+    return condition
+
+
+def entity_readable(user, entity: Entity) -> bool:
+    return authorize(user, READ, entity_resource(entity))
+
+
+def location_unregister_allowed(user, entity: Entity) -> Location | None:
+    """The entity's location when `user` may remove it whole (Backstage's "Unregister location"):
+    catalog.location.delete holds only if the person registered it or owns every entity it emits."""
+    if entity.location_id is None:
+        return None
+    location = Location.objects.filter(pk=entity.location_id).first()
+    if location is None or not authorize(user, "catalog.location.delete", location_resource(location)):
+        return None
+    return location
+
+
+def location_read_require(user, location: Location) -> None:
+    """catalog.location.read on `location`; the owners query only runs for conditional grants."""
+    if not decision(user, "catalog.location.read").allow_all:
+        require(user, "catalog.location.read", location_resource(location))
+
+
+def locations_readable(user, locations) -> list[Location]:
+    """The locations `user` may see: all of them by default; else checked one by one (owning a
+    location depends on every entity it emits)."""
+    locations = list(locations)
+    allowed = decision(user, "catalog.location.read")
+    if allowed.allow_all:
+        return locations
+    if allowed.denied:
+        require(user, "catalog.location.read")
+    resources = location_resources(locations)
+    return [loc for loc in locations if authorize(user, "catalog.location.read", resources[loc.pk])]

@@ -2,6 +2,10 @@
 
 Lists never load `Entity.body` or `Entity.final`: they select the indexed columns they show,
 paginate in the database and compute facet counts with GROUP BY over the filtered queryset.
+
+`visible` is what catalog.entity.read lets the person see (catalog.access.entity_read_filter,
+which callers pass in: the policy module sits above this one): None, the default policy, adds
+no condition and no query.
 """
 
 import re
@@ -118,8 +122,9 @@ def _search_words(q: str) -> list[str]:
     return [w for w in (q or "").lower().split() if w][:8]
 
 
-def _filtered(filters: EntityFilters, *, owner_refs: list[str] | None, skip: str = "") -> QuerySet:
-    qs = Entity.objects.all()
+def _filtered(filters: EntityFilters, *, owner_refs: list[str] | None, skip: str = "",
+              visible: Q | None = None) -> QuerySet:
+    qs = Entity.objects.all() if visible is None else Entity.objects.filter(visible)
     if filters.kind and skip != "kind":
         qs = qs.filter(kind__iexact=filters.kind)
     if filters.spec_type and skip != "spec_type":
@@ -168,18 +173,18 @@ def _tag_facet(qs: QuerySet, active: str) -> list[FacetValue]:
     return [FacetValue(r["value"], r["value"], r["n"], r["value"] == active.lower()) for r in rows if r["value"]]
 
 
-def entity_list(*, filters: EntityFilters, page: int | str = 1, user=None, page_size: int | None = None
-                ) -> EntityListResult:
+def entity_list(*, filters: EntityFilters, page: int | str = 1, user=None, page_size: int | None = None,
+                visible: Q | None = None) -> EntityListResult:
     """One page of entities plus facet counts; each facet counts over the other filters (so its
     alternatives stay visible). Constant number of queries whatever the catalog size."""
     owner_refs = user_owner_refs(user) if filters.mine and user is not None else None
-    qs = _filtered(filters, owner_refs=owner_refs).only(*LIST_COLUMNS).order_by("ref")
+    qs = _filtered(filters, owner_refs=owner_refs, visible=visible).only(*LIST_COLUMNS).order_by("ref")
     paginator = Paginator(qs, page_size or settings.PAVED_CATALOG_PAGE_SIZE)
     page_obj = paginator.get_page(page)
     page_obj.object_list = _decorate(page_obj.object_list)
 
     def others(name):
-        return _filtered(filters, owner_refs=owner_refs, skip=name).order_by()
+        return _filtered(filters, owner_refs=owner_refs, skip=name, visible=visible).order_by()
 
     facets = {
         "spec_type": _column_facet(others("spec_type"), "spec_type", filters.spec_type),
@@ -323,13 +328,19 @@ def entity_errors(*, entity: Entity) -> list[ProcessingError]:
 # --- Global search ----------------------------------------------------------------------------
 
 
-def entity_search(*, query: str, limit: int = 50) -> list[Entity]:
-    """Entities matching `query` in name, title, description, tags or owner; exact names first."""
+def entity_search(*, query: str, limit: int = 50, user=None) -> list[Entity]:
+    """Entities matching `query` in name, title, description, tags or owner; exact names first.
+    With `user`, only those catalog.entity.read lets them see."""
     query = (query or "").strip()[:200]
     words = _search_words(query)
     if not words:
         return []
     qs = Entity.objects.only(*LIST_COLUMNS)
+    if user is not None:
+        from catalog.access import entity_read_filter  # the policy module imports this one
+
+        visible = entity_read_filter(user)
+        qs = qs if visible is None else qs.filter(visible)
     contains = Q()
     for word in words:
         contains &= Q(search_text__contains=word)
@@ -378,21 +389,27 @@ def catalog_summary() -> dict:
     }
 
 
-def orphan_list(*, page: int | str = 1, page_size: int | None = None) -> Page:
+def orphan_list(*, page: int | str = 1, page_size: int | None = None, visible: Q | None = None) -> Page:
     qs = Entity.objects.filter(orphan=True).only(*LIST_COLUMNS, "source").order_by("ref")
+    qs = qs if visible is None else qs.filter(visible)
     page_obj = Paginator(qs, page_size or settings.PAVED_CATALOG_PAGE_SIZE).get_page(page)
     page_obj.object_list = _decorate(page_obj.object_list)
     return page_obj
 
 
 def orphan_get(*, entity_id: int) -> Entity | None:
-    return Entity.objects.filter(pk=entity_id, orphan=True).only("id", "ref", "location_id", "source").first()
+    # kind, owner, tags and body: what the policy checks (catalog.access.entity_resource).
+    return Entity.objects.filter(pk=entity_id, orphan=True).only(
+        "id", "ref", "kind", "owner_ref", "tags", "body", "location_id", "source").first()
 
 
-def error_list(*, page: int | str = 1, user=None, mine: bool = False, page_size: int = 100) -> Page:
+def error_list(*, page: int | str = 1, user=None, mine: bool = False, page_size: int = 100,
+               visible: Q | None = None) -> Page:
     """Processing errors by location and file; `mine`: those concerning the person's groups' entities."""
     qs = ProcessingError.objects.select_related("location").order_by("location__created_at", "source", "document",
                                                                         "id")
+    if visible is not None:  # errors naming an entity the person may not see stay hidden
+        qs = qs.filter(Q(entity_ref="") | Q(entity_ref__in=Entity.objects.filter(visible).values("ref")))
     if mine:
         # An invalid document is never stored, so its error is "mine" when it names one of my
         # entities or sits in a file that provides one.

@@ -1,4 +1,9 @@
-"""Use cases that change the catalog. Views, tasks, commands and the API call these."""
+"""Use cases that change the catalog. Views, tasks, commands and the API call these.
+
+Callers check the access policy first (catalog.access, core.access.require); every change a
+person asks for is written to the audit log here, in the same transaction, with the permission's
+name as its action. CatalogEvent rows stay as the catalog's own history.
+"""
 
 import logging
 import os
@@ -16,6 +21,7 @@ from catalog.ingest.readers import read_target
 from catalog.ingest.store import StoreStats, stitch, store_location_result
 from catalog.models import CatalogEvent, Entity, Location, Relation, SearchEntry, SourceFile
 from catalog.revision import revision_bump
+from core.audit import audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +94,8 @@ def location_create(*, type: str, target: str, actor=None) -> Location:
         location = Location.objects.create(type=type, target=target, created_by=actor,
                                            refresh_requested_at=timezone.now())
         CatalogEvent.objects.create(action=CatalogEvent.Action.LOCATION_ADDED, subject=location.ref, actor=actor)
+        audit_record(actor=actor, action="catalog.location.create", target=location.ref,
+                     detail={"location": str(location.pk)})
         _enqueue_refresh(location)
     return location
 
@@ -99,13 +107,19 @@ def _enqueue_refresh(location: Location) -> None:
     transaction.on_commit(lambda: location_refresh_task.delay(location_id))
 
 
-def location_refresh_request(*, location: Location, actor=None) -> None:
-    """Ask a worker to re-read `location`. The timestamp makes the request survive a lost message."""
+def location_refresh_request(*, location: Location, actor=None, entity: Entity | None = None) -> None:
+    """Ask a worker to re-read `location` (for `entity`, when a person refreshed one entity). The
+    timestamp makes the request survive a lost message."""
     with transaction.atomic():
         Location.objects.filter(pk=location.pk).update(refresh_requested_at=timezone.now())
         if actor is not None:
             CatalogEvent.objects.create(action=CatalogEvent.Action.REFRESH_REQUESTED, subject=location.ref,
                                         actor=actor)
+            if entity is not None:
+                audit_record(actor=actor, action="catalog.entity.refresh", target=entity.ref,
+                             detail={"location": location.ref})
+            else:
+                audit_record(actor=actor, action="catalog.location.refresh", target=location.ref)
         _enqueue_refresh(location)
 
 
@@ -113,7 +127,7 @@ def entity_refresh_request(*, entity: Entity, actor=None) -> Location | None:
     if entity.location_id is None:
         return None
     location = Location.objects.get(pk=entity.location_id)
-    location_refresh_request(location=location, actor=actor)
+    location_refresh_request(location=location, actor=actor, entity=entity)
     return location
 
 
@@ -167,6 +181,8 @@ def location_delete(*, location: Location, actor=None) -> int:
         affected |= _restitch_targets_of(ids[start : start + 1000])
     refs = set(Entity.objects.filter(location=location).values_list("ref", flat=True))
     CatalogEvent.objects.create(action=CatalogEvent.Action.LOCATION_REMOVED, subject=location.ref, actor=actor)
+    audit_record(actor=actor, action="catalog.location.delete", target=location.ref,
+                 detail={"entities": len(ids)})
     # Delete the big child tables in bulk first; the ORM's cascade would load every row.
     bulk.delete_where_in(Relation._meta.db_table, "origin_id", ids)
     bulk.delete_where_in(SearchEntry._meta.db_table, "entity_id", ids)
@@ -182,6 +198,8 @@ def entity_delete(*, entity: Entity, actor=None) -> None:
     """Delete one entity (orphans, or via the API). If its location still emits it, it returns."""
     affected = _restitch_targets_of([entity.pk]) - {entity.ref}
     CatalogEvent.objects.create(action=CatalogEvent.Action.ENTITY_DELETED, subject=entity.ref, actor=actor)
+    audit_record(actor=actor, action="catalog.entity.delete", target=entity.ref,
+                 detail={"location": str(entity.location_id) if entity.location_id else None})
     entity.delete()
     revision_bump()
     if entity.location_id:

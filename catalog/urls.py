@@ -18,4 +18,5 @@ urlpatterns = [
     # Last: three free segments would otherwise shadow the pages above.
     path("<str:namespace>/<str:kind>/<str:name>/", views.entity_detail, name="entity_detail"),
     path("<str:namespace>/<str:kind>/<str:name>/refresh/", views.entity_refresh, name="entity_refresh"),
+    path("<str:namespace>/<str:kind>/<str:name>/unregister/", views.entity_unregister, name="entity_unregister"),
 ]

@@ -1,7 +1,9 @@
 """Catalog pages. Thin: parse input, call a selector or a service, render or redirect.
 
 Sign-in is enforced for every page by `portal.auth.LoginRequiredMiddleware`; the decorators
-say it again so a view moved elsewhere stays protected.
+say it again so a view moved elsewhere stays protected. Every page asks the access policy:
+lists show what catalog.entity.read allows, an entity the person may not read is "not found",
+and each change `require`s its permission (a refusal is the 403 page, audited by `require`).
 """
 
 import json
@@ -18,11 +20,12 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from catalog import selectors, services
+from catalog import access, selectors, services
 from catalog.apidocs import api_doc, highlighted
 from catalog.forms import EntityFilterForm, RegisterForm
 from catalog.graph import Node, neighbourhood_svg
 from catalog.models import Entity, Location
+from core.access import authorize, require
 from portal.htmx import is_partial, render_page_or_fragment
 
 FILTER_PARAMS = ("kind", "type", "owner", "lifecycle", "tag", "namespace", "q", "mine")
@@ -57,7 +60,8 @@ def entity_list(request: HttpRequest) -> HttpResponse:
     form = EntityFilterForm(request.GET)
     form.is_valid()
     filters = form.filters()
-    result = selectors.entity_list(filters=filters, page=request.GET.get("page") or 1, user=request.user)
+    result = selectors.entity_list(filters=filters, page=request.GET.get("page") or 1, user=request.user,
+                                   visible=access.entity_read_filter(request.user))
     params = _list_params(filters)
     for name, values in [("type" if k == "spec_type" else k, v) for k, v in result.facets.items()] + [
         ("kind", result.kinds)
@@ -130,12 +134,19 @@ def _raw(entity: Entity) -> dict:
     return {"json": highlighted(as_json, "json"), "yaml": highlighted(as_yaml, "openapi")}
 
 
+def _entity_or_404(request: HttpRequest, namespace: str, kind: str, name: str) -> Entity:
+    """The entity, if it exists and the person may read it (otherwise it does not exist for them)."""
+    entity = selectors.entity_get(kind=kind, namespace=namespace, name=name)
+    if entity is None or not access.entity_readable(request.user, entity):
+        raise Http404("No such entity in the catalog.")
+    return entity
+
+
 @login_required
 @require_GET
 def entity_detail(request: HttpRequest, namespace: str, kind: str, name: str) -> HttpResponse:
-    entity = selectors.entity_get(kind=kind, namespace=namespace, name=name)
-    if entity is None:
-        raise Http404("No such entity in the catalog.")
+    entity = _entity_or_404(request, namespace, kind, name)
+    resource = access.entity_resource(entity)
     is_api = entity.kind.lower() == "api"
     tab = request.GET.get("tab", "overview")
     if tab not in ENTITY_TABS or (tab == "api" and not is_api):
@@ -153,6 +164,8 @@ def entity_detail(request: HttpRequest, namespace: str, kind: str, name: str) ->
             (rtype, RELATION_LABELS.get(rtype, rtype), items) for rtype, items in overview.by_type.items()
         ],
         "is_mine": bool(entity.owner_ref and entity.owner_ref in my_refs),
+        "can_refresh": bool(entity.location_id) and authorize(request.user, "catalog.entity.refresh", resource),
+        "can_delete": authorize(request.user, "catalog.entity.delete", resource),
         "graph": _graph(entity, overview) if tab in ("overview", "relations") else "",
         "api": api_doc(api_type=spec.get("type"), definition=spec.get("definition")) if is_api and tab == "api"
         else None,
@@ -167,9 +180,8 @@ def entity_detail(request: HttpRequest, namespace: str, kind: str, name: str) ->
 @login_required
 @require_POST
 def entity_refresh(request: HttpRequest, namespace: str, kind: str, name: str) -> HttpResponse:
-    entity = selectors.entity_get(kind=kind, namespace=namespace, name=name)
-    if entity is None:
-        raise Http404("No such entity in the catalog.")
+    entity = _entity_or_404(request, namespace, kind, name)
+    require(request.user, "catalog.entity.refresh", access.entity_resource(entity))
     location = services.entity_refresh_request(entity=entity, actor=request.user)
     if is_partial(request):
         return render(request, "catalog/partials/refresh_requested.html", {"location": location})
@@ -178,6 +190,31 @@ def entity_refresh(request: HttpRequest, namespace: str, kind: str, name: str) -
     else:
         messages.warning(request, "This entity has no location to refresh.")
     return redirect(selectors.entity_url(entity.ref))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entity_unregister(request: HttpRequest, namespace: str, kind: str, name: str) -> HttpResponse:
+    """Backstage's "Unregister entity": remove the whole location when the person may (it emits
+    nothing they may not delete), otherwise the entity alone, which the next refresh brings back
+    unless its file changes."""
+    entity = _entity_or_404(request, namespace, kind, name)
+    require(request.user, "catalog.entity.delete", access.entity_resource(entity))
+    location = access.location_unregister_allowed(request.user, entity)
+    if request.method == "POST":
+        if location is not None and request.POST.get("remove") == "location":
+            count = services.location_delete(location=location, actor=request.user)
+            messages.success(request, f"Unregistered {location.target} and its {count} entities.")
+        else:
+            services.entity_delete(entity=entity, actor=request.user)
+            messages.success(request, f"Deleted {entity.ref}." + (
+                " It returns on the location's next refresh unless you remove it from its file."
+                if entity.location_id else ""))
+        return redirect("catalog:entity_list")
+    context = {"entity": entity, "location": location, "kind": entity.kind.lower(),
+               "entity_url": selectors.entity_url(entity.ref),
+               "siblings": selectors.location_entities(location=location, limit=50) if location else []}
+    return render(request, "catalog/entity_unregister.html", context)
 
 
 # --- Register existing component --------------------------------------------------------------
@@ -205,6 +242,7 @@ def _preview(form: RegisterForm) -> dict | None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
+    require(request.user, "catalog.location.create")
     form = RegisterForm(request.POST or None)
     preview = None
     if request.method == "POST" and form.is_valid():
@@ -230,31 +268,41 @@ def register(request: HttpRequest) -> HttpResponse:
 # --- Locations --------------------------------------------------------------------------------
 
 
-def _location_or_404(location_id) -> Location:
+def _location_or_404(request: HttpRequest, location_id) -> Location:
     location = selectors.location_get(location_id=location_id)
     if location is None:
         raise Http404("No such location.")
+    access.location_read_require(request.user, location)
     return location
 
 
-def _location_context(location: Location) -> dict:
+def _location_context(request: HttpRequest, location: Location) -> dict:
     pending = location.refreshed_at is None or location.refresh_requested_at is not None
+    resource = access.location_resource(location)
     return {"location": location, "pending": pending,
             "entities": selectors.location_entities(location=location),
-            "errors": selectors.location_errors(location=location)}
+            "errors": selectors.location_errors(location=location),
+            "can_refresh": authorize(request.user, "catalog.location.refresh", resource),
+            "can_delete": authorize(request.user, "catalog.location.delete", resource)}
 
 
 @login_required
 @require_GET
 def location_list(request: HttpRequest) -> HttpResponse:
     page = selectors.location_list(page=request.GET.get("page") or 1)
+    page.object_list = access.locations_readable(request.user, page.object_list)
+    resources = access.location_resources(page.object_list)
+    for location in page.object_list:
+        location.can_refresh = authorize(request.user, "catalog.location.refresh", resources[location.pk])
+        location.can_delete = authorize(request.user, "catalog.location.delete", resources[location.pk])
     return render(request, "catalog/location_list.html", {"page_obj": page, "locations": page.object_list})
 
 
 @login_required
 @require_GET
 def location_detail(request: HttpRequest, location_id) -> HttpResponse:
-    return render(request, "catalog/location_detail.html", _location_context(_location_or_404(location_id)))
+    location = _location_or_404(request, location_id)
+    return render(request, "catalog/location_detail.html", _location_context(request, location))
 
 
 @login_required
@@ -263,7 +311,8 @@ def location_status(request: HttpRequest, location_id) -> HttpResponse:
     location = selectors.location_get(location_id=location_id)
     if location is None:
         return HttpResponseStopPolling()
-    response = render(request, "catalog/partials/location_status.html", _location_context(location))
+    access.location_read_require(request.user, location)
+    response = render(request, "catalog/partials/location_status.html", _location_context(request, location))
     patch_vary_headers(response, ("HX-Request",))
     return response
 
@@ -271,7 +320,8 @@ def location_status(request: HttpRequest, location_id) -> HttpResponse:
 @login_required
 @require_POST
 def location_refresh(request: HttpRequest, location_id) -> HttpResponse:
-    location = _location_or_404(location_id)
+    location = _location_or_404(request, location_id)
+    require(request.user, "catalog.location.refresh", access.location_resource(location))
     services.location_refresh_request(location=location, actor=request.user)
     messages.success(request, f"Refresh of {location.target} requested.")
     return redirect("catalog:location_detail", location_id=location.pk)
@@ -280,7 +330,8 @@ def location_refresh(request: HttpRequest, location_id) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def location_delete(request: HttpRequest, location_id) -> HttpResponse:
-    location = _location_or_404(location_id)
+    location = _location_or_404(request, location_id)
+    require(request.user, "catalog.location.delete", access.location_resource(location))
     if request.method == "POST":
         count = services.location_delete(location=location, actor=request.user)
         messages.success(request, f"Removed {location.target} and its {count} entities.")
@@ -294,7 +345,9 @@ def location_delete(request: HttpRequest, location_id) -> HttpResponse:
 @login_required
 @require_GET
 def orphan_list(request: HttpRequest) -> HttpResponse:
-    page = selectors.orphan_list(page=request.GET.get("page") or 1)
+    page = selectors.orphan_list(page=request.GET.get("page") or 1, visible=access.entity_read_filter(request.user))
+    for entity in page.object_list:
+        entity.can_delete = authorize(request.user, "catalog.entity.delete", access.entity_resource(entity))
     return render(request, "catalog/orphan_list.html", {"page_obj": page, "entities": page.object_list})
 
 
@@ -302,8 +355,9 @@ def orphan_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def orphan_delete(request: HttpRequest, entity_id: int) -> HttpResponse:
     entity = selectors.orphan_get(entity_id=entity_id)
-    if entity is None:
+    if entity is None or not access.entity_readable(request.user, entity):
         raise Http404("No such orphan.")
+    require(request.user, "catalog.entity.delete", access.entity_resource(entity))
     services.entity_delete(entity=entity, actor=request.user)
     if is_partial(request):
         return HttpResponse("")  # the row swaps itself out
@@ -315,7 +369,8 @@ def orphan_delete(request: HttpRequest, entity_id: int) -> HttpResponse:
 @require_GET
 def error_list(request: HttpRequest) -> HttpResponse:
     mine = request.GET.get("mine") == "1"
-    page = selectors.error_list(page=request.GET.get("page") or 1, user=request.user, mine=mine)
+    page = selectors.error_list(page=request.GET.get("page") or 1, user=request.user, mine=mine,
+                                visible=access.entity_read_filter(request.user))
     context = {"page_obj": page, "errors": page.object_list, "mine": mine,
                "page_suffix": "&mine=1" if mine else ""}
     return render(request, "catalog/error_list.html", context)

@@ -1,13 +1,16 @@
 """Backstage catalog API views: parse input, call a query or a service, answer JSON.
 
 Entities are served from their stored JSON text (`Entity.final`) without re-encoding.
+Every endpoint asks the access policy: reads go through catalog.entity.read (an entity the
+caller may not read is "not found", as in Backstage), writes `require` their permission on the
+entity or location, which answers the 403 envelope (api_view) and audits the refusal.
 """
 
 import uuid
 
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 
-from catalog import services
+from catalog import access, services
 from catalog.api import locations as api_locations
 from catalog.api import queries
 from catalog.api.cursors import QuerySpec, after_decode, after_encode, cursor_decode
@@ -18,6 +21,7 @@ from catalog.api.params import MAX_PAGE, fields_list, int_param, list_param
 from catalog.api.serializers import dumps, entities_stream, entities_text
 from catalog.lib.refs import RefError, parse_ref
 from catalog.models import Entity, Location
+from core.access import require
 
 JSON = "application/json"
 
@@ -33,11 +37,17 @@ def _uuid(raw: str, what: str) -> uuid.UUID:
         raise InputError(f"Invalid {what} {raw!r}: expected a UUID.") from None
 
 
-def _entity_by_name(kind: str, namespace: str, name: str) -> Entity:
-    entity = Entity.objects.filter(ref=f"{kind}:{namespace}/{name}".lower()).first()
+def _readable(request: HttpRequest, entity: Entity | None) -> Entity | None:
+    return entity if entity is not None and access.entity_readable(request.user, entity) else None
+
+
+def _entity_by_name(request: HttpRequest, kind: str, namespace: str, name: str) -> Entity:
+    entity = _readable(request, Entity.objects.filter(ref=f"{kind}:{namespace}/{name}".lower()).first())
     if entity is None:
         raise NotFoundError(f"No entity named '{kind}:{namespace}/{name}' found")
     return entity
+
+
 
 
 @api_view("GET")
@@ -50,7 +60,8 @@ def entity_list(request: HttpRequest) -> HttpResponse:
         after_limit, after_offset = after_decode(query["after"])
         limit = after_limit if after_limit is not None else limit
         offset = after_offset if after_offset is not None else offset
-    rows = queries.entity_list(filters=query.getlist("filter"), order=order, offset=offset, limit=limit)
+    rows = queries.entity_list(filters=query.getlist("filter"), order=order, offset=offset, limit=limit,
+                               visible=access.entity_read_filter(request.user))
     if limit is None:
         return StreamingHttpResponse(entities_stream(rows, fields), content_type=JSON)
     response = _json(entities_text(rows[:limit], fields))
@@ -67,8 +78,10 @@ def entity_query(request: HttpRequest) -> HttpResponse:
     query = request.GET
     limit = min(int_param(query, "limit", default=20), MAX_PAGE)
     fields = list_param(query, "fields")
+    visible = access.entity_read_filter(request.user)
     if query.get("cursor"):
-        page = queries.entity_page(spec=QuerySpec(), limit=limit, cursor=cursor_decode(query["cursor"]))
+        page = queries.entity_page(spec=QuerySpec(), limit=limit, cursor=cursor_decode(query["cursor"]),
+                                   visible=visible)
     else:
         orders = query.getlist("orderField")
         spec = QuerySpec(
@@ -77,7 +90,8 @@ def entity_query(request: HttpRequest) -> HttpResponse:
             term=query.get("fullTextFilterTerm", "").strip(),
             text_fields=list_param(query, "fullTextFilterFields"),
         )
-        page = queries.entity_page(spec=spec, limit=limit, offset=int_param(query, "offset", default=0))
+        page = queries.entity_page(spec=spec, limit=limit, offset=int_param(query, "offset", default=0),
+                                   visible=visible)
     page_info = {}
     if page.next_cursor:
         page_info["nextCursor"] = page.next_cursor
@@ -89,10 +103,11 @@ def entity_query(request: HttpRequest) -> HttpResponse:
 
 @api_view("GET", "DELETE")
 def entity_by_uid(request: HttpRequest, uid: str) -> HttpResponse:
-    entity = Entity.objects.filter(uid=_uuid(uid, "uid")).first()
+    entity = _readable(request, Entity.objects.filter(uid=_uuid(uid, "uid")).first())
     if entity is None:
         raise NotFoundError(f"No entity with uid {uid} found")
     if request.method == "DELETE":
+        require(request.user, "catalog.entity.delete", access.entity_resource(entity))
         services.entity_delete(entity=entity, actor=request.user)
         return HttpResponse(status=204)
     return _json(entity.final)
@@ -100,7 +115,8 @@ def entity_by_uid(request: HttpRequest, uid: str) -> HttpResponse:
 
 @api_view("GET")
 def entity_by_name(request: HttpRequest, kind: str, namespace: str, name: str) -> HttpResponse:
-    final = queries.entity_final_by_ref(kind=kind, namespace=namespace, name=name)
+    final = queries.entity_final_by_ref(kind=kind, namespace=namespace, name=name,
+                                        visible=access.entity_read_filter(request.user))
     if final is None:
         raise NotFoundError(f"No entity named '{kind}:{namespace}/{name}' found")
     return _json(final)
@@ -108,7 +124,7 @@ def entity_by_name(request: HttpRequest, kind: str, namespace: str, name: str) -
 
 @api_view("GET")
 def entity_ancestry(request: HttpRequest, kind: str, namespace: str, name: str) -> HttpResponse:
-    return _json(api_locations.entity_ancestry_text(_entity_by_name(kind, namespace, name)))
+    return _json(api_locations.entity_ancestry_text(_entity_by_name(request, kind, namespace, name)))
 
 
 @api_view("POST")
@@ -120,7 +136,8 @@ def entity_by_refs(request: HttpRequest) -> HttpResponse:
     if len(refs) > queries.MAX_REFS:
         raise InputError(f"At most {queries.MAX_REFS} entityRefs are accepted per request.")
     fields = fields_list(body.get("fields")) or list_param(request.GET, "fields")
-    finals = queries.entity_finals_by_refs(refs=refs, filters=request.GET.getlist("filter"))
+    finals = queries.entity_finals_by_refs(refs=refs, filters=request.GET.getlist("filter"),
+                                           visible=access.entity_read_filter(request.user))
     return _json('{"items":' + entities_text(finals, fields) + "}")
 
 
@@ -131,7 +148,9 @@ def entity_facets(request: HttpRequest) -> HttpResponse:
         raise InputError("At least one facet parameter is required, e.g. ?facet=kind.")
     if len(facets) > 50:
         raise InputError("At most 50 facets are accepted.")
-    return JsonResponse({"facets": queries.entity_facets(facets=facets, filters=request.GET.getlist("filter"))})
+    counts = queries.entity_facets(facets=facets, filters=request.GET.getlist("filter"),
+                                   visible=access.entity_read_filter(request.user))
+    return JsonResponse({"facets": counts})
 
 
 @api_view("POST")
@@ -141,15 +160,17 @@ def entity_refresh(request: HttpRequest) -> HttpResponse:
         ref = parse_ref(raw)
     except RefError as exc:
         raise InputError(f"Invalid entityRef: {exc}") from None
-    entity = Entity.objects.filter(ref=ref.key).first()
+    entity = _readable(request, Entity.objects.filter(ref=ref.key).first())
     if entity is None:
         raise NotFoundError(f"No entity named '{raw}' found")
+    require(request.user, "catalog.entity.refresh", access.entity_resource(entity))
     services.entity_refresh_request(entity=entity, actor=request.user)
     return HttpResponse(status=200)
 
 
 @api_view("POST")
 def entity_validate(request: HttpRequest) -> HttpResponse:
+    require(request.user, "catalog.entity.validate")
     body = json_body(request)
     if "entity" not in body:
         raise InputError("entity is required.")
@@ -169,8 +190,9 @@ def _location_input(data: object) -> tuple[str, str]:
 @api_view("GET", "POST")
 def location_list(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        return JsonResponse([{"data": api_locations.location_json(loc)} for loc in Location.objects.all()],
-                            safe=False)
+        locations = access.locations_readable(request.user, Location.objects.all())
+        return JsonResponse([{"data": api_locations.location_json(loc)} for loc in locations], safe=False)
+    require(request.user, "catalog.location.create")
     location_type, target = _location_input(json_body(request))
     if request.GET.get("dryRun", "").lower() == "true":
         preview = services.location_preview(type=location_type, target=target)
@@ -191,22 +213,27 @@ def location_detail(request: HttpRequest, location_id: str) -> HttpResponse:
     if location is None:
         raise NotFoundError(f"Found no location with ID {location_id}")
     if request.method == "DELETE":
+        require(request.user, "catalog.location.delete", access.location_resource(location))
         services.location_delete(location=location, actor=request.user)
         return HttpResponse(status=204)
+    access.location_read_require(request.user, location)
     return JsonResponse(api_locations.location_json(location))
 
 
 @api_view("GET")
 def location_by_entity(request: HttpRequest, kind: str, namespace: str, name: str) -> HttpResponse:
-    entity = _entity_by_name(kind, namespace, name)
+    entity = _entity_by_name(request, kind, namespace, name)
     location = Location.objects.filter(pk=entity.location_id).first() if entity.location_id else None
     if location is None:
         raise NotFoundError(f"No location found for entity '{kind}:{namespace}/{name}'")
+    access.location_read_require(request.user, location)
     return JsonResponse(api_locations.location_json(location))
 
 
 @api_view("POST")
 def location_analyze(request: HttpRequest) -> HttpResponse:
+    # Analysing is the first step of registering: the same permission.
+    require(request.user, "catalog.location.create")
     location_type, target = _location_input(json_body(request).get("location"))
     preview = services.location_preview(type=location_type, target=target)
     return JsonResponse({"existingEntityFiles": api_locations.preview_files(preview), "generateEntities": []})

@@ -128,13 +128,14 @@ def test_by_uid_returns_the_entity(api, catalog):
     assert response.json()["metadata"]["name"] == "Team-B"
 
 
-def test_delete_by_uid_removes_the_entity_and_audits_it(api, catalog, owner):
+def test_delete_by_uid_removes_the_entity_and_audits_it(admin_api, catalog, admin_user):
+    # An admin: `owner` is in no team of this catalog, so may not delete team-b's ledger.
     entity = Entity.objects.get(ref="component:default/ledger")
-    response = api.delete(f"{URL}/by-uid/{entity.uid}")
+    response = admin_api.delete(f"{URL}/by-uid/{entity.uid}")
     assert response.status_code == 204
     assert not Entity.objects.filter(pk=entity.pk).exists()
-    assert CatalogEvent.objects.filter(action="entity_deleted", subject=entity.ref, actor=owner).exists()
-    assert api.delete(f"{URL}/by-uid/{entity.uid}").status_code == 404
+    assert CatalogEvent.objects.filter(action="entity_deleted", subject=entity.ref, actor=admin_user).exists()
+    assert admin_api.delete(f"{URL}/by-uid/{entity.uid}").status_code == 404
 
 
 def test_ancestry_walks_up_to_the_generated_root_location(api, catalog):

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from django.test import Client
 
@@ -31,10 +33,17 @@ def test_a_signed_in_session_works_too(client_owner, catalog):
     assert client_owner.get("/api/catalog/entities/by-name/system/default/shop").status_code == 200
 
 
-def test_session_posts_need_no_csrf_token(owner, catalog):
+def test_session_posts_need_the_csrf_token(owner, catalog):
+    # A session cookie rides along with another site's requests: the token proves the page is ours.
     client = Client(enforce_csrf_checks=True)
     client.force_login(owner)
-    response = post_json(client, "/api/catalog/entities/by-refs", {"entityRefs": ["system:default/shop"]})
+    refused = post_json(client, "/api/catalog/entities/by-refs", {"entityRefs": ["system:default/shop"]})
+    assert refused.status_code == 403
+    assert refused.json()["error"]["name"] == "NotAllowedError"
+    client.get("/catalog/")  # a page sets the csrftoken cookie
+    token = client.cookies["csrftoken"].value
+    response = client.post("/api/catalog/entities/by-refs", json.dumps({"entityRefs": ["system:default/shop"]}),
+                           content_type="application/json", headers={"X-CSRFToken": token})
     assert response.status_code == 200
 
 

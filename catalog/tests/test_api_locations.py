@@ -77,13 +77,14 @@ def test_bad_location_input_is_an_input_error(api, db, body):
     assert not Location.objects.exists()
 
 
-def test_delete_location_removes_it_and_its_entities(api, catalog, owner):
-    response = api.delete(f"{URL}/{catalog.pk}")
+def test_delete_location_removes_it_and_its_entities(admin_api, catalog, admin_user):
+    # An admin: the location emits entities of two teams, neither of them `owner`'s.
+    response = admin_api.delete(f"{URL}/{catalog.pk}")
     assert response.status_code == 204
     assert not Location.objects.exists()
     assert not Entity.objects.exists()
-    assert CatalogEvent.objects.filter(action="location_removed", actor=owner).exists()
-    assert api.get(f"{URL}/{catalog.pk}").status_code == 404
+    assert CatalogEvent.objects.filter(action="location_removed", actor=admin_user).exists()
+    assert admin_api.get(f"{URL}/{catalog.pk}").status_code == 404
 
 
 def test_unknown_or_invalid_location_ids(api, db):
@@ -110,12 +111,13 @@ def test_analyze_location_lists_the_entities_of_each_file(api, catalog, tmp_path
     assert all(f["isRegistered"] for f in files) and len(files) == 9
 
 
-def test_refresh_requests_a_reread_of_the_entitys_location(api, catalog, owner):
-    response = post_json(api, "/api/catalog/refresh", {"entityRef": "component:default/Payments"})
+def test_refresh_requests_a_reread_of_the_entitys_location(admin_api, catalog, admin_user):
+    # An admin: Payments belongs to team-a, which `owner` is not a member of in this catalog.
+    response = post_json(admin_api, "/api/catalog/refresh", {"entityRef": "component:default/Payments"})
     assert response.status_code == 200
     catalog.refresh_from_db()
     assert catalog.refresh_requested_at is not None
-    assert CatalogEvent.objects.filter(action="refresh_requested", actor=owner).exists()
+    assert CatalogEvent.objects.filter(action="refresh_requested", actor=admin_user).exists()
 
 
 def test_refresh_of_an_unknown_entity_is_404(api, catalog):

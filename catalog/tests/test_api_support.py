@@ -132,6 +132,14 @@ def api(api_token) -> Client:
     return Client(headers={"Authorization": f"Bearer {api_token}"})
 
 
+@pytest.fixture
+def admin_api(admin_user) -> Client:
+    """A bearer client of a platform admin (a superuser): changes anything, as the admin role does."""
+    from portal.tokens import api_token_create
+
+    return Client(headers={"Authorization": f"Bearer {api_token_create(user=admin_user, name='admin')}"})
+
+
 def post_json(client: Client, url: str, data) -> object:
     body = data if isinstance(data, str | bytes) else json.dumps(data)
     return client.post(url, body, content_type="application/json")

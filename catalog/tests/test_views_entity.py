@@ -60,7 +60,15 @@ def test_entity_page_answers_who_owns_it(client_owner, demo):
     assert 'href="https://wiki.internal/payment-service" rel="noopener noreferrer">Wiki</a>' in html
     assert "<svg" in html and 'class="graph-edge-label">dependsOn</text>' in html
     assert "pagerduty.com/service-id" in html
+    # `owner` is not in team-payments: no Refresh or Unregister (see test_permissions for who is).
+    assert 'action="/catalog/default/component/payment-service/refresh/"' not in html
+    assert "Unregister" not in html
+
+
+def test_entity_page_shows_refresh_and_unregister_to_those_allowed(admin_client, demo):
+    html = admin_client.get(PAYMENT_SERVICE).content.decode()
     assert 'action="/catalog/default/component/payment-service/refresh/"' in html
+    assert 'href="/catalog/default/component/payment-service/unregister/"' in html
 
 
 def test_entity_urls_are_case_insensitive_and_unknown_ones_404(client_owner, demo):
@@ -148,7 +156,8 @@ def test_processing_errors_are_shown_on_the_entity_page(client_owner, tmp_path):
     assert "lifecycle" in html
 
 
-def test_refresh_enqueues_the_location(client_owner, demo, django_capture_on_commit_callbacks):
+def test_refresh_enqueues_the_location(admin_client, demo, django_capture_on_commit_callbacks):
+    client_owner = admin_client  # a platform admin: `owner` is not in team-payments, which owns it
     url = PAYMENT_SERVICE + "refresh/"
     assert client_owner.get(url).status_code == 405
     with django_capture_on_commit_callbacks() as callbacks:

@@ -52,50 +52,52 @@ def orphaned(tmp_path):
     return location
 
 
-def test_locations_page_lists_status_and_counts(client_owner, orphaned):
-    html = client_owner.get("/catalog/locations/").content.decode()
+# A platform admin manages these: `owner` has no User entity here, so owns none of them
+# (test_permissions.py covers who may do what).
+def test_locations_page_lists_status_and_counts(admin_client, orphaned):
+    html = admin_client.get("/catalog/locations/").content.decode()
     assert orphaned.target in html and "badge-ok" in html
     assert f'action="/catalog/locations/{orphaned.pk}/refresh/"' in html
     assert f'href="/catalog/locations/{orphaned.pk}/delete/"' in html
 
 
-def test_location_refresh_enqueues(client_owner, orphaned, django_capture_on_commit_callbacks):
+def test_location_refresh_enqueues(admin_client, orphaned, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
-        response = client_owner.post(f"/catalog/locations/{orphaned.pk}/refresh/")
+        response = admin_client.post(f"/catalog/locations/{orphaned.pk}/refresh/")
     assert response.status_code == 302 and len(callbacks) == 1
     assert Location.objects.get(pk=orphaned.pk).refresh_requested_at is not None
 
 
-def test_location_delete_asks_first_then_removes_its_entities(client_owner, orphaned):
+def test_location_delete_asks_first_then_removes_its_entities(admin_client, orphaned):
     url = f"/catalog/locations/{orphaned.pk}/delete/"
-    response = client_owner.get(url)
+    response = admin_client.get(url)
     assert "Delete this location?" in response.content.decode()
     assert Location.objects.filter(pk=orphaned.pk).exists()
 
-    response = client_owner.post(url)
+    response = admin_client.post(url)
     assert response.status_code == 302 and response.url == "/catalog/locations/"
     assert not Location.objects.exists() and not Entity.objects.exists()
     assert CatalogEvent.objects.filter(action="location_removed").count() == 1
-    assert client_owner.post(url).status_code == 404
+    assert admin_client.post(url).status_code == 404
 
 
-def test_orphans_page_lists_and_deletes_orphans(client_owner, orphaned):
+def test_orphans_page_lists_and_deletes_orphans(admin_client, orphaned):
     gone = Entity.objects.get(name="gone")
     keep = Entity.objects.get(name="keep")
-    html = client_owner.get("/catalog/orphans/").content.decode()
+    html = admin_client.get("/catalog/orphans/").content.decode()
     assert "component:default/gone" in html and "component:default/keep" not in html
 
-    assert client_owner.post(f"/catalog/orphans/{keep.pk}/delete/").status_code == 404  # not an orphan
-    assert client_owner.get(f"/catalog/orphans/{gone.pk}/delete/").status_code == 405
-    response = client_owner.post(f"/catalog/orphans/{gone.pk}/delete/", headers={"HX-Request": "true"})
+    assert admin_client.post(f"/catalog/orphans/{keep.pk}/delete/").status_code == 404  # not an orphan
+    assert admin_client.get(f"/catalog/orphans/{gone.pk}/delete/").status_code == 405
+    response = admin_client.post(f"/catalog/orphans/{gone.pk}/delete/", headers={"HX-Request": "true"})
     assert response.status_code == 200 and response.content == b""
     assert not Entity.objects.filter(name="gone").exists() and Entity.objects.filter(name="keep").exists()
     assert CatalogEvent.objects.filter(action="entity_deleted", subject="component:default/gone").exists()
 
 
-def test_orphan_delete_without_htmx_redirects(client_owner, orphaned):
+def test_orphan_delete_without_htmx_redirects(admin_client, orphaned):
     gone = Entity.objects.get(name="gone")
-    response = client_owner.post(f"/catalog/orphans/{gone.pk}/delete/")
+    response = admin_client.post(f"/catalog/orphans/{gone.pk}/delete/")
     assert response.status_code == 302 and response.url == "/catalog/orphans/"
 
 
