@@ -4,6 +4,11 @@
 techdocs_metadata.json, `metadata/entity/...` the catalog entity, and `sync/...` streams a
 build as server-sent events (`log` lines, then `finish` with `updated`), as Backstage's
 `/sync` does.
+
+Every endpoint needs techdocs.entity.read on the entity (an entity the caller may not see in
+the catalog is not found) and goes through the catalog API's `api_view`: errors and refusals
+are Backstage's envelope, and any unsafe method sent with a session cookie must pass the CSRF
+check (none is accepted today, but the rule holds for every API endpoint).
 """
 
 import json
@@ -13,9 +18,10 @@ import time
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import path
-from django.views.decorators.http import require_GET
 
-from portal.auth import error_envelope
+from catalog.access import entity_readable, entity_resource
+from catalog.api.errors import InputError, NotFoundError, api_view
+from core.access import require
 from techdocs import selectors, services, storage
 from techdocs.models import DocsBuild
 
@@ -26,16 +32,23 @@ RAW_HTML_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'se
 SYNC_POLL_SECONDS = 0.5
 
 
-def _not_found(request: HttpRequest, message: str) -> HttpResponse:
-    return error_envelope(status=404, name="NotFoundError", message=message, request=request)
+def _readable_entity(request: HttpRequest, namespace: str, kind: str, name: str):
+    """The entity whose docs are asked for; NotFoundError unless the caller may see it,
+    PermissionDenied (a 403 envelope) unless they may read its docs."""
+    entity = selectors.docs_entity_get(namespace=namespace, kind=kind, name=name)
+    if entity is None or not entity_readable(request.user, entity):
+        raise NotFoundError(f"No entity named '{kind}:{namespace}/{name}' found")
+    require(request.user, "techdocs.entity.read", entity_resource(entity))
+    return entity
 
 
-@require_GET
+@api_view("GET")
 def static(request: HttpRequest, namespace: str, kind: str, name: str, path: str) -> HttpResponse:
+    _readable_entity(request, namespace, kind, name)
     site = selectors.docs_site_get(namespace=namespace, kind=kind, name=name)
     file = storage.read(site.storage_path, path) if site else None
     if file is None:
-        return _not_found(request, f"No file {path!r} in the docs of {kind}:{namespace}/{name}.")
+        raise NotFoundError(f"No file {path!r} in the docs of {kind}:{namespace}/{name}.")
     content_type, _ = mimetypes.guess_type(file.name)
     response = FileResponse(file.stream, content_type=content_type or "application/octet-stream")
     if file.size is not None and not response.has_header("Content-Length"):
@@ -46,20 +59,19 @@ def static(request: HttpRequest, namespace: str, kind: str, name: str, path: str
     return response
 
 
-@require_GET
+@api_view("GET")
 def metadata_techdocs(request: HttpRequest, namespace: str, kind: str, name: str) -> HttpResponse:
+    _readable_entity(request, namespace, kind, name)
     site = selectors.docs_site_get(namespace=namespace, kind=kind, name=name)
     file = storage.read(site.storage_path, "techdocs_metadata.json") if site else None
     if file is None:
-        return _not_found(request, f"No built docs for {kind}:{namespace}/{name}.")
+        raise NotFoundError(f"No built docs for {kind}:{namespace}/{name}.")
     return HttpResponse(file.read(), content_type="application/json")
 
 
-@require_GET
+@api_view("GET")
 def metadata_entity(request: HttpRequest, namespace: str, kind: str, name: str) -> HttpResponse:
-    entity = selectors.docs_entity_get(namespace=namespace, kind=kind, name=name)
-    if entity is None:
-        return _not_found(request, f"No entity named '{kind}:{namespace}/{name}' found")
+    entity = _readable_entity(request, namespace, kind, name)
     return HttpResponse(entity.final, content_type="application/json")
 
 
@@ -90,14 +102,16 @@ def _sync_stream(site, build: DocsBuild | None, deadline: float):
     yield _event("finish", {"updated": build.status == DocsBuild.Status.SUCCEEDED})
 
 
-@require_GET
+@api_view("GET")
 def sync(request: HttpRequest, namespace: str, kind: str, name: str) -> HttpResponse:
-    entity = selectors.docs_entity_get(namespace=namespace, kind=kind, name=name)
-    if entity is None or not selectors.techdocs_ref_of(entity):
-        return _not_found(request, f"No documented entity named '{kind}:{namespace}/{name}' found")
+    """Like Backstage, a reader's visit builds docs whose source changed since the last build (the
+    scan would too); a forced rebuild is the page's Rebuild, which needs techdocs.entity.build."""
+    entity = _readable_entity(request, namespace, kind, name)
+    if not selectors.techdocs_ref_of(entity):
+        raise NotFoundError(f"No documented entity named '{kind}:{namespace}/{name}' found")
     site = services.docs_site_sync(entity=entity)
     if site.ref_error:
-        return error_envelope(status=400, name="InputError", message=site.ref_error, request=request)
+        raise InputError(site.ref_error)
     build = selectors.docs_build_active(site=site)
     if build is None and site.source_hash != site.built_hash:
         build = services.docs_build_request(site=site, reason=DocsBuild.Reason.SOURCE_CHANGED, actor=request.user)

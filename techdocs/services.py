@@ -21,6 +21,7 @@ from django.utils import timezone
 from catalog.ingest.readers import inside_file_roots
 from catalog.lib.refs import split_key
 from catalog.models import Entity
+from core.audit import audit_record
 from techdocs import builder, http_source, repo_source, search, storage
 from techdocs.models import DocsBuild, DocsPage, DocsSite
 from techdocs.selectors import docs_build_active, documented_entities, techdocs_ref_of
@@ -163,14 +164,18 @@ def docs_site_delete(*, site: DocsSite) -> None:
 
 def docs_build_request(*, site: DocsSite, reason: str = DocsBuild.Reason.MANUAL, actor=None,
                        enqueue: bool = True) -> DocsBuild:
-    """Queue a build, or return the one already queued or running (two requests build once)."""
+    """Queue a build, or return the one already queued or running (two requests build once).
+    A person's request is audited (automatic builds after a change or a scan are not: the
+    DocsBuild row records them)."""
     active = docs_build_active(site=site)
     if active:
+        _build_audit(actor=actor, site=site, build=active, reason=reason, joined=True)
         return active
     try:
         with transaction.atomic():
             build = DocsBuild.objects.create(site=site, reason=reason, source_hash=site.source_hash,
                                              requested_by=actor)
+            _build_audit(actor=actor, site=site, build=build, reason=reason, joined=False)
     except IntegrityError:  # a concurrent request won the partial unique index
         return docs_build_active(site=site)
     if enqueue:
@@ -179,6 +184,13 @@ def docs_build_request(*, site: DocsSite, reason: str = DocsBuild.Reason.MANUAL,
         build_id = build.pk
         transaction.on_commit(lambda: docs_build_execute_task.delay(build_id))
     return build
+
+
+def _build_audit(*, actor, site: DocsSite, build: DocsBuild, reason: str, joined: bool) -> None:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return
+    audit_record(actor=actor, action="techdocs.entity.build", target=site.entity_ref,
+                 detail={"build": build.pk, "reason": str(reason), "joined_running_build": joined})
 
 
 def docs_build_claim(*, build_id: int, task_id: str) -> bool:

@@ -6,11 +6,13 @@ resolved, or a failed last build are flagged there, where developers look first.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
+from catalog.access import entity_readable, entity_resource
+from core.access import require
 from techdocs import selectors
 from techdocs.models import DocsBuild
 
@@ -33,6 +35,11 @@ def docs_status(*, namespace: str, kind: str, name: str) -> dict:
 @login_required
 @require_GET
 def entity_docs_status(request: HttpRequest, namespace: str, kind: str, name: str) -> HttpResponse:
+    entity = selectors.docs_entity_get(namespace=namespace, kind=kind, name=name)
+    if entity is not None and not entity_readable(request.user, entity):
+        raise Http404("No such entity in the catalog.")
+    # A site whose entity is gone is checked without a resource: only an unconditional grant passes.
+    require(request.user, "techdocs.entity.read", entity_resource(entity) if entity is not None else None)
     response = render(request, "techdocs/partials/entity_docs_status.html",
                       docs_status(namespace=namespace, kind=kind, name=name))
     patch_vary_headers(response, ("HX-Request",))

@@ -1,5 +1,10 @@
 """Docs pages: the list of documented entities, a page of a site in the portal's chrome, and
-the build status fragment with its Rebuild button."""
+the build status fragment with its Rebuild button.
+
+Reading a site needs techdocs.entity.read on its entity (everyone, by default) and rebuilding it
+techdocs.entity.build (its owners and platform admins); an entity the person may not see in the
+catalog has no docs for them either.
+"""
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -10,7 +15,9 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
+from catalog.access import entity_readable, entity_resource
 from catalog.selectors import entity_url
+from core.access import authorize, require
 from techdocs import selectors, services, storage
 from techdocs.models import DocsBuild
 from techdocs.navigation import render_nav, render_toc
@@ -37,10 +44,11 @@ def docs_list(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _site_or_404(namespace: str, kind: str, name: str):
+def _site_or_404(request: HttpRequest, namespace: str, kind: str, name: str):
     entity = selectors.docs_entity_get(namespace=namespace, kind=kind, name=name)
-    if entity is None:
+    if entity is None or not entity_readable(request.user, entity):
         raise Http404("No such entity in the catalog.")
+    require(request.user, "techdocs.entity.read", entity_resource(entity))
     site = selectors.docs_site_get(namespace=namespace, kind=kind, name=name)
     if site is None and selectors.techdocs_ref_of(entity):
         site = services.docs_site_sync(entity=entity)  # first visit before the scan: show the reference state
@@ -50,9 +58,10 @@ def _site_or_404(namespace: str, kind: str, name: str):
 @login_required
 @require_GET
 def docs_page(request: HttpRequest, namespace: str, kind: str, name: str, path: str) -> HttpResponse:
-    entity, site = _site_or_404(namespace, kind, name)
+    entity, site = _site_or_404(request, namespace, kind, name)
     build = selectors.docs_build_latest(site=site) if site else None
     context = {"entity": entity, "entity_url": entity_url(entity.ref), "site": site, "build": build,
+               "can_build": _can_build(request, entity),
                "documented": bool(selectors.techdocs_ref_of(entity)), "stale": selectors.is_stale(site),
                "last_change": selectors.last_change_of(site)}
     if site is None or not site.page_count:
@@ -73,8 +82,12 @@ def docs_page(request: HttpRequest, namespace: str, kind: str, name: str, path: 
     return render(request, "techdocs/docs_page.html", context)
 
 
-def _status_response(request: HttpRequest, site, build) -> HttpResponse:
-    context = {"site": site, "build": build}
+def _can_build(request: HttpRequest, entity) -> bool:
+    return authorize(request.user, "techdocs.entity.build", entity_resource(entity))
+
+
+def _status_response(request: HttpRequest, entity, site, build) -> HttpResponse:
+    context = {"site": site, "build": build, "can_build": _can_build(request, entity)}
     response = render(request, "techdocs/partials/build_status.html", context)
     if request.htmx and request.method == "GET" and not (build and build.active):
         stop = HttpResponseStopPolling(response.content)
@@ -85,21 +98,22 @@ def _status_response(request: HttpRequest, site, build) -> HttpResponse:
 @login_required
 @require_GET
 def build_status(request: HttpRequest, namespace: str, kind: str, name: str) -> HttpResponse:
-    _, site = _site_or_404(namespace, kind, name)
+    entity, site = _site_or_404(request, namespace, kind, name)
     if site is None:
         raise Http404("This entity has no documentation.")
-    return _status_response(request, site, selectors.docs_build_latest(site=site))
+    return _status_response(request, entity, site, selectors.docs_build_latest(site=site))
 
 
 @login_required
 @require_POST
 def build_request(request: HttpRequest, namespace: str, kind: str, name: str) -> HttpResponse:
-    entity, site = _site_or_404(namespace, kind, name)
+    entity, site = _site_or_404(request, namespace, kind, name)
     if site is None:
         raise Http404("This entity has no documentation.")
+    require(request.user, "techdocs.entity.build", entity_resource(entity))
     site = services.docs_site_sync(entity=entity)
     build = None if site.ref_error else services.docs_build_request(
         site=site, reason=DocsBuild.Reason.MANUAL, actor=request.user)
     if not _partial(request):
         return redirect("techdocs:site", namespace=site.namespace, kind=site.kind, name=site.name)
-    return _status_response(request, site, build)
+    return _status_response(request, entity, site, build)
