@@ -11,8 +11,6 @@ from githost import services
 from githost.tests.test_http import git
 from portal.tokens import api_token_create
 
-# Live-server tests commit for real; serialized_rollback brings back the default roles that the
-# migrations created and the flush after each transactional test removes.
 AUTHOR = {"author_name": "Ada", "author_email": "ada@x.io"}
 # Who may push to a repository owned by team-a: its members, the lead of its parent group, admins.
 MATRIX = [("owner", True), ("teammate", True), ("lead", True), ("outsider", False), ("admin_user", True)]
@@ -65,7 +63,7 @@ def entries(outcome=None):
     return list(found.filter(outcome=outcome) if outcome else found)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("who,allowed", MATRIX)
 def test_only_the_owners_members_and_admins_push(who, allowed, request, host, team_repo, tmp_path):
     user = request.getfixturevalue(who)
@@ -91,7 +89,7 @@ def test_only_the_owners_members_and_admins_push(who, allowed, request, host, te
         assert (denied.actor, denied.target) == (user, "acme/web")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_members_cannot_rewrite_or_delete_the_default_branch_admins_can(host, team_repo, tmp_path, teammate,
                                                                         admin_user):
     before = head()
@@ -119,7 +117,7 @@ def test_members_cannot_rewrite_or_delete_the_default_branch_admins_can(host, te
     assert (last.actor, last.detail["reason"]) == (admin_user, "force-push")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_members_own_their_feature_branches(host, team_repo, tmp_path, teammate):
     clone = Clone(host, tmp_path, teammate)
     clone("checkout", "-q", "-b", "feature")
@@ -133,7 +131,7 @@ def test_members_own_their_feature_branches(host, team_repo, tmp_path, teammate)
     assert [e.detail["change"] for e in entries("success")] == ["create", "update", "delete"]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_tags_are_created_by_members_and_moved_or_deleted_only_by_admins(host, team_repo, tmp_path, teammate,
                                                                          admin_user):
     clone = Clone(host, tmp_path, teammate)
@@ -153,7 +151,7 @@ def test_tags_are_created_by_members_and_moved_or_deleted_only_by_admins(host, t
     assert services.git_run("acme", "web", "tag", "--list").decode().strip() == ""
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_only_admins_push_to_the_gitops_repository_whatever_its_owner(host, org, tmp_path, settings, owner,
                                                                       admin_user):
     settings.PAVED_GITOPS_REPO = "platform/gitops"
