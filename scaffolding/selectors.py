@@ -87,8 +87,15 @@ def parameter_steps(spec: dict) -> list[dict]:
     return steps
 
 
-def template_parameter_steps(*, template: Entity) -> list[dict]:
-    return parameter_steps((template.body or {}).get("spec", {}))
+def template_parameter_steps(*, template: Entity, user=None) -> list[dict]:
+    """The form's steps; with `user`, only the sections they may read (backstage:permissions tags)."""
+    spec = (template.body or {}).get("spec", {})
+    if user is not None and isinstance(spec, dict) and "parameters" in spec:
+        from scaffolding.access import parameters_for_user  # access imports core only; kept lazy for cycles
+
+        spec = {**spec, "parameters": parameters_for_user(parameters=spec["parameters"], user=user,
+                                                          template_ref=template.ref)}
+    return parameter_steps(spec)
 
 
 MAX_VERSION_FILES = 2000
@@ -179,13 +186,19 @@ def run_get(*, run_id) -> ScaffoldRun | None:
 
 def run_list(*, created_by_refs: list[str] | None = None, statuses: list[str] | None = None,
              limit: int | None = None, offset: int = 0, created_by_user=None,
-             with_spec: bool = False) -> tuple[list[ScaffoldRun], int]:
+             with_spec: bool = False, visible_to=None) -> tuple[list[ScaffoldRun], int]:
     """Runs newest first, and how many match; the large JSON columns are left unread, except
     spec and values with `with_spec` (the API's task list shows them)."""
     deferred = ["secrets", "dry_run_files", "template_files", "step_outputs"]
     if not with_spec:
         deferred += ["spec", "values"]
     queryset = ScaffoldRun.objects.defer(*deferred)
+    if visible_to is not None:
+        from scaffolding.access import run_read_filter  # access imports core only; kept lazy for cycles
+
+        allowed = run_read_filter(user=visible_to)
+        if allowed is not None:
+            queryset = queryset.filter(allowed)
     if created_by_refs:
         queryset = queryset.filter(created_by_ref__in=[ref.lower() for ref in created_by_refs])
     if created_by_user is not None:
@@ -210,7 +223,10 @@ def run_events(*, run: ScaffoldRun, after: int | None = None, limit: int = 1000)
 
 
 def run_can_manage(*, run: ScaffoldRun, user) -> bool:
-    return bool(user and user.is_authenticated and (user.is_staff or run.created_by_id == user.pk))
+    """Cancel and retry: scaffolder.task.cancel (the task's creator and platform admins by default)."""
+    from scaffolding.access import run_can_manage as allowed  # access imports core only; kept lazy for cycles
+
+    return allowed(run=run, user=user)
 
 
 def run_wait(*, run_id, timeout: float, interval: float = 0.1) -> ScaffoldRun | None:

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from catalog.models import Entity
 from catalog.selectors import user_entity_refs
-from scaffolding import selectors
+from core.audit import audit_record
+from scaffolding import access, selectors
 from scaffolding.actions import action_registry
 from scaffolding.lib.sealed import key_check
 from scaffolding.models import ScaffoldEvent, ScaffoldRun, ScaffoldStep
@@ -139,7 +140,9 @@ def _secrets_check(secrets) -> dict:
 
 def _run_store(*, template_ref: str, title: str, version: str, spec: dict, base: str, values: dict,
                secrets: dict | None, actor, dry_run: bool, template_files: list | None = None) -> ScaffoldRun:
+    spec, withheld = access.spec_for_user(spec=spec, user=actor, template_ref=template_ref)
     steps = template_steps_check(spec=spec, template_ref=template_ref)
+    access.actions_require(steps=steps, user=actor)
     values_validate(spec=spec, values=values)
     secrets = _secrets_check(secrets)
     frozen = {key: spec.get(key) for key in ("parameters", "steps", "output") if key in spec}
@@ -151,6 +154,11 @@ def _run_store(*, template_ref: str, title: str, version: str, spec: dict, base:
             created_by_ref=actor_ref(actor),
         )
         _step_rows(run, steps)
+        if withheld:
+            event_add(run_id=run.pk, body={"message": "Not run: you may not read these steps "
+                                                      f"(backstage:permissions): {', '.join(withheld)}."})
+        audit_record(actor=actor, action="scaffolder.task.create", target=f"{template_ref} task:{run.pk}",
+                     detail={"dryRun": dry_run})
         _enqueue(run)
     return run
 

@@ -18,6 +18,7 @@ from catalog.api.errors import ApiError, ConflictError, InputError, NotFoundErro
 from catalog.api.params import MAX_PAGE, int_param, list_param
 from catalog.lib.refs import RefError, parse_ref, split_key
 from scaffolding import selectors, services
+from scaffolding.access import run_readable
 from scaffolding.actions import action_registry
 from scaffolding.api import stream
 from scaffolding.api.openapi import OPENAPI
@@ -72,17 +73,19 @@ def _body(request: HttpRequest) -> dict:
         raise PayloadTooLargeError("The request body is too large.") from None
 
 
-def _run(task_id: str) -> ScaffoldRun:
+def _run(task_id: str, user) -> ScaffoldRun:
     run = selectors.run_get(run_id=task_id)  # None for an id that is not a UUID, too
     if run is None:
         raise NotFoundError(f"Task with id {task_id} does not exist")
+    if not run_readable(run=run, user=user):
+        raise NotAllowedError(f"Task {task_id} is not yours: scaffolder.task.read is not granted to you.")
     return run
 
 
 def _managed_run(request: HttpRequest, task_id: str) -> ScaffoldRun:
-    run = _run(task_id)
+    run = _run(task_id, request.user)
     if not selectors.run_can_manage(run=run, user=request.user):
-        raise NotAllowedError(f"Only the creator of task {task_id} or staff may change it.")
+        raise NotAllowedError(f"Only the creator of task {task_id} or a platform admin may change it.")
     return run
 
 
@@ -121,7 +124,7 @@ def parameter_schema(request: HttpRequest, namespace: str, kind: str, name: str)
         "steps": [
             {"title": step["schema"].get("title") or DEFAULT_STEP_TITLE,
              "description": step["schema"].get("description"), "schema": step["schema"]}
-            for step in selectors.template_parameter_steps(template=template)
+            for step in selectors.template_parameter_steps(template=template, user=request.user)
         ],
     }
     if "ui:options" in metadata:
@@ -185,7 +188,8 @@ def _task_list(request: HttpRequest) -> HttpResponse:
     limit = min(int_param(query, "limit", default=MAX_PAGE), MAX_PAGE)
     offset = int_param(query, "offset", default=0)
     rows, total = selectors.run_list(created_by_refs=list_param(query, "createdBy") or None,
-                                     statuses=statuses or None, limit=limit, offset=offset, with_spec=True)
+                                     statuses=statuses or None, limit=limit, offset=offset, with_spec=True,
+                                     visible_to=request.user)
     return JsonResponse({"tasks": [task_json(r) for r in rows], "totalTasks": total})
 
 
@@ -197,13 +201,13 @@ def _user_entity(ref: str) -> dict | None:
 
 @api_view("GET")
 def task_detail(request: HttpRequest, task_id: str) -> HttpResponse:
-    run = _run(task_id)
+    run = _run(task_id, request.user)
     return JsonResponse(task_json(run, user_entity=_user_entity(run.created_by_ref)))
 
 
 @api_view("GET")
 def task_events(request: HttpRequest, task_id: str) -> HttpResponse:
-    run = _run(task_id)
+    run = _run(task_id, request.user)
     after = int_param(request.GET, "after")
     deadline = time.monotonic() + EVENTS_WAIT_SECONDS
     while True:
@@ -216,7 +220,7 @@ def task_events(request: HttpRequest, task_id: str) -> HttpResponse:
 
 @api_view("GET")
 def task_eventstream(request: HttpRequest, task_id: str) -> HttpResponse:
-    run = _run(task_id)
+    run = _run(task_id, request.user)
     after = int_param(request.GET, "after")
     last_event_id = request.headers.get("Last-Event-ID", "").strip()
     if last_event_id.isdigit():  # a reconnecting EventSource: go on from the last event it saw

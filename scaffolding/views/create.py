@@ -78,7 +78,7 @@ def template_form(request: HttpRequest, namespace: str, name: str) -> HttpRespon
     template = selectors.template_get(namespace=namespace, name=name)
     if template is None:
         raise Http404("No such template in the catalog.")
-    steps = selectors.template_parameter_steps(template=template)
+    steps = selectors.template_parameter_steps(template=template, user=request.user)
     problems = [f"Step {i + 1} ({step['title']}): {problem}" for i, step in enumerate(steps)
                 for problem in schema_form.schema_problems(step["schema"])]
     if problems:

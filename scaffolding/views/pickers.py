@@ -25,7 +25,7 @@ def entity_options(request: HttpRequest) -> HttpResponse:
     template = selectors.template_get_by_ref(ref=request.GET.get("template", "")[:400])
     if template is None:
         raise Http404("No such template in the catalog.")
-    steps = selectors.template_parameter_steps(template=template)
+    steps = selectors.template_parameter_steps(template=template, user=request.user)
     index = request.GET.get("step", "")
     if not index.isdigit() or int(index) >= len(steps):
         return _bad_request("step must be the index of one of the template's parameter steps")

@@ -26,6 +26,7 @@ from catalog.lib.refs import RefError, parse_ref
 from catalog.selectors import entity_url
 from portal.htmx import is_partial, render_page_or_fragment
 from scaffolding import selectors, services
+from scaffolding.access import run_readable
 from scaffolding.actions import action_registry
 from scaffolding.lib import schema_form
 from scaffolding.models import ScaffoldRun, ScaffoldStep
@@ -61,7 +62,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
     page = _int(request.GET.get("page"), default=1, minimum=1)
     runs, total = selectors.run_list(created_by_user=request.user if scope == "mine" else None,
                                      statuses=[status] if status else None, limit=PAGE_SIZE,
-                                     offset=(page - 1) * PAGE_SIZE)
+                                     offset=(page - 1) * PAGE_SIZE, visible_to=request.user)
     pages = max(1, -(-total // PAGE_SIZE))
     params = {"scope": scope if scope == "all" else "", "status": status}
 
@@ -81,10 +82,13 @@ def run_list(request: HttpRequest) -> HttpResponse:
 # --- One run ----------------------------------------------------------------------------------
 
 
-def _run_or_404(run_id) -> ScaffoldRun:
+def _run_or_404(run_id, user) -> ScaffoldRun:
+    """The run, if the person may read it (scaffolder.task.read: its creator and admins by default)."""
     run = selectors.run_get(run_id=run_id)
     if run is None:
         raise Http404("No such task.")
+    if not run_readable(run=run, user=user):
+        raise PermissionDenied("Only the person who started this task, and platform admins, may see it.")
     return run
 
 
@@ -217,7 +221,7 @@ def _status_context(request: HttpRequest, run: ScaffoldRun, *, after: int | None
 @login_required
 @require_GET
 def run_detail(request: HttpRequest, run_id) -> HttpResponse:
-    run = _run_or_404(run_id)
+    run = _run_or_404(run_id, request.user)
     context = _status_context(request, run, after=None)
     context["values_json"] = json.dumps(run.values, indent=2, sort_keys=True, default=str)
     context["creator_url"] = _ref_url(run.created_by_ref) if run.created_by_ref else ""
@@ -234,7 +238,7 @@ def _status_fragment(request: HttpRequest, run: ScaffoldRun, *, after: int | Non
 @login_required
 @require_GET
 def run_status(request: HttpRequest, run_id) -> HttpResponse:
-    run = _run_or_404(run_id)
+    run = _run_or_404(run_id, request.user)
     if not is_partial(request):
         return redirect("scaffolding:run_detail", run_id=run.pk)
     after = _int(request.GET.get("after"))
@@ -244,9 +248,9 @@ def run_status(request: HttpRequest, run_id) -> HttpResponse:
 
 
 def _managed(request: HttpRequest, run_id) -> ScaffoldRun:
-    run = _run_or_404(run_id)
+    run = _run_or_404(run_id, request.user)
     if not selectors.run_can_manage(run=run, user=request.user):
-        raise PermissionDenied("Only the person who started this task, or staff, may change it.")
+        raise PermissionDenied("Only the person who started this task, and platform admins, may change it.")
     return run
 
 
