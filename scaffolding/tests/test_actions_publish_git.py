@@ -36,6 +36,7 @@ make_ctx = partial(olive_ctx, task_id="task-1", step_id="create-repo")
 @pytest.fixture(autouse=True)
 def olive(db, django_user_model):
     """The person olive_ctx runs as: with no team in the catalog, what she publishes is her own."""
+    access_cache_clear()  # roles are cached per process: forget those an earlier test changed
     return django_user_model.objects.create_user("olive", "olive@example.com", "x")
 
 
@@ -178,8 +179,11 @@ def test_the_portals_own_repositories_are_never_created_by_publish_git(git_host,
 def test_publishing_needs_githost_repository_create(git_host, workspace, olive):
     Grant.objects.filter(permission="githost.repository.create").delete()
     access_cache_clear()
-    with pytest.raises(ActionError, match="githost.repository.create is not granted to you"):
-        PublishGit().run(make_ctx(workspace, repoUrl=f"{HOST}?owner=acme&repo=web"))
+    try:
+        with pytest.raises(ActionError, match="githost.repository.create is not granted to you"):
+            PublishGit().run(make_ctx(workspace, repoUrl=f"{HOST}?owner=acme&repo=web"))
+    finally:
+        access_cache_clear()  # the grant comes back with the rollback; the cache must not outlive it
     assert not GitRepository.objects.exists()
 
 
