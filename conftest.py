@@ -12,6 +12,28 @@ def _user(django_user_model, username: str):
     return django_user_model.objects.create_user(username, f"{username}@example.com", PASSWORD)
 
 
+@pytest.fixture(autouse=True)
+def default_roles(request):
+    """Every test starts with the built-in roles and an empty access cache. Transactional tests (live
+    server, real workers) flush the database afterwards, which removes the roles the migration made:
+    they are made again here when missing."""
+    from core.access import access_cache_clear
+
+    access_cache_clear()
+    uses_db = "django_db" in request.keywords or {"db", "transactional_db", "live_server"} & set(
+        request.fixturenames)
+    if uses_db:
+        from core.defaults import default_roles_ensure
+        from core.models import Grant, Role
+
+        request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames
+                                or "live_server" in request.fixturenames else "db")
+        if default_roles_ensure(Role, Grant):
+            access_cache_clear()
+    yield
+    access_cache_clear()
+
+
 @pytest.fixture
 def password() -> str:
     """The password of every user fixture."""

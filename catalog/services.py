@@ -16,11 +16,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.ingest import bulk
-from catalog.ingest.process import LocationResult, process_location
+from catalog.ingest.process import LocationResult, Problem, process_location
 from catalog.ingest.readers import read_target
 from catalog.ingest.store import StoreStats, stitch, store_location_result
 from catalog.models import CatalogEvent, Entity, Location, Relation, SearchEntry, SourceFile
 from catalog.revision import revision_bump
+from core.access import is_platform_admin
 from core.audit import audit_record
 
 logger = logging.getLogger(__name__)
@@ -131,6 +132,24 @@ def entity_refresh_request(*, entity: Entity, actor=None) -> Location | None:
     return location
 
 
+IDENTITY_KINDS = ("user", "group")
+
+
+def identities_withhold(*, location: Location, result: LocationResult) -> None:
+    """User and Group entities decide who belongs to which team, and so who owns what (and whom
+    single sign-on maps a person to): only locations a platform admin registered, or Paved itself
+    (no creator: the demo, management commands), may emit them. Others get an error per entity."""
+    creator = location.created_by if location.created_by_id else None
+    if creator is None or is_platform_admin(creator):
+        return
+    for key, emitted in list(result.entities.items()):
+        if str(emitted.body.get("kind", "")).lower() in IDENTITY_KINDS:
+            del result.entities[key]
+            result.problems.append(Problem(
+                emitted.source, f"{emitted.body['kind']} {key} is not stored: User and Group entities may only "
+                "come from locations a platform admin registered (they decide who owns what).", entity_key=key))
+
+
 def location_refresh(*, location_id) -> StoreStats | None:
     """Read and store one location now. Safe to call twice: unchanged files are skipped."""
     location = Location.objects.filter(pk=location_id).first()
@@ -143,6 +162,7 @@ def location_refresh(*, location_id) -> StoreStats | None:
     started = timezone.now()
     clock = time.perf_counter()
     result = process_location(location.type, location.target, previous=previous, reader=read_target)
+    identities_withhold(location=location, result=result)
     read_seconds = time.perf_counter() - clock
     with transaction.atomic():
         location = Location.objects.select_for_update().filter(pk=location_id).first()

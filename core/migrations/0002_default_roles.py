@@ -3,47 +3,10 @@ they own; platform admins do everything; survey readers see results. Admins edit
 
 from django.db import migrations
 
-OWNER = "IS_ENTITY_OWNER"
-
-EVERYONE = [
-    ("catalog.entity.read", ""),
-    ("catalog.entity.validate", ""),
-    ("catalog.location.read", ""),
-    ("catalog.location.create", ""),
-    ("catalog.entity.refresh", OWNER),
-    ("catalog.entity.delete", OWNER),
-    ("catalog.location.refresh", OWNER),
-    ("catalog.location.delete", OWNER),
-    ("scaffolder.template.parameter.read", ""),
-    ("scaffolder.template.step.read", ""),
-    ("scaffolder.action.execute", ""),
-    ("scaffolder.task.create", ""),
-    ("scaffolder.task.read", "IS_TASK_OWNER"),
-    ("scaffolder.task.cancel", "IS_TASK_OWNER"),
-    ("scaffolder.template.upgrade", OWNER),
-    ("githost.repository.read", ""),
-    ("githost.repository.create", ""),
-    ("githost.repository.push", OWNER),
-    ("techdocs.entity.read", ""),
-    ("techdocs.entity.build", OWNER),
-]
-
+from core.defaults import default_roles_ensure
 
 def create(apps, schema_editor):
-    Role = apps.get_model("core", "Role")
-    Grant = apps.get_model("core", "Grant")
-    everyone = Role.objects.create(
-        name="Everyone", everyone=True, builtin=True,
-        description="Every signed-in person: reads the catalog and docs, creates from templates; owners "
-                    "refresh and delete what they own and push to their repositories.",
-    )
-    Grant.objects.bulk_create([Grant(role=everyone, permission=p, rule=r) for p, r in EVERYONE])
-    admin = Role.objects.create(name="Platform admin", builtin=True,
-                                description="Does everything. Bind the platform team's group to it.")
-    Grant.objects.create(role=admin, permission="*")
-    readers = Role.objects.create(name="Survey results reader", builtin=True,
-                                  description="Sees survey results (above the anonymity threshold) and exports.")
-    Grant.objects.create(role=readers, permission="surveys.results.read")
+    default_roles_ensure(apps.get_model("core", "Role"), apps.get_model("core", "Grant"))
 
 
 def remove(apps, schema_editor):

@@ -153,3 +153,20 @@ def test_every_permission_has_a_resource_type_that_its_default_grants_can_check(
         if grant.rule:
             grant.clean()
     assert PERMISSIONS["catalog.entity.delete"].resource_type == ENTITY
+
+
+def test_users_and_groups_from_a_location_an_ordinary_person_registered_are_refused(org, outsider, tmp_path):
+    """The attack: register a file that says `outsider` is a member of team-a, then delete its component."""
+    from catalog import services
+    from catalog.models import Entity, Location, ProcessingError
+
+    path = org.location.target.replace("catalog-info.yaml", "mine.yaml")
+    with open(path, "w") as handle:
+        handle.write("apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata: {name: outsider}\n"
+                     "spec: {profile: {email: outsider@example.com}, memberOf: [team-a]}\n")
+    location = Location.objects.create(type="file", target=path, created_by=outsider)
+    services.location_refresh(location_id=location.pk)
+    assert not Entity.objects.filter(location=location, kind__iexact="user").exists()
+    assert "may only come from locations a platform admin registered" in ProcessingError.objects.get(
+        location=location).message
+    assert not authorize(outsider, "catalog.entity.delete", entity_resource(org.orders))

@@ -1,5 +1,3 @@
-import importlib
-
 import pytest
 
 
@@ -10,23 +8,6 @@ def git_root(settings, tmp_path):
     root.mkdir()
     settings.PAVED_GIT_ROOT = root
     return root
-
-
-@pytest.fixture(autouse=True)
-def default_roles(request):
-    """The live-server tests are transactional: the flush after each one removes the default roles
-    the migrations made, so they are made again (as the migration makes them) when missing."""
-    if "django_db" not in request.keywords:
-        return
-    from django.apps import apps
-
-    from core.access import access_cache_clear
-    from core.models import Role
-
-    request.getfixturevalue("db")
-    if not Role.objects.filter(builtin=True).exists():
-        importlib.import_module("core.migrations.0002_default_roles").create(apps, None)
-    access_cache_clear()
 
 
 @pytest.fixture
