@@ -80,8 +80,10 @@ def entity_resource(entity: Entity) -> Resource:
 def location_resources(locations) -> dict:
     """location_resource for a page of locations, their owners read in one query."""
     owners: dict = defaultdict(set)
-    rows = Entity.objects.filter(location__in=[loc.pk for loc in locations]).values_list(
-        "location_id", "owner_ref").distinct()
+    # Location entities (the generated root and `kind: Location` files) have no owner: they only
+    # point at the files whose entities count.
+    rows = Entity.objects.filter(location__in=[loc.pk for loc in locations]).exclude(
+        ref__startswith="location:").values_list("location_id", "owner_ref").distinct()
     for location_id, owner_ref in rows:
         owners[location_id].add(owner_ref)
     return {loc.pk: Resource(type=LOCATION, ref=loc.ref, owner_refs=frozenset(owners[loc.pk]),

@@ -54,5 +54,8 @@ def ingest():
 def _fresh_count_cache():
     # Tests roll back their data; cached counts must not leak from one test into the next.
     from catalog.revision import revision_cache_clear
+    from core.access import access_cache_clear
 
     revision_cache_clear()
+    # Rolled-back tests reuse user ids (SQLite): whom the policy knew must not carry over either.
+    access_cache_clear()
