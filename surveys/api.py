@@ -9,7 +9,7 @@ from django.http import HttpRequest, JsonResponse
 from catalog.api.errors import api_view
 from portal.auth import error_envelope
 from surveys import exports, results, selectors
-from surveys.views import RESULTS_PERMISSION
+from surveys.access import WHO_MAY, results_readable
 
 
 @api_view("GET")
@@ -20,9 +20,9 @@ def campaign_list(request: HttpRequest) -> JsonResponse:
 
 @api_view("GET")
 def campaign_results(request: HttpRequest, campaign_id: int) -> JsonResponse:
-    if not request.user.has_perm(RESULTS_PERMISSION):
+    if not results_readable(user=request.user):
         return error_envelope(status=403, name="NotAllowedError",
-                              message="Survey results need the surveys.view_results permission.", request=request)
+                              message=WHO_MAY, request=request)
     campaign = selectors.campaign_get(campaign_id=campaign_id)
     if campaign is None:
         return error_envelope(status=404, name="NotFoundError", message=f"No survey with id {campaign_id}.",

@@ -9,12 +9,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from surveys import exports, selectors, services
+from surveys.access import WHO_MAY, results_readable
 from surveys.defaults import LIKERT_LABELS
 from surveys.forms import TamperedForm, answers_parse, field_name
 from surveys.models import Campaign
 from surveys.results import campaign_results
-
-RESULTS_PERMISSION = "surveys.view_results"
 
 
 def _campaign(campaign_id: int) -> Campaign:
@@ -25,8 +24,8 @@ def _campaign(campaign_id: int) -> Campaign:
 
 
 def _results_access(request: HttpRequest) -> None:
-    if not request.user.has_perm(RESULTS_PERMISSION):
-        raise PermissionDenied("Survey results are for the platform team and leaders.")
+    if not results_readable(user=request.user):
+        raise PermissionDenied(WHO_MAY)
 
 
 @require_GET
@@ -40,7 +39,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
         for c in listed
     ]
     return render(request, "surveys/campaign_list.html", {
-        "campaigns": campaigns, "can_view_results": request.user.has_perm(RESULTS_PERMISSION),
+        "campaigns": campaigns, "can_view_results": results_readable(user=request.user),
         "min_group_size": selectors.min_group_size(),
     })
 

@@ -170,3 +170,17 @@ def test_users_and_groups_from_a_location_an_ordinary_person_registered_are_refu
     assert "may only come from locations a platform admin registered" in ProcessingError.objects.get(
         location=location).message
     assert not authorize(outsider, "catalog.entity.delete", entity_resource(org.orders))
+
+
+def test_results_are_for_the_survey_results_reader_role(org, outsider):
+    from django.test import Client
+
+    from core.models import Role, RoleBinding
+    from surveys.access import results_readable
+
+    assert not results_readable(user=outsider)
+    RoleBinding.objects.create(role=Role.objects.get(name="Survey results reader"), subject="group:default/team-b")
+    assert results_readable(user=outsider)
+    client = Client()
+    client.force_login(outsider)
+    assert client.get("/api/surveys/1/results").status_code == 404  # allowed: no such campaign

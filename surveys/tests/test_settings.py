@@ -33,3 +33,4 @@ def test_defaults_are_batches_of_the_minimum_group_size(tmp_path):
 def test_bad_values_stop_start_up_naming_the_variable(tmp_path, env, message):
     result = _settings(tmp_path, **env)
     assert result.returncode != 0 and message in result.stderr
+
