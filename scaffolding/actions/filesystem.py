@@ -9,10 +9,12 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import re2
+
 from scaffolding.actions.base import Action, ActionContext, ActionError, ActionInputError
 
 
-def glob_regex(pattern: str) -> re.Pattern:
+def glob_regex(pattern: str):
     """A compiled regex for a glob over POSIX relative paths, as micromatch reads it with `dot: true`.
 
     `*` and `?` stay within one path segment, a `**` segment spans any number of them, `[...]`
@@ -29,7 +31,9 @@ def glob_regex(pattern: str) -> re.Pattern:
             regex += ".*" if last else "(?:[^/]+/)*"
         else:
             regex += _segment_regex(segment) + ("" if last else "/")
-    return re.compile(regex, re.DOTALL)
+    # RE2, not re: a template's glob such as `*a*a*a*a*a*a*b` backtracks exponentially in re and
+    # would hold a worker; RE2 matches in linear time.
+    return re2.compile("(?s)" + regex)
 
 
 def _segment_regex(segment: str) -> str:

@@ -161,3 +161,11 @@ def test_cancel_stops_between_entries(workspace):
     with pytest.raises(ActionCancelled):
         FsDelete().run(ctx)
     assert (workspace / "README.md").exists()
+
+
+def test_a_catastrophic_glob_matches_in_linear_time():
+    import time
+
+    started = time.monotonic()
+    assert glob_regex("*a*a*a*a*a*a*a*a*a*a*b").fullmatch("a" * 20_000) is None
+    assert time.monotonic() - started < 1
