@@ -80,6 +80,10 @@ def fill(quarters: int, responses: int, rng: random.Random):
                                           team_ref=team, value=value))
         Response.objects.bulk_create(rows, batch_size=2000)
         Answer.objects.bulk_create(answers, batch_size=5000)
+        # Results show published batches only (issue 9): publish them, as the submit task would.
+        from surveys.services.publish import results_publish
+
+        results_publish(campaign=campaign)
         campaigns.append(campaign)
     return campaigns
 

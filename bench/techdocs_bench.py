@@ -127,7 +127,11 @@ def setup_django(var: Path) -> None:
     os.environ.setdefault("PAVED_SECRET_KEY", "bench")
     var.mkdir(parents=True, exist_ok=True)
     os.environ["PAVED_VAR_DIR"] = str(var)
-    os.environ["PAVED_FILE_ROOTS"] = "/"
+    # The entity files, the generated site and the corpus: never "/", which now overlaps internal state.
+    os.environ["PAVED_FILE_ROOTS"] = os.pathsep.join(
+        str(p) for p in (var.parent / "entities", var.parent / "big-site", CORPUS))
+    for folder in (var.parent / "entities", var.parent / "big-site"):
+        folder.mkdir(parents=True, exist_ok=True)
     import django
 
     django.setup()
