@@ -402,3 +402,16 @@ def test_permission_denied_is_the_envelope_for_session_clients_too(outsider, org
                              headers={"X-CSRFToken": client.cookies["csrftoken"].value})
     assert_refused(response, api=True)
     assert Role.objects.filter(everyone=True).exists() and Entity.objects.filter(pk=org.orders.pk).exists()
+
+
+def test_registering_a_location_is_audited(outsider, org, tmp_path):
+    target = tmp_path / "mine.yaml"
+    target.write_text("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: mine}\n"
+                      "spec: {type: service, lifecycle: production, owner: team-b}\n")
+    response = _api_post(api_client(outsider), "/api/catalog/locations", {"type": "file", "target": str(target)})
+    assert response.status_code == 201
+    entry = AuditEntry.objects.get(actor=outsider, action="catalog.location.create")
+    assert entry.outcome == "success" and entry.target == f"file:{target}"
+    # The person who registered a location may remove it again, whoever its entities name as owner.
+    location_id = response.json()["location"]["id"]
+    assert api_client(outsider).delete(f"/api/catalog/locations/{location_id}").status_code == 204
