@@ -8,6 +8,18 @@ from portal.tokens import api_token_create
 PASSWORD = "paved-test-password"
 
 
+def pytest_configure(config):
+    """Hash test passwords with a fast hasher: Django's PBKDF2 (a million rounds, ~0.6 s a user on this
+    machine) made every fixture that creates users cost seconds, and the suite overran CI's budget.
+    Production keeps Django's default hashers; nothing here is used outside tests."""
+    from django.conf import settings
+    from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    get_hashers.cache_clear()
+    get_hashers_by_algorithm.cache_clear()
+
+
 def _user(django_user_model, username: str):
     return django_user_model.objects.create_user(username, f"{username}@example.com", PASSWORD)
 
