@@ -26,7 +26,7 @@ from catalog.forms import EntityFilterForm, RegisterForm
 from catalog.graph import Node, neighbourhood_svg
 from catalog.models import Entity, Location
 from core.access import authorize, require
-from portal.htmx import is_partial, render_page_or_fragment
+from core.htmx import is_partial, render_page_or_fragment
 
 FILTER_PARAMS = ("kind", "type", "owner", "lifecycle", "tag", "namespace", "q", "mine")
 ENTITY_TABS = ("overview", "api", "relations", "raw")

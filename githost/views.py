@@ -16,14 +16,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from core.htmx import render_page_or_fragment
+from core.sanitize import sanitize
 from githost import selectors
 from githost.access import repo_may_read, repo_read_filter
 from githost.lib.git import GitHostError, repo_path
 from githost.lib.readme_links import rewrite_readme_links
 from githost.models import GitRepository
 from githost.services import remote_url
-from portal.htmx import render_page_or_fragment
-from techdocs.sanitize import sanitize
 
 PAGE_SIZE = 25
 SHOW_MAX_BYTES = 512 * 1024  # the file view shows this much and links to the raw file for the rest

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from core.api.envelope import error_envelope
 from portal.tokens import api_token_lookup
 
 PUBLIC_PREFIXES = ("/login/", "/healthz", "/readyz", "/static/", "/favicon.ico")
@@ -31,18 +32,6 @@ def is_api_path(path: str) -> bool:
 def is_git_protocol_path(path: str) -> bool:
     """Git's smart HTTP endpoints (/git/<owner>/<name>.git/...), as opposed to the browse pages."""
     return bool(GIT_PROTOCOL_PATH.match(path))
-
-
-def error_envelope(
-    *, status: int, name: str, message: str, request: HttpRequest | None = None
-) -> JsonResponse:
-    """Backstage's error response body: {error: {name, message}, request, response}."""
-    body = {
-        "error": {"name": name, "message": message},
-        "request": {"method": request.method, "url": request.get_full_path()} if request else None,
-        "response": {"statusCode": status},
-    }
-    return JsonResponse(body, status=status)
 
 
 def git_unauthorized(request: HttpRequest, message: str) -> JsonResponse:

@@ -10,7 +10,7 @@ import dj_database_url
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import env_bool, env_int, env_list, env_paths, env_secret, env_str
+from core.env import env_bool, env_int, env_list, env_paths, env_secret, env_str
 from portal.file_roots import check_file_roots
 
 BASE_DIR = Path(__file__).resolve().parent.parent

@@ -1,6 +1,4 @@
-"""Root URLConf. Apps that have not landed yet get an honest placeholder page instead of a 404."""
-
-import importlib.util
+"""Root URLConf: the portal shell mounts every app's pages and API."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -8,14 +6,6 @@ from django.urls import include, path
 
 from portal import audit_views, views
 from portal.sso import views as sso_views
-
-
-def module_exists(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:  # the parent package is missing
-        return False
-
 
 portal_patterns = [
     path("", views.home, name="home"),
@@ -38,27 +28,16 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if module_exists("catalog.api.urls"):
-    urlpatterns.append(path("api/catalog/", include("catalog.api.urls")))
-if module_exists("techdocs.api"):
-    urlpatterns.append(path("api/techdocs/", include("techdocs.api")))
-if module_exists("scaffolding.api.urls"):
-    urlpatterns.append(path("api/scaffolder/v2/", include("scaffolding.api.urls")))
-if module_exists("githost.urls"):
-    urlpatterns.append(path("git/", include("githost.urls")))
-if module_exists("surveys.api_urls"):
-    urlpatterns.append(path("api/surveys/", include("surveys.api_urls")))
-
-# (URL prefix, the app's URLConf, the feature's name on the placeholder page)
-SECTIONS = [
-    ("catalog/", "catalog.urls", "Catalog"),
-    ("create/", "scaffolding.urls", "Create"),
-    ("docs/", "techdocs.urls", "Docs"),
-    ("surveys/", "surveys.urls", "Surveys"),
-    ("insights/", None, "Insights"),
+urlpatterns += [
+    path("api/catalog/", include("catalog.api.urls")),
+    path("api/techdocs/", include("techdocs.api")),
+    path("api/scaffolder/v2/", include("scaffolding.api.urls")),
+    path("api/surveys/", include("surveys.api_urls")),
+    path("git/", include("githost.urls")),
+    path("catalog/", include("catalog.urls")),
+    path("create/", include("scaffolding.urls")),
+    path("docs/", include("techdocs.urls")),
+    path("surveys/", include("surveys.urls")),
+    # Insights arrives with its app; until then the menu item leads to an honest placeholder.
+    path("insights/", views.unavailable, {"feature": "Insights"}),
 ]
-for prefix, module, feature in SECTIONS:
-    if module and module_exists(module):
-        urlpatterns.append(path(prefix, include(module)))
-    else:
-        urlpatterns.append(path(prefix, views.unavailable, {"feature": feature}))

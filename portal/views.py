@@ -1,39 +1,24 @@
-"""The shell's own pages: home, global search, profile with API tokens, probes, placeholders."""
+"""The shell's own pages: home, global search, profile with API tokens, probes, placeholders.
 
-import importlib
-from collections.abc import Callable
+The portal is the top layer: it imports the apps' public selectors directly."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
+from catalog.selectors import catalog_summary, entity_search
+from core.htmx import render_page_or_fragment
 from portal import health
 from portal.forms import ApiTokenForm, SearchForm
 from portal.models import ApiToken
 from portal.tokens import api_token_create, api_token_revoke
+from techdocs.search import docs_search
 
 SEARCH_LIMIT = 50
 DOCS_SEARCH_LIMIT = 20
-
-
-def app_function(module: str, name: str) -> Callable | None:
-    """`module.name`, or None while that app (or the function) is not there yet."""
-    try:
-        loaded = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name not in (module, module.partition(".")[0]):
-            raise  # a real import error inside the app must not be hidden
-        return None
-    return getattr(loaded, name, None)
-
-
-def catalog_selector(name: str) -> Callable | None:
-    """A function from catalog.selectors, or None while the catalog app does not provide it."""
-    return app_function("catalog.selectors", name)
 
 
 @require_safe
@@ -53,8 +38,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    summary = catalog_selector("catalog_summary")
-    return render(request, "portal/home.html", {"summary": summary() if summary else None})
+    return render(request, "portal/home.html", {"summary": catalog_summary()})
 
 
 @login_required
@@ -62,17 +46,10 @@ def home(request: HttpRequest) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    entity_search = catalog_selector("entity_search")
-    hits = list(entity_search(query=query, limit=SEARCH_LIMIT)) if entity_search and query else []
-    docs_search = app_function("techdocs.search", "docs_search")
-    docs_hits = docs_search(query=query, limit=DOCS_SEARCH_LIMIT) if docs_search and query else []
-    context = {"form": form, "query": query, "hits": hits, "available": entity_search is not None,
-               "docs_hits": docs_hits, "docs_available": docs_search is not None}
-    partial = request.htmx and not request.htmx.boosted
-    template = "portal/partials/search_results.html" if partial else "portal/search.html"
-    response = render(request, template, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    hits = list(entity_search(query=query, limit=SEARCH_LIMIT)) if query else []
+    docs_hits = docs_search(query=query, limit=DOCS_SEARCH_LIMIT) if query else []
+    context = {"form": form, "query": query, "hits": hits, "docs_hits": docs_hits}
+    return render_page_or_fragment(request, "portal/search.html", "portal/partials/search_results.html", context)
 
 
 NEW_TOKEN_SESSION_KEY = "paved_new_token"

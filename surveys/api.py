@@ -6,8 +6,8 @@ session cookie to the CSRF check."""
 
 from django.http import HttpRequest, JsonResponse
 
-from catalog.api.errors import api_view
-from portal.auth import error_envelope
+from core.api.envelope import error_envelope
+from core.api.errors import api_view
 from surveys import exports, results, selectors
 from surveys.access import WHO_MAY, results_readable
 

@@ -20,8 +20,8 @@ from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpRe
 from django.urls import path
 
 from catalog.access import entity_readable, entity_resource
-from catalog.api.errors import InputError, NotFoundError, api_view
 from core.access import require
+from core.api.errors import InputError, NotFoundError, api_view
 from techdocs import selectors, services, storage
 from techdocs.models import DocsBuild
 

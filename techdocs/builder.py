@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from core.sanitize import page_link_rewriter, sanitize
 from techdocs.lib import mkdocs_config
 from techdocs.lib.mkdocs_config import ConfigRefused
 from techdocs.lib.text import sections
-from techdocs.sanitize import page_link_rewriter, sanitize
 
 RUNNER = Path(__file__).with_name("mkdocs_runner.py")
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv"}

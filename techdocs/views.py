@@ -11,21 +11,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
 from catalog.access import entity_readable, entity_resource
 from catalog.selectors import entity_url
 from core.access import authorize, require
+from core.htmx import is_partial, render_page_or_fragment
+from core.sanitize import block_external_images
 from techdocs import selectors, services, storage
 from techdocs.models import DocsBuild
 from techdocs.navigation import render_nav, render_toc
-from techdocs.sanitize import block_external_images
-
-
-def _partial(request: HttpRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.boosted
 
 
 @login_required
@@ -38,10 +34,7 @@ def docs_list(request: HttpRequest) -> HttpResponse:
     page, owners = selectors.docs_list(query=query, owner=owner, state=state, page=request.GET.get("page", 1))
     context = {"page": page, "owners": owners, "states": selectors.STATES, "query": query, "owner": owner,
                "state": state}
-    template = "techdocs/partials/docs_table.html" if _partial(request) else "techdocs/docs_list.html"
-    response = render(request, template, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return render_page_or_fragment(request, "techdocs/docs_list.html", "techdocs/partials/docs_table.html", context)
 
 
 def _site_or_404(request: HttpRequest, namespace: str, kind: str, name: str):
@@ -114,6 +107,6 @@ def build_request(request: HttpRequest, namespace: str, kind: str, name: str) ->
     site = services.docs_site_sync(entity=entity)
     build = None if site.ref_error else services.docs_build_request(
         site=site, reason=DocsBuild.Reason.MANUAL, actor=request.user)
-    if not _partial(request):
+    if not is_partial(request):
         return redirect("techdocs:site", namespace=site.namespace, kind=site.kind, name=site.name)
     return _status_response(request, entity, site, build)

@@ -10,7 +10,7 @@ import binascii
 import json
 from dataclasses import dataclass, field
 
-from catalog.api.errors import InputError
+from core.api.errors import InputError
 
 MAX_CURSOR = 20_000
 

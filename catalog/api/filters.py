@@ -11,10 +11,10 @@ import uuid
 
 from django.db.models import Q, QuerySet
 
-from catalog.api.errors import InputError
 from catalog.lib.relations import RELATION_PAIRS
 from catalog.lib.validation import KNOWN_KINDS
 from catalog.models import Entity, Relation, SearchEntry
+from core.api.errors import InputError
 
 MAX_FILTERS = 50
 MAX_CONDITIONS = 50

@@ -2,7 +2,6 @@
 
 import copy
 
-from catalog.api.errors import InputError
 from catalog.api.serializers import dumps
 from catalog.ingest.process import (
     MANAGED_BY_LOCATION,
@@ -13,6 +12,7 @@ from catalog.ingest.process import (
 )
 from catalog.models import Entity, Location
 from catalog.services import LocationPreview
+from core.api.errors import InputError
 
 MAX_DEPTH = 50
 

@@ -1,6 +1,6 @@
 """The OpenAPI 3 description of the catalog API, served at GET /api/catalog/openapi.json."""
 
-from portal.openapi import body, document, errors, json_of, path, query, ref
+from core.openapi import body, document, errors, json_of, path, query, ref
 
 FILTER = query("filter", "Backstage filter: `a=b,c=d` ANDs conditions, repeated params are ORed, a bare key "
                 "means the field exists; keys and values compare case-insensitively.", repeat=True)

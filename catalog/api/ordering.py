@@ -8,8 +8,8 @@ Common fields read Entity columns; any other field reads its first SearchEntry v
 from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, Lower
 
-from catalog.api.errors import InputError
 from catalog.models import SearchEntry
+from core.api.errors import InputError
 
 COLUMNS = {
     "metadata.name": "name",

@@ -14,14 +14,14 @@ from catalog import access, services
 from catalog.api import locations as api_locations
 from catalog.api import queries
 from catalog.api.cursors import QuerySpec, after_decode, after_encode, cursor_decode
-from catalog.api.errors import ConflictError, InputError, NotFoundError, api_view, json_body
 from catalog.api.openapi import OPENAPI
 from catalog.api.ordering import parse_order
-from catalog.api.params import MAX_PAGE, fields_list, int_param, list_param
 from catalog.api.serializers import dumps, entities_stream, entities_text
 from catalog.lib.refs import RefError, parse_ref
 from catalog.models import Entity, Location
 from core.access import require
+from core.api.errors import ConflictError, InputError, NotFoundError, api_view, json_body
+from core.api.params import MAX_PAGE, fields_list, int_param, list_param
 
 JSON = "application/json"
 

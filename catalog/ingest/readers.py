@@ -26,7 +26,7 @@ def _size_limit() -> int:
 
 
 def _roots() -> list[Path]:
-    # Already resolved by settings (portal.env.env_paths), so not again on every read.
+    # Already resolved by settings (core.env.env_paths), so not again on every read.
     return [Path(root) for root in settings.PAVED_FILE_ROOTS]
 
 

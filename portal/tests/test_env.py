@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import env_bool, env_int, env_list, env_secret, env_str
+from core.env import env_bool, env_int, env_list, env_secret, env_str
 
 
 def test_env_str_returns_the_value_or_the_default(monkeypatch):

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import env_paths
+from core.env import env_paths
 from portal.file_roots import check_file_roots
 
 REPO = Path(__file__).resolve().parents[2]

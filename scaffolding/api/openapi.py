@@ -1,6 +1,6 @@
 """The OpenAPI 3 description of the scaffolder API, served at GET /api/scaffolder/v2/openapi.json."""
 
-from portal.openapi import body, document, errors, json_of, path, query, ref
+from core.openapi import body, document, errors, json_of, path, query, ref
 
 OBJECT = {"type": "object", "additionalProperties": True}
 STRING = {"type": "string"}

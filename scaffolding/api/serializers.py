@@ -3,10 +3,10 @@
 A run never leaves here with its secrets: TaskJSON is built field by field, not from the row.
 """
 
-import json
 from datetime import UTC, datetime
 
 from catalog.lib.refs import split_key
+from core.api.sse import sse_frame as core_sse_frame
 from scaffolding.models import ScaffoldEvent, ScaffoldRun
 
 API_VERSION = "scaffolder.backstage.io/v1beta3"
@@ -84,8 +84,7 @@ def event_json(event: ScaffoldEvent) -> dict:
 
 def sse_frame(event: ScaffoldEvent) -> bytes:
     """One server-sent event: Backstage's `event:` and `data:` lines, plus an `id:` for reconnects."""
-    data = json.dumps(event_json(event), separators=(",", ":"))
-    return f"id: {event.pk}\nevent: {event.type}\ndata: {data}\n\n".encode()
+    return core_sse_frame(event_id=event.pk, event_type=event.type, data=event_json(event))
 
 
 def action_json(action) -> dict:

@@ -1,7 +1,7 @@
 """Backstage scaffolder API views (v2): parse input, call a selector or a service, answer JSON.
 
 Routes, bodies and status codes follow Backstage's scaffolder-backend router, so its CLI and
-frontend work against Paved. Errors use Backstage's envelope through catalog's `api_view`.
+frontend work against Paved. Errors use Backstage's envelope through core's `api_view`.
 """
 
 import base64
@@ -11,12 +11,20 @@ import time
 
 from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.middleware.csrf import CsrfViewMiddleware
 
 from catalog import selectors as catalog_selectors
-from catalog.api.errors import ApiError, ConflictError, InputError, NotFoundError, api_view, json_body
-from catalog.api.params import MAX_PAGE, int_param, list_param
 from catalog.lib.refs import RefError, parse_ref, split_key
+from core.api.errors import (
+    ConflictError,
+    InputError,
+    NotAllowedError,
+    NotFoundError,
+    PayloadTooLargeError,
+    ServiceUnavailableError,
+    api_view,
+    json_body,
+)
+from core.api.params import MAX_PAGE, int_param, list_param
 from scaffolding import selectors, services
 from scaffolding.access import run_readable
 from scaffolding.actions import action_registry
@@ -41,32 +49,8 @@ DEFAULT_STEP_TITLE = "Please enter the following information"  # Backstage's, fo
 STATUSES = [choice.value for choice in ScaffoldRun.Status]
 
 
-class NotAllowedError(ApiError):
-    status = 403
-    name = "NotAllowedError"
-
-
-class PayloadTooLargeError(ApiError):
-    status = 413
-    name = "PayloadTooLargeError"
-
-
-class ServiceUnavailableError(ApiError):
-    status = 503
-    name = "ServiceUnavailableError"
-
-
-def _csrf_check(request: HttpRequest) -> None:
-    # `api_view` skips CSRF for every caller because machines send bearer tokens (the bearer
-    # middleware marks those requests); a browser session must still prove the request comes
-    # from our pages before it starts, cancels or retries a task.
-    if CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {}) is not None:
-        raise NotAllowedError("CSRF check failed: send the X-CSRFToken header with a session, "
-                              "or authenticate with 'Authorization: Bearer <token>'.")
-
-
 def _body(request: HttpRequest) -> dict:
-    _csrf_check(request)
+    # api_view has already checked CSRF for session-signed requests.
     try:
         return json_body(request)
     except RequestDataTooBig:
@@ -234,7 +218,6 @@ def task_eventstream(request: HttpRequest, task_id: str) -> HttpResponse:
 
 @api_view("POST")
 def task_cancel(request: HttpRequest, task_id: str) -> HttpResponse:
-    _csrf_check(request)
     run = _managed_run(request, task_id)
     if run.is_finished and run.status != ScaffoldRun.Status.CANCELLED:
         raise ConflictError(f"Task {task_id} is already {run.status}; only open or processing tasks can be cancelled.")
@@ -244,7 +227,6 @@ def task_cancel(request: HttpRequest, task_id: str) -> HttpResponse:
 
 @api_view("POST")
 def task_retry(request: HttpRequest, task_id: str) -> HttpResponse:
-    _csrf_check(request)
     run = _managed_run(request, task_id)
     # As Backstage: a JSON body may carry {"secrets": {...}}; the run's own were wiped when it ended.
     body = _body(request) if request.content_type == "application/json" else {}

@@ -19,7 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from catalog.models import Entity
 from catalog.selectors import entity_url
-from portal.htmx import is_partial, render_page_or_fragment
+from core.htmx import is_partial, render_page_or_fragment
 from scaffolding import selectors, services
 from scaffolding.lib import form_state, schema_form
 from scaffolding.lib.form_fields import build_step, review_rows, walk_fields

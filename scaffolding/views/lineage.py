@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.selectors import entity_url
-from portal.htmx import is_partial, render_page_or_fragment
+from core.htmx import is_partial, render_page_or_fragment
 from scaffolding import lineage, selectors
 
 MAX_WATCH = 30  # polls every 2 s: a minute of waiting for the worker

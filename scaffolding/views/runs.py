@@ -24,13 +24,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from catalog.lib.refs import RefError, parse_ref
 from catalog.selectors import entity_url
-from portal.htmx import is_partial, render_page_or_fragment
+from core.htmx import is_partial, render_page_or_fragment
+from core.sanitize import sanitize
 from scaffolding import selectors, services
 from scaffolding.access import run_readable
 from scaffolding.actions import action_registry
 from scaffolding.lib import schema_form
 from scaffolding.models import ScaffoldRun, ScaffoldStep
-from techdocs.sanitize import sanitize
 
 PAGE_SIZE = 25
 STATUSES = [choice.value for choice in ScaffoldRun.Status]

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from core.sanitize import block_external_images, sanitize
 from techdocs import services
 from techdocs.models import DocsBuild
-from techdocs.sanitize import block_external_images, sanitize
 
 PIXEL = "https://tracker.example/p.gif?reader=1"
 

@@ -1,6 +1,6 @@
 """The allow-list keeps techdocs-core's markup and drops everything that could run."""
 
-from techdocs.sanitize import page_link_rewriter, sanitize
+from core.sanitize import page_link_rewriter, sanitize
 
 
 def test_drops_scripts_handlers_javascript_urls_forms_and_styles():

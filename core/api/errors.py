@@ -1,7 +1,7 @@
 """Backstage error names and the decorator that turns them into its error envelope.
 
 Every API view goes through `api_view`, so bad input is a 4xx envelope, never a 500 or an
-HTML page. Machine clients send bearer tokens and need no CSRF token (portal.auth turns the
+HTML page. Machine clients send bearer tokens and need no CSRF token (the bearer middleware turns the
 check off for them); a browser session is a cookie another site's page can ride, so its unsafe
 requests must carry Django's CSRF token, as a form post would. The check runs here rather than
 in the middleware so a refusal is the JSON envelope, not Django's HTML page.
@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
-from portal.auth import error_envelope
+from core.api.envelope import error_envelope
 
 
 class ApiError(Exception):
@@ -33,9 +33,24 @@ class NotFoundError(ApiError):
     name = "NotFoundError"
 
 
+class NotAllowedError(ApiError):
+    status = 403
+    name = "NotAllowedError"
+
+
 class ConflictError(ApiError):
     status = 409
     name = "ConflictError"
+
+
+class PayloadTooLargeError(ApiError):
+    status = 413
+    name = "PayloadTooLargeError"
+
+
+class ServiceUnavailableError(ApiError):
+    status = 503
+    name = "ServiceUnavailableError"
 
 
 def validation_message(exc: ValidationError) -> str:

@@ -2,7 +2,7 @@
 
 from django.http import QueryDict
 
-from catalog.api.errors import InputError
+from core.api.errors import InputError
 
 # by-query pages are capped (a client follows nextCursor); /entities keeps Backstage's "no cap"
 # but streams its rows, so memory stays flat.
