@@ -4,6 +4,7 @@
 mode used by `make run`: SQLite and a filesystem Celery broker under PAVED_VAR_DIR.
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -333,6 +334,15 @@ CELERY_BEAT_SCHEDULE["techdocs-scan"] = {
 
 # --- Git host and scaffolder ---------------------------------------------------------------
 # Bare repositories live under PAVED_GIT_ROOT and are served over git's smart HTTP at /git/.
+# --- Web server: gunicorn.conf.py reads these, so a bad value fails with the variable's name.
+PAVED_WEB_BIND = env_str("PAVED_BIND", "0.0.0.0:8000").strip() or "0.0.0.0:8000"
+PAVED_WEB_WORKERS = env_int("WEB_CONCURRENCY", os.cpu_count() or 1, minimum=1)
+PAVED_WEB_THREADS = env_int("PAVED_WEB_THREADS", 8, minimum=1)
+PAVED_WEB_KEEPALIVE = env_int("PAVED_WEB_KEEPALIVE", 30, minimum=0)
+PAVED_WEB_TIMEOUT = env_int("PAVED_WEB_TIMEOUT", 60, minimum=1)
+PAVED_WEB_MAX_REQUESTS = env_int("PAVED_WEB_MAX_REQUESTS", 0, minimum=0)
+PAVED_ACCESS_LOG = env_str("PAVED_ACCESS_LOG").strip() or None
+
 # PAVED_GIT_HOST is the host name templates use for it (`repoUrl: 127.0.0.1:8000?owner=o&repo=r`)
 # and the host of the clone URLs the portal hands out; PAVED_GIT_SCHEME their scheme.
 PAVED_GIT_ROOT = Path(env_str("PAVED_GIT_ROOT", str(VAR_DIR / "git"))).resolve()

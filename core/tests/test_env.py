@@ -83,3 +83,13 @@ def test_env_secret_rejects_an_unreadable_file(monkeypatch, tmp_path):
     monkeypatch.setenv("PAVED_S_FILE", str(tmp_path / "absent"))
     with pytest.raises(ImproperlyConfigured, match="PAVED_S_FILE"):
         env_secret("PAVED_S")
+
+
+def test_env_paths_splits_on_the_path_separator_and_on_commas(monkeypatch, tmp_path):
+    from core.env import env_paths
+
+    a, b, c = (tmp_path / name for name in "abc")
+    monkeypatch.setenv("PAVED_ROOTS", f"{a}:{b}, {c}")
+    assert env_paths("PAVED_ROOTS", []) == [str(a.resolve()), str(b.resolve()), str(c.resolve())]
+    monkeypatch.delenv("PAVED_ROOTS")
+    assert env_paths("PAVED_ROOTS", [a]) == [str(a.resolve())]
