@@ -173,7 +173,7 @@ def test_the_push_authenticates_with_the_token_in_a_header(live_server, settings
 
     settings.PAVED_GIT_ROOT = tmp_path / "git"
     monkeypatch.setattr(publish_git, "PUSH_PROTOCOLS", ("https", "http"))
-    repo_create(owner="acme", name="pushed")
+    repo_create(owner="acme", name="pushed", owner_ref="user:default/owner")  # the token's person may push
     remote = f"{live_server.url}/git/acme/pushed.git"
     ctx = make_ctx(workspace)
 
