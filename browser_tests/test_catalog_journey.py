@@ -41,8 +41,9 @@ def queued(monkeypatch):
 
 
 def test_finds_the_owner_of_a_service_then_registers_a_component(
-    page: Page, live_server, owner, password, demo_catalog, queued, tmp_path
+    page: Page, live_server, owner, password, demo_catalog, queued, tmp_path, settings
 ):
+    settings.PAVED_FILE_ROOTS = [*settings.PAVED_FILE_ROOTS, str(tmp_path)]  # where the team keeps the new file
     sign_in(page, live_server, "owner", password)
 
     # "Who owns payment-service?": global search box -> entity page.

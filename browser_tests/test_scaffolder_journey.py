@@ -40,8 +40,8 @@ def worker(transactional_db):
 def test_create_a_go_service_from_the_golden_path(page: Page, live_server, scaffolder_dirs, worker,
                                                   django_user_model, password, tmp_path):
     demo_load()
-    user = django_user_model.objects.create_user("dana", "dana@example.com", password)
-    sign_in(page, live_server, "dana", password)
+    user = django_user_model.objects.create_user("jane.doe", "jane.doe@acme.example", password)  # in team-payments
+    sign_in(page, live_server, "jane.doe", password)
 
     page.goto(f"{live_server.url}/create/")
     page.get_by_role("link", name="Go Microservice").first.click()
@@ -85,7 +85,7 @@ def test_create_a_go_service_from_the_golden_path(page: Page, live_server, scaff
     token = api_token_create(user=user, name="clone")
     host = live_server.url.split("://", 1)[1]
     clone = tmp_path / "clone"
-    subprocess.run(["git", "clone", "-q", f"http://dana:{token}@{host}/git/acme/checkout-api.git", str(clone)],
+    subprocess.run(["git", "clone", "-q", f"http://jane.doe:{token}@{host}/git/acme/checkout-api.git", str(clone)],
                    check=True, timeout=60, env={"GIT_TERMINAL_PROMPT": "0", "PATH": "/usr/bin:/bin"})
     catalog_info = (clone / "catalog-info.yaml").read_text()
     assert "name: checkout-api" in catalog_info and "team-payments" in catalog_info
