@@ -23,6 +23,7 @@ from catalog.models import CatalogEvent, Entity, Location, Relation, SearchEntry
 from catalog.revision import revision_bump
 from core.access import is_platform_admin
 from core.audit import audit_record
+from core.queue import task_enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -102,10 +103,7 @@ def location_create(*, type: str, target: str, actor=None) -> Location:
 
 
 def _enqueue_refresh(location: Location) -> None:
-    from catalog.tasks import location_refresh as location_refresh_task
-
-    location_id = str(location.pk)
-    transaction.on_commit(lambda: location_refresh_task.delay(location_id))
+    task_enqueue_on_commit("catalog.tasks.location_refresh", str(location.pk))
 
 
 def location_refresh_request(*, location: Location, actor=None, entity: Entity | None = None) -> None:
