@@ -120,7 +120,7 @@ def identities_forget(**_kwargs) -> None:
 
 
 def _ttl() -> float:
-    return float(getattr(settings, "PAVED_ACCESS_CACHE_SECONDS", 5))
+    return float(settings.PAVED_ACCESS_CACHE_SECONDS)
 
 
 def identity_of(user) -> Identity | None:

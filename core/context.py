@@ -37,7 +37,7 @@ def _valid_ip(value: str) -> str | None:
 
 def source_address_of(request: HttpRequest) -> str | None:
     """REMOTE_ADDR, or the client the trusted proxy names when PAVED_TRUST_X_FORWARDED_FOR is on."""
-    if getattr(settings, "PAVED_TRUST_X_FORWARDED_FOR", False):
+    if settings.PAVED_TRUST_X_FORWARDED_FOR:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
             # The proxy appends the address it saw last; anything before it came from the client.

@@ -188,13 +188,13 @@ def _s3_client(endpoint_url: str, region: str, access_key_id: str | None, secret
 
 def get_storage() -> SiteStorage:
     """The backend the settings choose: S3 when PAVED_TECHDOCS_S3_BUCKET is set, local files otherwise."""
-    bucket = getattr(settings, "PAVED_TECHDOCS_S3_BUCKET", "")
+    bucket = settings.PAVED_TECHDOCS_S3_BUCKET
     if bucket:
-        client = _s3_client(getattr(settings, "PAVED_TECHDOCS_S3_ENDPOINT_URL", ""),
-                            getattr(settings, "PAVED_TECHDOCS_S3_REGION", ""),
-                            getattr(settings, "PAVED_TECHDOCS_S3_ACCESS_KEY_ID", None),
-                            getattr(settings, "PAVED_TECHDOCS_S3_SECRET_ACCESS_KEY", None))
-        return S3Storage(bucket=bucket, prefix=getattr(settings, "PAVED_TECHDOCS_S3_PREFIX", ""), client=client)
+        client = _s3_client(settings.PAVED_TECHDOCS_S3_ENDPOINT_URL,
+                            settings.PAVED_TECHDOCS_S3_REGION,
+                            settings.PAVED_TECHDOCS_S3_ACCESS_KEY_ID,
+                            settings.PAVED_TECHDOCS_S3_SECRET_ACCESS_KEY)
+        return S3Storage(bucket=bucket, prefix=settings.PAVED_TECHDOCS_S3_PREFIX, client=client)
     return LocalStorage(Path(settings.PAVED_TECHDOCS_DIR))
 
 

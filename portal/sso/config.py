@@ -25,7 +25,7 @@ class ProviderUnavailable(Exception):
 
 
 def sso_enabled() -> bool:
-    return bool(getattr(settings, "PAVED_OIDC_ENABLED", False))
+    return bool(settings.PAVED_OIDC_ENABLED)
 
 
 def discovery_url() -> str:
