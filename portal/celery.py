@@ -2,8 +2,11 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from kombu.transport import TRANSPORT_ALIASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+# filesystem:// (the embedded broker) writes each message atomically; see portal/broker.py.
+TRANSPORT_ALIASES["filesystem"] = "portal.broker:Transport"
 
 app = Celery("paved")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -23,7 +23,23 @@ try:
 except OSError as exc:
     raise ImproperlyConfigured(f"PAVED_VAR_DIR {VAR_DIR} cannot be created: {exc.strerror or exc}") from None
 
-SECRET_KEY = env_secret("PAVED_SECRET_KEY")
+
+
+def _key(name: str, generated: str) -> str | None:
+    """NAME, NAME_FILE, or else the key `make run` generated as PAVED_VAR_DIR/<generated>: so a
+    documented command (`manage.py create_api_token admin`) works in a second shell after `make run`
+    without exporting anything. var/ is readable by its owner only and is never a file root."""
+    value = env_secret(name)
+    if value:
+        return value
+    path = VAR_DIR / generated
+    try:
+        return path.read_text().strip() or None if path.is_file() else None
+    except OSError as exc:
+        raise ImproperlyConfigured(f"{path} (the key `make run` generated for {name}) cannot be read: {exc}.") from None
+
+
+SECRET_KEY = _key("PAVED_SECRET_KEY", "secret_key")
 if not SECRET_KEY:
     raise ImproperlyConfigured(
         "PAVED_SECRET_KEY (or PAVED_SECRET_KEY_FILE) must be set; `make run` generates one under var/."
@@ -363,7 +379,7 @@ PAVED_SCAFFOLDER_SWEEP_SECONDS = env_int("PAVED_SCAFFOLDER_SWEEP_SECONDS", 30, m
 # Encrypts the secrets a task holds while it runs (a Fernet key, or several separated by spaces to
 # rotate: the first encrypts, all decrypt). Kept apart from PAVED_SECRET_KEY; needed only once a task
 # is started with secrets (scaffolding/lib/sealed.py says so then, not at start-up).
-PAVED_SECRETS_ENCRYPTION_KEY = env_secret("PAVED_SECRETS_ENCRYPTION_KEY") or ""
+PAVED_SECRETS_ENCRYPTION_KEY = _key("PAVED_SECRETS_ENCRYPTION_KEY", "secrets_encryption_key") or ""
 CELERY_BEAT_SCHEDULE["scaffolder-sweep"] = {
     "task": "scaffolding.tasks.runs_sweep", "schedule": float(PAVED_SCAFFOLDER_SWEEP_SECONDS),
 }
