@@ -41,3 +41,8 @@ urlpatterns += [
     # Insights arrives with its app; until then the menu item leads to an honest placeholder.
     path("insights/", views.unavailable, {"feature": "Insights"}),
 ]
+
+handler400 = "portal.errors.bad_request"
+handler403 = "portal.errors.permission_denied"
+handler404 = "portal.errors.page_not_found"
+handler500 = "portal.errors.server_error"
