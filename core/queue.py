@@ -4,14 +4,29 @@ An app's tasks call its services and its services ask for work to be done later:
 from the other both ways is a cycle. Services name the task instead (the name Celery registered,
 `<app>.tasks.<function>`), and the message leaves only once the transaction that wrote the job's
 row commits, so a worker never looks for a row that is not there yet (and a rolled-back request
-sends nothing). The row stays the source of truth: a message lost here is sent again by the app's
-sweep.
+sends nothing).
+
+The row is the source of truth: when the broker cannot take the message (Redis restarting, a full
+disk), the request that wrote the row still succeeds, and the app's beat sweep sends the work
+again. Answering 500 there would make a client retry and create the work twice.
 """
+
+import logging
 
 from celery import current_app
 from django.db import transaction
 
+logger = logging.getLogger(__name__)
+
 
 def task_enqueue_on_commit(name: str, *args, **kwargs) -> None:
     """Send the task registered as `name` with these arguments once the current transaction commits."""
-    transaction.on_commit(lambda: current_app.tasks[name].delay(*args, **kwargs))
+
+    def send() -> None:
+        try:
+            current_app.tasks[name].delay(*args, **kwargs)
+        except Exception as exc:  # any broker failure: the sweep re-sends from the row
+            logger.warning("could not enqueue %s%r (%s: %s); the periodic sweep will send it",
+                           name, args, type(exc).__name__, exc)
+
+    transaction.on_commit(send)

@@ -31,3 +31,18 @@ def test_a_rolled_back_request_sends_nothing(sent, django_capture_on_commit_call
         except RuntimeError:
             pass
     assert sent == []
+
+
+def test_a_broker_failure_is_logged_and_left_to_the_sweep(monkeypatch, django_capture_on_commit_callbacks, caplog):
+    from kombu.exceptions import OperationalError
+
+    from catalog import tasks
+
+    def refuse(*args):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.location_refresh, "delay", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        task_enqueue_on_commit("catalog.tasks.location_refresh", "abc")
+    assert "could not enqueue catalog.tasks.location_refresh('abc',)" in caplog.text
+    assert "the periodic sweep will send it" in caplog.text
