@@ -19,7 +19,10 @@ export CELERY_BROKER_URL="redis://127.0.0.1:6379/14"
 export PAVED_SECRET_KEY="bench-only-secret"
 export PAVED_FILE_ROOTS="/tmp/paved-bench"
 export PAVED_LOG_LEVEL=WARNING
-export PAVED_VAR_DIR="/tmp/paved-bench/var"
+# State outside the file root: settings refuse a root that holds keys, the database or the broker.
+export PAVED_VAR_DIR="/tmp/paved-bench-var"
+# The client speaks plain HTTP on the loopback; outside make run, HTTP is otherwise redirected to HTTPS.
+export PAVED_SSL_REDIRECT=false
 mkdir -p "$PAVED_VAR_DIR"
 PY=.venv/bin/python
 
