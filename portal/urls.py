@@ -2,7 +2,9 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from portal import audit_views, views
 from portal.sso import views as sso_views
@@ -10,6 +12,8 @@ from portal.sso import views as sso_views
 portal_patterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico before they read the page's <link rel="icon">.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("readyz", views.readyz, name="readyz"),
     path("login/", sso_views.LoginPage.as_view(), name="login"),
     # Under /login/, which LoginRequiredMiddleware lets through: the provider sends people back signed out.

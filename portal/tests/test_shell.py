@@ -47,3 +47,9 @@ def test_insights_is_an_honest_placeholder(client_owner):
 )
 def test_current_section_follows_the_path(path, section):
     assert current_section(path) == section
+
+
+def test_the_favicon_is_there_for_anonymous_browsers(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
+    assert b'rel="icon"' in client.get("/login/").content
