@@ -34,9 +34,9 @@ urlpatterns = [
 
 urlpatterns += [
     path("api/catalog/", include("catalog.api.urls")),
-    path("api/techdocs/", include("techdocs.api")),
+    path("api/techdocs/", include("techdocs.api.urls")),
     path("api/scaffolder/v2/", include("scaffolding.api.urls")),
-    path("api/surveys/", include("surveys.api_urls")),
+    path("api/surveys/", include("surveys.api.urls")),
     path("git/", include("githost.urls")),
     path("catalog/", include("catalog.urls")),
     path("create/", include("scaffolding.urls")),

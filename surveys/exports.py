@@ -5,8 +5,7 @@ from collections.abc import Iterator
 from surveys.lib.stats import OTHER, Tally, visible_groups
 from surveys.models import Answer, Campaign, CampaignTally, Question
 from surveys.results import CampaignResults, GroupRate, Trend, display
-from surveys.selectors import campaign_items, min_group_size
-from surveys.services.publish import results_held
+from surveys.selectors import campaign_items, min_group_size, results_held
 
 
 def _r(value: float | None, digits: int = 3) -> float | None:

@@ -18,8 +18,7 @@ from surveys.defaults import LIKERT_LABELS
 from surveys.lib.charts import Chart, line_chart
 from surveys.lib.stats import OTHER, Tally, change, visible_groups
 from surveys.models import Answer, Campaign, CampaignQuestion, CampaignTally, Participation, Question
-from surveys.selectors import campaign_items, min_group_size
-from surveys.services.publish import results_batch, results_closed_only, results_held
+from surveys.selectors import campaign_items, min_group_size, results_batch, results_closed_only, results_held
 
 FREE_TEXT_LIMIT = 100  # per question on the page; the CSV has every answer
 

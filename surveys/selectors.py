@@ -1,4 +1,5 @@
-"""Reads: campaigns, audiences, a person's team and the open-campaign banner."""
+"""Reads: campaigns, audiences, a person's team, the open-campaign banner and the results-publication
+settings (read by the results pages and by services.publish)."""
 
 from collections import defaultdict
 from datetime import date
@@ -12,6 +13,8 @@ from catalog.models import Entity, Relation
 from catalog.selectors import user_groups
 from surveys.models import Campaign, CampaignQuestion, Participation
 
+CLOSED_ONLY = "closed-only"  # PAVED_SURVEYS_OPEN_RESULTS: results only once a campaign has closed
+
 
 def today() -> date:
     return timezone.localdate()
@@ -19,6 +22,20 @@ def today() -> date:
 
 def min_group_size() -> int:
     return settings.PAVED_SURVEYS_MIN_GROUP_SIZE
+
+
+def results_batch() -> int:
+    """Open campaigns' results move by whole batches of this many answers per team (services.publish)."""
+    return settings.PAVED_SURVEYS_RESULTS_BATCH
+
+
+def results_closed_only() -> bool:
+    return settings.PAVED_SURVEYS_OPEN_RESULTS == CLOSED_ONLY
+
+
+def results_held(*, campaign: Campaign) -> bool:
+    """True while nothing of the campaign may be shown at all (closed-only mode, not closed yet)."""
+    return results_closed_only() and campaign.status_on(today()) != Campaign.Status.CLOSED
 
 
 def campaign_list() -> QuerySet:

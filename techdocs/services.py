@@ -144,14 +144,30 @@ def docs_scan(*, enqueue: bool = True) -> list[int]:
     return requested
 
 
-def docs_entity_registered(*, entity_ref: str, enqueue: bool = True) -> DocsBuild | None:
-    """Build a newly registered entity's docs now rather than at the next scan (the scaffolder calls this)."""
+def docs_site_ensure(*, entity: Entity) -> DocsSite:
+    """The entity's DocsSite row, created from the catalog alone: no source is read (that is
+    docs_site_sync's, in a task), so a request may call this."""
+    kind, namespace, name = split_key(entity.ref)
+    site, _ = DocsSite.objects.get_or_create(
+        entity_ref=entity.ref,
+        defaults={"namespace": namespace, "kind": kind, "name": name, "techdocs_ref": techdocs_ref_of(entity)})
+    return site
+
+
+def docs_site_refresh(*, entity_ref: str, enqueue: bool = True) -> DocsBuild | None:
+    """Sync one documented entity's site with its source and request a build if it is new or changed:
+    the scan's work for one entity, run by a task when a page finds the site missing."""
     entity = documented_entities().filter(ref=entity_ref.lower()).only("id", "ref", "body", "source").first()
     if entity is None:
         return None
     site = docs_site_sync(entity=entity)
     reason = _needs_build(site)
     return docs_build_request(site=site, reason=reason, enqueue=enqueue) if reason else None
+
+
+def docs_entity_registered(*, entity_ref: str, enqueue: bool = True) -> DocsBuild | None:
+    """Build a newly registered entity's docs now rather than at the next scan (the scaffolder calls this)."""
+    return docs_site_refresh(entity_ref=entity_ref, enqueue=enqueue)
 
 
 def docs_site_delete(*, site: DocsSite) -> None:

@@ -4,6 +4,10 @@ the build status fragment with its Rebuild button.
 Reading a site needs techdocs.entity.read on its entity (everyone, by default) and rebuilding it
 techdocs.entity.build (its owners and platform admins); an entity the person may not see in the
 catalog has no docs for them either.
+
+Pages only read what is stored. Reading a site's source is git, HTTP or disk I/O, so it happens in
+tasks (techdocs.tasks): a documented entity whose site was never synced gets a "being prepared"
+state that polls the build status while docs_site_refresh reads the source and requests the build.
 """
 
 from django.conf import settings
@@ -19,7 +23,7 @@ from catalog.selectors import entity_url
 from core.access import authorize, require
 from core.htmx import is_partial, render_page_or_fragment
 from core.sanitize import block_external_images
-from techdocs import selectors, services, storage
+from techdocs import selectors, services, storage, tasks
 from techdocs.models import DocsBuild
 from techdocs.navigation import render_nav, render_toc
 
@@ -42,10 +46,7 @@ def _site_or_404(request: HttpRequest, namespace: str, kind: str, name: str):
     if entity is None or not entity_readable(request.user, entity):
         raise Http404("No such entity in the catalog.")
     require(request.user, "techdocs.entity.read", entity_resource(entity))
-    site = selectors.docs_site_get(namespace=namespace, kind=kind, name=name)
-    if site is None and selectors.techdocs_ref_of(entity):
-        site = services.docs_site_sync(entity=entity)  # first visit before the scan: show the reference state
-    return entity, site
+    return entity, selectors.docs_site_get(namespace=namespace, kind=kind, name=name)
 
 
 @login_required
@@ -53,10 +54,15 @@ def _site_or_404(request: HttpRequest, namespace: str, kind: str, name: str):
 def docs_page(request: HttpRequest, namespace: str, kind: str, name: str, path: str) -> HttpResponse:
     entity, site = _site_or_404(request, namespace, kind, name)
     build = selectors.docs_build_latest(site=site) if site else None
+    documented = bool(selectors.techdocs_ref_of(entity))
     context = {"entity": entity, "entity_url": entity_url(entity.ref), "site": site, "build": build,
-               "can_build": _can_build(request, entity),
-               "documented": bool(selectors.techdocs_ref_of(entity)), "stale": selectors.is_stale(site),
-               "last_change": selectors.last_change_of(site)}
+               "can_build": _can_build(request, entity), "documented": documented,
+               "stale": selectors.is_stale(site), "last_change": selectors.last_change_of(site)}
+    if site is None and documented:
+        # First visit before the scan: the task reads the source; this page polls until it has.
+        tasks.docs_site_refresh_enqueue(entity_ref=entity.ref)
+        return render(request, "techdocs/docs_status.html",
+                      {**context, "preparing": True, "namespace": namespace, "kind": kind, "name": name})
     if site is None or not site.page_count:
         return render(request, "techdocs/docs_status.html", context, status=200 if site else 404)
     page = selectors.docs_page_get(site=site, path=path)
@@ -92,6 +98,9 @@ def _status_response(request: HttpRequest, entity, site, build) -> HttpResponse:
 @require_GET
 def build_status(request: HttpRequest, namespace: str, kind: str, name: str) -> HttpResponse:
     entity, site = _site_or_404(request, namespace, kind, name)
+    if site is None and selectors.techdocs_ref_of(entity):
+        return render(request, "techdocs/partials/preparing.html",  # 200: htmx keeps polling
+                      {"namespace": namespace, "kind": kind, "name": name, "can_build": _can_build(request, entity)})
     if site is None:
         raise Http404("This entity has no documentation.")
     return _status_response(request, entity, site, selectors.docs_build_latest(site=site))
@@ -101,12 +110,18 @@ def build_status(request: HttpRequest, namespace: str, kind: str, name: str) -> 
 @require_POST
 def build_request(request: HttpRequest, namespace: str, kind: str, name: str) -> HttpResponse:
     entity, site = _site_or_404(request, namespace, kind, name)
-    if site is None:
+    if site is None and not selectors.techdocs_ref_of(entity):
         raise Http404("This entity has no documentation.")
     require(request.user, "techdocs.entity.build", entity_resource(entity))
-    site = services.docs_site_sync(entity=entity)
-    build = None if site.ref_error else services.docs_build_request(
-        site=site, reason=DocsBuild.Reason.MANUAL, actor=request.user)
+    # No source is read here: the build reads it first (docs_build_execute syncs the site).
+    site = site or services.docs_site_ensure(entity=entity)
+    if site.ref_error:
+        # The reference was unusable when last read: read it again in a task, which requests the
+        # build if it now resolves; the status shows the error until then.
+        tasks.docs_site_refresh_enqueue(entity_ref=entity.ref)
+        build = None
+    else:
+        build = services.docs_build_request(site=site, reason=DocsBuild.Reason.MANUAL, actor=request.user)
     if not is_partial(request):
         return redirect("techdocs:site", namespace=site.namespace, kind=site.kind, name=site.name)
     return _status_response(request, entity, site, build)

@@ -11,28 +11,14 @@ With whole batches per team, every team's published count is a multiple of k and
 between two views is at least k answers of each team that changed.
 """
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 
 from surveys import selectors
 from surveys.models import Answer, Campaign, CampaignTally, Response
+from surveys.selectors import results_batch, results_closed_only, results_held
 
-CLOSED_ONLY = "closed-only"
 _UPDATE_CHUNK = 500  # ids per UPDATE ... WHERE id IN (...): below SQLite's bound-parameter limit
-
-
-def results_batch() -> int:
-    return settings.PAVED_SURVEYS_RESULTS_BATCH
-
-
-def results_closed_only() -> bool:
-    return settings.PAVED_SURVEYS_OPEN_RESULTS == CLOSED_ONLY
-
-
-def results_held(*, campaign: Campaign) -> bool:
-    """True while nothing of the campaign may be shown at all (closed-only mode, not closed yet)."""
-    return results_closed_only() and campaign.status_on(selectors.today()) != Campaign.Status.CLOSED
 
 
 def _to_publish(campaign: Campaign) -> list:

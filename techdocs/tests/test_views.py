@@ -72,8 +72,17 @@ def test_missing_page_is_a_404_in_the_chrome_and_assets_redirect_to_the_static_e
     assert response.status_code == 302 and response["Location"].startswith("/api/techdocs/static/docs/")
 
 
-def test_unbuilt_docs_show_the_reference_error_and_unknown_entities_404(client_owner, documented):
+def test_unbuilt_docs_show_the_reference_error_and_unknown_entities_404(client_owner, documented, monkeypatch,
+                                                                       django_capture_on_commit_callbacks):
     documented("ghost", ref="dir:./nowhere")
+    sent = []
+    monkeypatch.setattr(tasks.docs_site_refresh, "delay", sent.append)
+    # The first visit reads nothing: it queues the task that reads the reference, and says so.
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client_owner.get("/docs/default/component/ghost/")
+    assert first.status_code == 200 and "being read" in first.content.decode()
+    assert sent == ["component:default/ghost"]
+    tasks.docs_site_refresh(sent[0])
     html = client_owner.get("/docs/default/component/ghost/").content.decode()
     assert "cannot be used" in html and "dir:./nowhere" in html
     assert client_owner.get("/docs/default/component/nobody/").status_code == 404

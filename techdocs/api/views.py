@@ -1,4 +1,4 @@
-"""Backstage-compatible TechDocs backend endpoints (mounted at /api/techdocs/).
+"""Backstage-compatible TechDocs backend endpoints (mounted at /api/techdocs/, routes in api/urls.py).
 
 `static/docs/...` serves the built files, `metadata/techdocs/...` the site's
 techdocs_metadata.json, `metadata/entity/...` the catalog entity, and `sync/...` streams a
@@ -6,7 +6,7 @@ build as server-sent events (`log` lines, then `finish` with `updated`), as Back
 `/sync` does.
 
 Every endpoint needs techdocs.entity.read on the entity (an entity the caller may not see in
-the catalog is not found) and goes through the catalog API's `api_view`: errors and refusals
+the catalog is not found) and goes through core's `api_view`: errors, refusals and wrong methods
 are Backstage's envelope, and any unsafe method sent with a session cookie must pass the CSRF
 check (none is accepted today, but the rule holds for every API endpoint).
 """
@@ -17,15 +17,13 @@ import time
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.urls import path
 
 from catalog.access import entity_readable, entity_resource
 from core.access import require
 from core.api.errors import InputError, NotFoundError, api_view
+from core.api.sse import sse_comment
 from techdocs import selectors, services, storage
 from techdocs.models import DocsBuild
-
-app_name = "techdocs_api"
 
 # Built HTML still holds the theme's scripts: served raw it runs sandboxed, without scripts.
 RAW_HTML_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self'"
@@ -95,7 +93,7 @@ def _sync_stream(site, build: DocsBuild | None, deadline: float):
         if time.monotonic() > deadline:
             yield _event("error", "The build did not finish in time; it goes on in the background.")
             return
-        yield b": keep-alive\n\n"
+        yield sse_comment("keep-alive")
         time.sleep(SYNC_POLL_SECONDS)
     if build.status == DocsBuild.Status.FAILED:
         yield _event("error", build.error or "The build failed.")
@@ -122,9 +120,7 @@ def sync(request: HttpRequest, namespace: str, kind: str, name: str) -> HttpResp
     return response
 
 
-urlpatterns = [
-    path("static/docs/<str:namespace>/<str:kind>/<str:name>/<path:path>", static, name="static"),
-    path("metadata/techdocs/<str:namespace>/<str:kind>/<str:name>", metadata_techdocs, name="metadata_techdocs"),
-    path("metadata/entity/<str:namespace>/<str:kind>/<str:name>", metadata_entity, name="metadata_entity"),
-    path("sync/<str:namespace>/<str:kind>/<str:name>", sync, name="sync"),
-]
+
+@api_view("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+def not_found(request: HttpRequest) -> HttpResponse:
+    raise NotFoundError(f"No TechDocs API endpoint at {request.path}")

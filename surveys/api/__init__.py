@@ -1,0 +1,1 @@
+"""The surveys JSON API (`/api/surveys/`) for dashboards."""

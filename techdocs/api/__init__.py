@@ -1,0 +1,1 @@
+"""Backstage's TechDocs backend API (`/api/techdocs/`), answered so Backstage's TechDocs reader works unchanged."""
