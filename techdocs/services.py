@@ -22,6 +22,7 @@ from catalog.ingest.readers import inside_file_roots
 from catalog.lib.refs import split_key
 from catalog.models import Entity
 from core.audit import audit_record
+from core.queue import task_enqueue_on_commit
 from techdocs import builder, http_source, repo_source, search, storage
 from techdocs.models import DocsBuild, DocsPage, DocsSite
 from techdocs.selectors import docs_build_active, documented_entities, techdocs_ref_of
@@ -195,10 +196,7 @@ def docs_build_request(*, site: DocsSite, reason: str = DocsBuild.Reason.MANUAL,
     except IntegrityError:  # a concurrent request won the partial unique index
         return docs_build_active(site=site)
     if enqueue:
-        from techdocs.tasks import docs_build_execute as docs_build_execute_task
-
-        build_id = build.pk
-        transaction.on_commit(lambda: docs_build_execute_task.delay(build_id))
+        task_enqueue_on_commit("techdocs.tasks.docs_build_execute", build.pk)
     return build
 
 

@@ -5,6 +5,7 @@ import uuid
 
 from django.db import IntegrityError, transaction
 
+from core.queue import task_enqueue_on_commit
 from surveys import selectors
 from surveys.models import Answer, Campaign, CampaignQuestion, Participation, Question, Response
 
@@ -81,15 +82,9 @@ def response_submit(*, campaign: Campaign, user, values: dict[int, int | str],
             ])
     except IntegrityError:
         raise AlreadyAnswered("You have already answered this survey; each person answers once.") from None
-    # The new response waits until its team has a whole batch (services.publish); robust: a broker
-    # that is down must not turn a stored answer into an error page, and beat catches up.
-    transaction.on_commit(lambda: _publish_enqueue(campaign.pk), robust=True)
-
-
-def _publish_enqueue(campaign_id: int) -> None:
-    from surveys.tasks import results_publish as results_publish_task
-
-    results_publish_task.delay(campaign_id)
+    # The new response waits until its team has a whole batch (services.publish); a broker that is
+    # down must not turn a stored answer into an error page (core.queue logs it), and beat catches up.
+    task_enqueue_on_commit("surveys.tasks.results_publish", campaign.pk)
 
 
 @transaction.atomic
