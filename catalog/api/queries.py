@@ -14,8 +14,8 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
 from catalog.api.cursors import Cursor, QuerySpec, cursor_encode
-from catalog.api.filters import apply_filters, apply_full_text, parse_filters
 from catalog.api.ordering import after_key, order_by, sort_entities
+from catalog.lib.filters import apply_filters, apply_full_text, parse_filters
 from catalog.lib.refs import RefError, parse_ref
 from catalog.models import Entity, SearchEntry
 from catalog.revision import cached_by_revision
