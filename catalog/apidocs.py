@@ -178,7 +178,3 @@ def api_doc(*, api_type: str, definition) -> ApiDoc:
     if not doc.operations:
         doc.error = "The OpenAPI definition has no operations under `paths`."
     return doc
-
-
-def pygments_css() -> str:
-    return HtmlFormatter(cssclass="highlight").get_style_defs(".highlight")

@@ -11,9 +11,6 @@ the modules behind it are split by what they read:
 """
 
 from catalog.selectors.entities import (
-    FACET_LIMIT,
-    LIST_COLUMNS,
-    TAGS_KEY,
     EntityFilters,
     EntityListResult,
     FacetValue,
@@ -35,8 +32,6 @@ from catalog.selectors.locations import (
 from catalog.selectors.overview import EntityOverview, Neighbour, entity_errors, entity_neighbours, entity_overview
 from catalog.selectors.search import entity_search
 from catalog.selectors.users import (
-    DEFAULT_NAMESPACE,
-    EMAIL_KEY,
     IdentityAmbiguous,
     user_entity_email,
     user_entity_for_identity,
@@ -46,11 +41,6 @@ from catalog.selectors.users import (
 )
 
 __all__ = [
-    "DEFAULT_NAMESPACE",
-    "EMAIL_KEY",
-    "FACET_LIMIT",
-    "LIST_COLUMNS",
-    "TAGS_KEY",
     "EntityFilters",
     "EntityListResult",
     "EntityOverview",
