@@ -1,4 +1,8 @@
-"""The global search box: entities matching words in name, title, description, tags or owner."""
+"""The global search box: entities matching words in name, title, description, tags or owner.
+
+`visible` is what catalog.entity.read lets the person see (catalog.access.entity_read_filter,
+which callers pass in: the policy module sits above the selectors and reads users from them).
+"""
 
 import re
 
@@ -9,19 +13,15 @@ from catalog.models import Entity
 from catalog.selectors.entities import LIST_COLUMNS, decorate_entities, search_words
 
 
-def entity_search(*, query: str, limit: int = 50, user=None) -> list[Entity]:
+def entity_search(*, query: str, limit: int = 50, visible: Q | None = None) -> list[Entity]:
     """Entities matching `query` in name, title, description, tags or owner; exact names first.
-    With `user`, only those catalog.entity.read lets them see."""
+    With `visible`, only those it lets through."""
     query = (query or "").strip()[:200]
     words = search_words(query)
     if not words:
         return []
     qs = Entity.objects.only(*LIST_COLUMNS)
-    if user is not None:
-        from catalog.access import entity_read_filter  # the policy module imports this one
-
-        visible = entity_read_filter(user)
-        qs = qs if visible is None else qs.filter(visible)
+    qs = qs if visible is None else qs.filter(visible)
     contains = Q()
     for word in words:
         contains &= Q(search_text__contains=word)
@@ -37,6 +37,7 @@ def entity_search(*, query: str, limit: int = 50, user=None) -> list[Entity]:
     prefixes = [re.sub(r"[^\w]+", " ", word).split() for word in words]
     terms = [term for parts in prefixes for term in parts]
     if connection.vendor == "postgresql" and terms:
+        # Imported only on PostgreSQL: django.contrib.postgres needs the psycopg driver installed.
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
         # Prefix terms ("pay:*") against the GIN index of migration 0004; the expression must
