@@ -28,7 +28,6 @@ from catalog.models import Entity, Location
 from core.access import authorize, require
 from core.htmx import is_partial, render_page_or_fragment
 
-FILTER_PARAMS = ("kind", "type", "owner", "lifecycle", "tag", "namespace", "q", "mine")
 ENTITY_TABS = ("overview", "api", "relations", "raw")
 SAFE_LINK_SCHEMES = ("http", "https", "mailto")
 RELATION_LABELS = {

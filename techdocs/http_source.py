@@ -10,7 +10,7 @@ Only hosts that serve raw files work: raw.githubusercontent.com/<org>/<repo>/<re
 /-/raw/<ref>/ URLs, a static file server. A GitHub /tree/<ref>/ page URL is used as a plain base
 like any other and fails, because github.com answers with HTML pages rather than the files.
 
-Each file is capped by both PAVED_MAX_FILE_BYTES (read_url's cap) and PAVED_TECHDOCS_MAX_FILE_BYTES.
+Each file is capped by both PAVED_MAX_FILE_BYTES (source_read_url's cap) and PAVED_TECHDOCS_MAX_FILE_BYTES.
 """
 
 import hashlib
@@ -29,7 +29,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from catalog.ingest.readers import ReadError, read_url
+from catalog.sources import ReadError, source_read_url
 from techdocs.lib.mkdocs_config import CONFIG_NAMES, ConfigRefused, load_safely
 
 logger = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ class _Crawl:
             raise HttpSourceError(f"The docs at {self.base} link more than {MAX_FILES} files; refused.")
         self.requests += 1
         url = self.url(rel)
-        data = read_url(url)
+        data = source_read_url(url=url)
         limit = settings.PAVED_TECHDOCS_MAX_FILE_BYTES
         if len(data) > limit:
             raise ReadError(f"{url} is {len(data):,} bytes; files over {limit:,} bytes are refused")
@@ -104,7 +104,7 @@ def _inside(rel: str) -> str | None:
 
 
 def _missing(exc: ReadError) -> bool:
-    # read_url reports the status in its message only; S3-style hosts answer 403 for absent keys.
+    # source_read_url reports the status in its message only; S3-style hosts answer 403 for absent keys.
     return any(f"answered HTTP {code}" in str(exc) for code in (403, 404, 410))
 
 
@@ -270,7 +270,7 @@ def check_base(url: str) -> str:
         port = None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise HttpSourceError(f"{url} is not an http(s) URL.")
-    # read_url enforces the allow-list on every request and redirect; this check only words it for
+    # source_read_url enforces the allow-list on every request and redirect; this check only words it for
     # the entity page before any request is made.
     host = parts.hostname.lower()
     netloc = f"{host}:{port}" if port else host

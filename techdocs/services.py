@@ -18,9 +18,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.ingest.readers import inside_file_roots
 from catalog.lib.refs import split_key
 from catalog.models import Entity
+from catalog.sources import source_path_allowed
 from core.audit import audit_record
 from core.queue import task_enqueue_on_commit
 from techdocs import builder, http_source, repo_source, search, storage
@@ -54,7 +54,7 @@ def _resolve_dir(target: str, entity_source: str) -> Path:
     if entity_source.startswith("file:"):
         base = Path(entity_source[len("file:"):]).parent
         path = (base / target).resolve() if target else base.resolve()
-        if not inside_file_roots(path):
+        if not source_path_allowed(path=path):
             raise RefError(f"dir:{target} resolves to {path}, outside the directories the portal may read "
                            "(PAVED_FILE_ROOTS).")
         if not path.is_dir():

@@ -10,6 +10,7 @@ from catalog.ingest.process import (
     location_targets,
     root_location_entity,
 )
+from catalog.lib.refs import stringify_ref
 from catalog.models import Entity, Location
 from catalog.services import LocationPreview
 from core.api.errors import InputError
@@ -19,11 +20,6 @@ MAX_DEPTH = 50
 
 def location_json(location: Location) -> dict:
     return {"id": str(location.pk), "type": location.type, "target": location.target}
-
-
-def entity_ref_text(kind: str, namespace: str, name: str) -> str:
-    """Backstage's stringifyEntityRef: kind and namespace lower case, the name as written."""
-    return f"{kind.lower()}:{namespace.lower()}/{name}"
 
 
 def entity_ancestry_text(entity: Entity) -> str:
@@ -47,10 +43,10 @@ def entity_ancestry_text(entity: Entity) -> str:
         seen.add(ref)
         node = nodes[ref]
         parents = [p for p in parents_of_file.get(node.source, []) if p != ref]
-        refs = [entity_ref_text(nodes[p].kind, nodes[p].namespace, nodes[p].name) for p in parents]
+        refs = [stringify_ref(nodes[p].kind, nodes[p].namespace, nodes[p].name) for p in parents]
         items.append('{"entity":' + node.final + ',"parentEntityRefs":' + dumps(refs) + "}")
         queue.extend(parents)
-    root = entity_ref_text(entity.kind, entity.namespace, entity.name)
+    root = stringify_ref(entity.kind, entity.namespace, entity.name)
     return '{"rootEntityRef":' + dumps(root) + ',"items":[' + ",".join(items) + "]}"
 
 

@@ -14,9 +14,9 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
 from catalog.api.cursors import Cursor, QuerySpec, cursor_encode
-from catalog.api.filters import apply_filters, apply_full_text, parse_filters
 from catalog.api.ordering import after_key, order_by, sort_entities
-from catalog.lib.refs import RefError, parse_ref
+from catalog.lib.filters import apply_filters, apply_full_text, parse_filters
+from catalog.lib.refs import RefError, entity_key, parse_ref
 from catalog.models import Entity, SearchEntry
 from catalog.revision import cached_by_revision
 
@@ -30,7 +30,7 @@ def filtered_entities(spec: QuerySpec, visible: Q | None = None) -> QuerySet[Ent
 
 
 def entity_final_by_ref(*, kind: str, namespace: str, name: str, visible: Q | None = None) -> str | None:
-    ref = f"{kind}:{namespace}/{name}".lower()
+    ref = entity_key(kind, namespace, name)
     if visible is not None:
         return Entity.objects.filter(visible, ref=ref).values_list("final", flat=True).first()
     # The hottest endpoint: plain SQL on the unique ref index skips the ORM's query compiler.

@@ -17,7 +17,7 @@ from catalog.api.cursors import QuerySpec, after_decode, after_encode, cursor_de
 from catalog.api.openapi import OPENAPI
 from catalog.api.ordering import parse_order
 from catalog.api.serializers import dumps, entities_stream, entities_text
-from catalog.lib.refs import RefError, parse_ref
+from catalog.lib.refs import RefError, entity_key, parse_ref
 from catalog.models import Entity, Location
 from core.access import require
 from core.api.errors import ConflictError, InputError, NotFoundError, api_view, json_body
@@ -42,12 +42,10 @@ def _readable(request: HttpRequest, entity: Entity | None) -> Entity | None:
 
 
 def _entity_by_name(request: HttpRequest, kind: str, namespace: str, name: str) -> Entity:
-    entity = _readable(request, Entity.objects.filter(ref=f"{kind}:{namespace}/{name}".lower()).first())
+    entity = _readable(request, Entity.objects.filter(ref=entity_key(kind, namespace, name)).first())
     if entity is None:
         raise NotFoundError(f"No entity named '{kind}:{namespace}/{name}' found")
     return entity
-
-
 
 
 @api_view("GET")

@@ -51,7 +51,13 @@ def parse_ref(raw: object, *, default_kind: str | None = None, default_namespace
 
 
 def entity_key(kind: str, namespace: str, name: str) -> str:
+    """The stored `Entity.ref` of kind:namespace/name: all lower case, as lookups compare."""
     return f"{kind}:{namespace}/{name}".lower()
+
+
+def stringify_ref(kind: str, namespace: str, name: str) -> str:
+    """Backstage's stringifyEntityRef, as its API answers: kind and namespace lower case, the name as written."""
+    return f"{kind.lower()}:{namespace.lower()}/{name}"
 
 
 def split_key(key: str) -> tuple[str, str, str]:

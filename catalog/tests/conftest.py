@@ -7,7 +7,8 @@ from catalog import services
 from catalog.models import Location
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED = REPO_ROOT.parent / "shared"
+# Resolved, as settings resolve PAVED_FILE_ROOTS: a worktree may reach the corpus through a symlink.
+SHARED = (REPO_ROOT.parent / "shared").resolve()
 CORPUS = SHARED / "corpus"
 
 

@@ -317,7 +317,8 @@ def test_an_owner_only_read_policy_hides_other_teams_entities_everywhere(people,
     assert {e.ref for e in listed} == visible
     assert page.get("/catalog/default/component/orders/").status_code == 404
     assert page.get("/catalog/default/component/billing/").status_code == 200
-    assert {e.ref for e in selectors.entity_search(query="orders billing team", user=outsider)} <= visible
+    assert {e.ref for e in selectors.entity_search(query="orders billing team",
+                                                   visible=entity_read_filter(outsider))} <= visible
 
     assert {f"{e['kind'].lower()}:default/{e['metadata']['name']}" for e in api.get(
         "/api/catalog/entities", {"limit": 100}).json()} == visible

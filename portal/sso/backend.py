@@ -15,7 +15,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import SuspiciousOperation
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
-from catalog.selectors_identity import IdentityAmbiguous, user_entity_email
+from catalog.selectors import IdentityAmbiguous, user_entity_email
 from portal.sso.config import ProviderUnavailable, client_setting, endpoint, issuer, sso_enabled
 from portal.sso.resolvers import Identity, identity_from_claims, resolve_user_entity
 

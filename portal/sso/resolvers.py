@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from catalog.models import Entity
-from catalog.selectors_identity import user_entity_for_identity
+from catalog.selectors import user_entity_for_identity
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from catalog.ingest.readers import inside_file_roots
+from catalog.sources import ReadError, source_path_allowed, source_read_url
 from scaffolding.actions.base import ActionError, ActionInputError, resolve_inside
 
 MAX_FILES = 5_000
@@ -108,7 +108,7 @@ def _fence(real_base: str, field_name: str) -> str:
     workspaces = os.path.realpath(settings.PAVED_SCAFFOLDER_WORKSPACE_DIR)
     if real_base != workspaces and _inside(real_base, workspaces):
         return real_base
-    if not inside_file_roots(Path(real_base)):
+    if not source_path_allowed(path=real_base):
         raise ActionInputError(f"{field_name}: the template's directory is outside the directories templates may "
                                "be read from (PAVED_FILE_ROOTS)")
     return real_base
@@ -159,10 +159,8 @@ def fetch_file(*, base: str, url: str, field_name: str = "url") -> bytes:
         except GitHostError as exc:
             raise ActionError(f"{field_name}: cannot read {source.location}: {exc}") from None
     else:
-        from catalog.ingest.readers import ReadError, read_url
-
         try:
-            data = read_url(source.location)
+            data = source_read_url(url=source.location)
         except ReadError as exc:
             raise ActionError(f"{field_name}: {exc}") from None
     if len(data) > MAX_BYTES:

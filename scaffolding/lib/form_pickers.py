@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
-from catalog.api.filters import Filter, apply_filters
+from catalog.lib.filters import Filter, apply_filters
 from catalog.lib.refs import EntityRef
 from catalog.models import Entity, SearchEntry
 from catalog.selectors import user_groups, user_owner_refs

@@ -5,6 +5,10 @@ ORed; a key without `=` means "has this field"; a key repeated inside one filter
 of its values. Keys and values compare case-insensitively (SearchEntry is stored lower case)
 and dotted paths reach into arrays (one SearchEntry row per element). Every condition is an
 indexed `(key, value)` subquery: entities are never loaded into Python to be filtered.
+
+The language is not HTTP: the catalog API parses its `filter` parameters with it, and the
+scaffolder's entity pickers apply a template's `catalogFilter` with it. InputError (core) carries
+the message an API answers with 400.
 """
 
 import uuid

@@ -1,0 +1,71 @@
+"""The catalog's public read surface, for its own pages and for the apps above it.
+
+Import from here (`from catalog.selectors import entity_get`, `from catalog import selectors`);
+the modules behind it are split by what they read:
+
+- entities: the entity list with facets, one entity by name, home page counts, orphans
+- overview: one entity's relations, owner, system, domain and errors (the entity page)
+- locations: registered locations, what they provide, processing errors
+- users: a person's catalog Users and groups; which User a sign-in identity is
+- search: the global search box
+"""
+
+from catalog.selectors.entities import (
+    EntityFilters,
+    EntityListResult,
+    FacetValue,
+    catalog_summary,
+    entity_get,
+    entity_list,
+    entity_url,
+    orphan_get,
+    orphan_list,
+)
+from catalog.selectors.locations import (
+    error_list,
+    existing_refs,
+    location_entities,
+    location_errors,
+    location_get,
+    location_list,
+)
+from catalog.selectors.overview import EntityOverview, Neighbour, entity_errors, entity_neighbours, entity_overview
+from catalog.selectors.search import entity_search
+from catalog.selectors.users import (
+    IdentityAmbiguous,
+    user_entity_email,
+    user_entity_for_identity,
+    user_entity_refs,
+    user_groups,
+    user_owner_refs,
+)
+
+__all__ = [
+    "EntityFilters",
+    "EntityListResult",
+    "EntityOverview",
+    "FacetValue",
+    "IdentityAmbiguous",
+    "Neighbour",
+    "catalog_summary",
+    "entity_errors",
+    "entity_get",
+    "entity_list",
+    "entity_neighbours",
+    "entity_overview",
+    "entity_search",
+    "entity_url",
+    "error_list",
+    "existing_refs",
+    "location_entities",
+    "location_errors",
+    "location_get",
+    "location_list",
+    "orphan_get",
+    "orphan_list",
+    "user_entity_email",
+    "user_entity_for_identity",
+    "user_entity_refs",
+    "user_groups",
+    "user_owner_refs",
+]
