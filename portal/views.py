@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
+from catalog.access import entity_read_filter
 from catalog.selectors import catalog_summary, entity_search
 from core.htmx import render_page_or_fragment
 from portal import health
@@ -46,8 +47,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    hits = list(entity_search(query=query, limit=SEARCH_LIMIT)) if query else []
-    docs_hits = docs_search(query=query, limit=DOCS_SEARCH_LIMIT) if query else []
+    visible = entity_read_filter(request.user)  # None under the default policy: no condition added
+    hits = list(entity_search(query=query, limit=SEARCH_LIMIT, visible=visible)) if query else []
+    docs_hits = docs_search(query=query, limit=DOCS_SEARCH_LIMIT, visible=visible) if query else []
     context = {"form": form, "query": query, "hits": hits, "docs_hits": docs_hits}
     return render_page_or_fragment(request, "portal/search.html", "portal/partials/search_results.html", context)
 

@@ -9,11 +9,15 @@ import re
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from catalog.models import Entity
 from techdocs.models import DocsPage, DocsSite
+
+VISIBLE_OVERFETCH = 5
 
 MAX_WORDS = 8
 SNIPPET = 180
@@ -101,16 +105,21 @@ def highlight(text: str, patterns: list[re.Pattern]) -> SafeString:
     return mark_safe(prefix + "".join(out) + suffix)  # noqa: S308 - every piece is escaped above
 
 
-def docs_search(*, query: str, limit: int = 20) -> list[DocsHit]:
+def docs_search(*, query: str, limit: int = 20, visible: Q | None = None) -> list[DocsHit]:
+    """Pages matching `query`, best first. With `visible` (catalog.entity.read as a Q on Entity),
+    only pages of entities it lets through: docs are readable exactly when their entity is."""
     words = words_of(query)
     if not words:
         return []
-    ids = _ranked_ids(words, limit)
+    # Ranking runs before the policy; ask for more so a restrictive policy still fills the page.
+    ids = _ranked_ids(words, limit if visible is None else limit * VISIBLE_OVERFETCH)
     if not ids:
         return []
-    rows = {p.pk: p for p in DocsPage.objects.filter(pk__in=ids).select_related("site")
-            .only("id", "path", "title", "sections", "site__entity_ref", "site__namespace", "site__kind",
-                  "site__name", "site__site_name")}
+    pages = DocsPage.objects.filter(pk__in=ids).select_related("site")
+    if visible is not None:
+        pages = pages.filter(site__entity_ref__in=Entity.objects.filter(visible).values("ref"))
+    rows = {p.pk: p for p in pages.only("id", "path", "title", "sections", "site__entity_ref", "site__namespace",
+                                        "site__kind", "site__name", "site__site_name")}
     patterns = [re.compile(rf"\b{re.escape(w)}\w*", re.I) for w in words]
     hits = []
     for pk in ids:
@@ -127,4 +136,4 @@ def docs_search(*, query: str, limit: int = 20) -> list[DocsHit]:
         hits.append(DocsHit(title=page.title or site.site_name, site_name=site.site_name or site.name,
                             entity_ref=site.entity_ref, url=url, section=section.get("title", ""),
                             snippet=highlight(section.get("text", "") or section.get("title", ""), patterns)))
-    return hits
+    return hits[:limit]

@@ -120,10 +120,12 @@ STATES = ("built", "building", "failed", "error", "pending", "stale")
 
 
 def docs_list(*, query: str = "", owner: str = "", state: str = "", page: int | str = 1,
-              page_size: int = 50) -> tuple[Page, list[str]]:
-    """Documented entities with their site, latest build and freshness; and the owner facet."""
-    entities = documented_entities().only(*LIST_COLUMNS).order_by("ref")
-    owners = sorted({o for o in documented_entities().values_list("owner_ref", flat=True) if o})
+              page_size: int = 50, visible: Q | None = None) -> tuple[Page, list[str]]:
+    """Documented entities with their site, latest build and freshness; and the owner facet. With
+    `visible` (catalog.entity.read as a Q on Entity), only the entities it lets through."""
+    documented = documented_entities() if visible is None else documented_entities().filter(visible)
+    entities = documented.only(*LIST_COLUMNS).order_by("ref")
+    owners = sorted({o for o in documented.values_list("owner_ref", flat=True) if o})
     if query:
         words = query.lower().split()[:8]
         sites = DocsSite.objects.all()

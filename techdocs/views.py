@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from catalog.access import entity_readable, entity_resource
+from catalog.access import entity_read_filter, entity_readable, entity_resource
 from catalog.selectors import entity_url
 from core.access import authorize, require
 from core.htmx import is_partial, render_page_or_fragment
@@ -35,7 +35,8 @@ def docs_list(request: HttpRequest) -> HttpResponse:
     owner = request.GET.get("owner", "").strip()[:320]
     state = request.GET.get("state", "")
     state = state if state in selectors.STATES else ""
-    page, owners = selectors.docs_list(query=query, owner=owner, state=state, page=request.GET.get("page", 1))
+    page, owners = selectors.docs_list(query=query, owner=owner, state=state, page=request.GET.get("page", 1),
+                                       visible=entity_read_filter(request.user))
     context = {"page": page, "owners": owners, "states": selectors.STATES, "query": query, "owner": owner,
                "state": state}
     return render_page_or_fragment(request, "techdocs/docs_list.html", "techdocs/partials/docs_table.html", context)

@@ -13,9 +13,9 @@ def searched(monkeypatch):
 
     calls = []
 
-    def entity_search(*, query, limit):
+    def entity_search(*, query, limit, visible=None):
         calls.append((query, limit))
-        return catalog_selectors.entity_search(query=query, limit=limit)
+        return catalog_selectors.entity_search(query=query, limit=limit, visible=visible)
 
     monkeypatch.setattr(views, "entity_search", entity_search)
     return calls
@@ -47,3 +47,13 @@ def test_htmx_search_returns_only_the_results_fragment(client_owner, org):
 def test_search_says_so_when_nothing_matches(client_owner, org):
     response = client_owner.get("/search/", {"q": "no-such-thing"})
     assert "Nothing in the catalog matches “no-such-thing”".encode() in response.content
+
+
+def test_search_shows_only_what_the_person_may_read(client, org, outsider):
+    """Under an owner-only catalog.entity.read policy, another team's entity is not found."""
+    from core.models import Grant
+
+    Grant.objects.filter(role__everyone=True, permission="catalog.entity.read").update(rule="IS_ENTITY_OWNER")
+    client.force_login(outsider)
+    assert "component:default/billing" in client.get("/search/", {"q": "billing"}).content.decode()
+    assert "component:default/orders" not in client.get("/search/", {"q": "orders"}).content.decode()

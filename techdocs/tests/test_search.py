@@ -52,3 +52,21 @@ def test_global_search_shows_docs_hits_beside_catalog_hits(client_owner, built):
     assert 'href="/docs/default/component/ledger/' in html
     partial = client_owner.get("/search/", {"q": "engineer"}, HTTP_HX_REQUEST="true").content.decode()
     assert "<h1>" not in partial and "<span>Paging</span>" in partial and "<mark>engineer</mark>" in partial
+
+
+def test_pages_of_entities_the_person_may_not_read_are_not_found(built):
+    from django.db.models import Q
+
+    assert [h.title for h in docs_search(query="reconcil", visible=Q(name="ledger"))] == ["Runbook"]
+    assert docs_search(query="reconcil", visible=Q(name="another-teams-thing")) == []
+
+
+def test_the_docs_list_shows_only_readable_entities(built):
+    from django.db.models import Q
+
+    from techdocs import selectors
+
+    page, owners = selectors.docs_list(visible=Q(name="another-teams-thing"))
+    assert list(page.object_list) == [] and owners == []
+    page, _ = selectors.docs_list(visible=Q(name="ledger"))
+    assert [row.entity.name for row in page.object_list] == ["ledger"]
