@@ -300,7 +300,10 @@ def _mark_orphans(keys: list[str], stats: StoreStats) -> None:
 
 def _replace_problems(location, result, kept_sources, stats) -> None:
     re_read = [ref for ref in result.files if ref not in kept_sources or result.files[ref].failed]
-    re_read.append(location.ref)
+    # Problems of the location itself (not of one file) are re-judged on every run. For a `file`
+    # location its ref is also its root file's: an unchanged file keeps its problems until it changes.
+    if location.ref not in result.files:
+        re_read.append(location.ref)
     for chunk in _chunks(re_read):
         ProcessingError.objects.filter(location=location, source__in=chunk).delete()
     ProcessingError.objects.bulk_create(

@@ -203,3 +203,36 @@ def test_merge_keys_are_supported_and_explicit_keys_win():
 def test_tags_and_recursive_aliases_are_refused(raw):
     with pytest.raises(YamlError):
         load_documents(raw)
+
+
+INVALID_BESIDE_VALID = """\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: good}
+spec: {type: service, lifecycle: production, owner: team-a}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: Bad Name!}
+spec: {type: service, lifecycle: production, owner: team-a}
+"""
+
+
+def test_errors_of_an_unchanged_file_stay_until_the_file_is_fixed(tmp_path, settings):
+    """A refresh skips an unchanged file by its hash; its errors must not vanish with the skip."""
+    from catalog import services
+    from catalog.models import Location, ProcessingError
+
+    settings.PAVED_FILE_ROOTS = [str(tmp_path)]
+    path = tmp_path / "catalog-info.yaml"
+    path.write_text(INVALID_BESIDE_VALID)
+    location = Location.objects.create(type="file", target=str(path))
+    for _ in range(3):  # registration, then two refreshes of the same bytes
+        services.location_refresh(location_id=location.pk)
+        location.refresh_from_db()
+        assert location.error_count == 1 and location.status == Location.Status.WARNING
+        assert ProcessingError.objects.filter(location=location).count() == 1
+    path.write_text(INVALID_BESIDE_VALID.split("---")[0])
+    services.location_refresh(location_id=location.pk)
+    location.refresh_from_db()
+    assert location.error_count == 0 and not ProcessingError.objects.filter(location=location).exists()
