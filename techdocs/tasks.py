@@ -1,6 +1,10 @@
 """Celery entry points for TechDocs. Thin: claim the row, call the service."""
 
+import logging
+
 from celery import shared_task
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True)
@@ -19,3 +23,17 @@ def docs_scan() -> int:
     from techdocs import services
 
     return len(services.docs_scan())
+
+
+@shared_task(ignore_result=True)
+def docs_entities_registered(entity_refs: list[str]) -> int:
+    """Build the docs of entities the catalog just stored (see techdocs.receivers), not at the next scan."""
+    from techdocs import services
+
+    requested = 0
+    for ref in entity_refs:
+        try:
+            requested += services.docs_entity_registered(entity_ref=ref) is not None
+        except Exception:  # one entity's broken source must not stop the others; the scan tries again
+            logger.exception("could not request a docs build for %s", ref)
+    return requested
