@@ -25,6 +25,7 @@ from catalog.apidocs import api_doc, highlighted
 from catalog.forms import EntityFilterForm, RegisterForm
 from catalog.graph import Node, neighbourhood_svg
 from catalog.models import Entity, Location
+from catalog.panels import panels_for
 from core.access import authorize, require
 from core.htmx import is_partial, render_page_or_fragment
 
@@ -172,6 +173,8 @@ def entity_detail(request: HttpRequest, namespace: str, kind: str, name: str) ->
         "tabs": [(t, label) for t, label in (("overview", "Overview"), ("api", "API definition"),
                                               ("relations", "Relations"), ("raw", "YAML / JSON"))
                  if t != "api" or is_api],
+        # What the apps above the catalog add (docs, ...): see catalog/panels.py.
+        "panels": panels_for(entity, request),
     }
     return render(request, "catalog/entity_detail.html", context)
 

@@ -28,6 +28,7 @@ from githost.lib.receive import PushRequestError, hooks_dir, push_rules, read_co
 from githost.models import GitRepository
 from githost.selectors import repo_get
 from githost.services import audit_ref_update, web_url
+from githost.signals import repository_pushed
 
 logger = logging.getLogger(__name__)
 
@@ -109,16 +110,6 @@ def _read_cgi_headers(stdout) -> tuple[int, list[tuple[str, str]]]:
     return status, headers
 
 
-def _after_push(owner: str, name: str) -> None:
-    """Ask the catalog to re-read the locations that live in this repository."""
-    from catalog.models import Location
-    from catalog.services import location_refresh_request
-
-    prefix = web_url(owner, name) + "/"
-    for location in Location.objects.filter(type="url", target__startswith=prefix):
-        location_refresh_request(location=location)
-
-
 def _stream(process: subprocess.Popen, stderr, *, owner: str, name: str):
     """Clones and fetches (and ref advertisements) stream: a pack can be large."""
     try:
@@ -142,13 +133,14 @@ def _ref_value(owner: str, name: str, ref: str) -> str | None:
     return result.stdout.decode().strip() or None if result.returncode == 0 else None
 
 
-def _audit_push(request: HttpRequest, repo: GitRepository, commands, refused: dict) -> bool:
-    """One audit entry per ref update, with how it ended; True when at least one ref moved."""
-    moved = False
+def _audit_push(request: HttpRequest, repo: GitRepository, commands, refused: dict) -> list[tuple[str, str, str]]:
+    """One audit entry per ref update, with how it ended; the (ref, old, new) of the refs that moved."""
+    moved = []
     for command in commands:
         now = _ref_value(repo.owner, repo.name, command.ref)
         done = now is None if command.is_delete else now == command.new
-        moved = moved or done
+        if done:
+            moved.append((command.ref, command.old, command.new))
         forced = done and not command.is_create and not command.is_delete and run(
             repo_path(repo.owner, repo.name), "merge-base", "--is-ancestor", command.old, command.new,
             check=False).returncode != 0
@@ -200,11 +192,17 @@ def _receive_pack(request: HttpRequest, repo: GitRepository, body, env: dict[str
             refused = json.loads(report.read() or b"{}")
         except ValueError:
             refused = {}
-    if _audit_push(request, repo, commands, refused if isinstance(refused, dict) else {}):
-        try:
-            _after_push(repo.owner, repo.name)
-        except Exception:  # the push itself succeeded; a missed refresh is caught by the periodic one
-            logger.exception("catalog refresh after a push to %s failed", repo.full_name)
+    moved = _audit_push(request, repo, commands, refused if isinstance(refused, dict) else {})
+    if moved:
+        # The apps above react (the catalog re-reads the locations in this repository). The push itself
+        # succeeded: a failing receiver is logged, and a missed refresh is caught by the periodic one.
+        results = repository_pushed.send_robust(
+            sender=GitRepository, owner=repo.owner, name=repo.name, web_url=web_url(repo.owner, repo.name),
+            ref_updates=moved, actor=request.user)
+        for receiver, result in results:
+            if isinstance(result, Exception):
+                logger.error("%s after a push to %s failed", getattr(receiver, "__qualname__", receiver),
+                             repo.full_name, exc_info=result)
     output.seek(0)
     status, headers = _read_cgi_headers(output)
     response = StreamingHttpResponse(_file_chunks(output), status=status)

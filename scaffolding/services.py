@@ -314,24 +314,3 @@ def run_fail_lost(*, run: ScaffoldRun, now) -> int:
                         "error": {"name": "WorkerLost", "message": reason}})
     logger.warning("scaffolder run %s lost its worker; marked failed", run.pk)
     return 1
-
-
-def run_registered_docs_build(*, run_id) -> list[str]:
-    """Ask TechDocs to build the docs of entities this run registered, instead of waiting for its scan."""
-    from techdocs.services import docs_entity_registered
-
-    run = ScaffoldRun.objects.filter(pk=run_id, dry_run=False).only("spec", "step_outputs").first()
-    if run is None:
-        return []
-    refs = []
-    for step in run.spec.get("steps") or []:
-        if isinstance(step, dict) and step.get("action") == "catalog:register":
-            ref = (run.step_outputs.get(str(step.get("id"))) or {}).get("entityRef")
-            if isinstance(ref, str) and ref:
-                refs.append(ref)
-    for ref in refs:
-        try:
-            docs_entity_registered(entity_ref=ref)
-        except Exception:  # docs are a bonus here; the scan will try again
-            logger.exception("could not request a docs build for %s", ref)
-    return refs

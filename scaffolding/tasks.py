@@ -15,7 +15,6 @@ def run_execute(self, run_id: str) -> None:
     status = runner.run_execute(run_id=run_id)
     if status == "completed":
         lineage.lineage_record(run_id=run_id)
-        services.run_registered_docs_build(run_id=run_id)
 
 
 @shared_task(ignore_result=True)

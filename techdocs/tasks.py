@@ -1,9 +1,13 @@
 """Celery entry points for TechDocs. Thin: claim the row, call the service."""
 
+import logging
+
 from celery import shared_task
 from django.db import transaction
 
 from techdocs import services
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True)
@@ -30,3 +34,15 @@ def docs_site_refresh(entity_ref: str) -> None:
 def docs_site_refresh_enqueue(*, entity_ref: str) -> None:
     """Queue docs_site_refresh once the request's transaction commits."""
     transaction.on_commit(lambda: docs_site_refresh.delay(entity_ref))
+
+
+@shared_task(ignore_result=True)
+def docs_entities_registered(entity_refs: list[str]) -> int:
+    """Build the docs of entities the catalog just stored (see techdocs.receivers), not at the next scan."""
+    requested = 0
+    for ref in entity_refs:
+        try:
+            requested += services.docs_entity_registered(entity_ref=ref) is not None
+        except Exception:  # one entity's broken source must not stop the others; the scan tries again
+            logger.exception("could not request a docs build for %s", ref)
+    return requested

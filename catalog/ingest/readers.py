@@ -16,6 +16,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from githost.services import GitHostError, parse_host_url, repo_read_file
+
 
 class ReadError(Exception):
     """A target that cannot be read; the message is shown to people as is."""
@@ -108,9 +110,6 @@ _opener = urllib.request.build_opener(_CheckedRedirects)
 
 def _read_git_host(target: str) -> bytes | None:
     """The file a URL on the built-in git host names, or None when the URL is not on it."""
-    # Imported here: the catalog's modules load before the githost app is ready.
-    from githost.services import GitHostError, parse_host_url, repo_read_file
-
     url = parse_host_url(target)
     if url is None:
         return None

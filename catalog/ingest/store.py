@@ -6,6 +6,7 @@ include the ones other entities emit towards it (ownerOf, hasMember, ...).
 """
 
 import hashlib
+import logging
 import uuid
 from dataclasses import dataclass, field
 
@@ -18,6 +19,9 @@ from catalog.ingest.process import ORPHAN, Emitted, LocationResult, Problem
 from catalog.lib.refs import RefError, parse_ref, split_key
 from catalog.models import Entity, Location, ProcessingError, Relation, SearchEntry, SourceFile
 from catalog.revision import revision_bump
+from catalog.signals import entities_stored
+
+logger = logging.getLogger(__name__)
 
 CHUNK = 1000
 REF_PARTS = ("kind", "namespace", "name")
@@ -248,7 +252,21 @@ def store_location_result(location: Location, result: LocationResult) -> StoreSt
     _save_files(location, result)
     stats.added, stats.updated, stats.orphaned = len(new), len(changed), len(gone)
     _finish_location(location, result, stats)
+    stored = [em.key for em in (*new, *changed)]
+    if stored:
+        # After commit: receivers (techdocs) read what was stored, and a rolled-back run sends nothing.
+        # Unchanged entities are left out, so the periodic refresh of unchanged files sends nothing.
+        location_id = str(location.pk)
+        transaction.on_commit(lambda: _entities_stored_send(location_id=location_id, refs=stored))
     return stats
+
+
+def _entities_stored_send(*, location_id, refs: list[str]) -> None:
+    """The entities are stored whatever a receiver does: a failing one is logged, not raised."""
+    for receiver, result in entities_stored.send_robust(sender=Entity, location_id=location_id, refs=refs):
+        if isinstance(result, Exception):
+            logger.error("entities_stored receiver %s failed", getattr(receiver, "__qualname__", receiver),
+                         exc_info=result)
 
 
 def _drop_conflicts(location, result, existing, kept_sources, stats, affected: set[str]) -> dict[str, Emitted]:

@@ -8,6 +8,7 @@ import pytest
 
 from catalog.models import Location
 from githost import services
+from githost.signals import repository_pushed
 from portal.tokens import api_token_create
 
 AUTHOR = {"author_name": "Ada", "author_email": "ada@x.io"}
@@ -34,8 +35,9 @@ def test_clone_and_push_with_a_token_then_the_catalog_is_asked_to_refresh(live_s
     settings.PAVED_GIT_HOST = host
     from catalog import tasks
 
-    sent = []
+    sent, pushed = [], []
     monkeypatch.setattr(tasks.location_refresh, "delay", lambda location_id: sent.append(location_id))
+    repository_pushed.connect(lambda sender, **kwargs: pushed.append(kwargs), weak=False, dispatch_uid="test.pushed")
     services.repo_create(owner="acme", name="web", owner_ref="user:default/owner")
     services.repo_commit_files(owner="acme", name="web", branch="main", message="First",
                                files={"catalog-info.yaml": b"kind: Component\n"}, **AUTHOR)
@@ -50,11 +52,19 @@ def test_clone_and_push_with_a_token_then_the_catalog_is_asked_to_refresh(live_s
     (work / "new.txt").write_text("pushed\n")
     git("add", "new.txt", cwd=work, home=tmp_path)
     git("commit", "-m", "Pushed over HTTP", cwd=work, home=tmp_path)
-    git("push", "origin", "main", cwd=work, home=tmp_path)
+    try:
+        git("push", "origin", "main", cwd=work, home=tmp_path)
+    finally:
+        repository_pushed.disconnect(dispatch_uid="test.pushed")
 
     local = git("rev-parse", "HEAD", cwd=work, home=tmp_path).stdout.strip()
     assert services.repo_head(owner="acme", name="web", branch="main") == local
     assert services.repo_read_file(owner="acme", name="web", ref="main", path="new.txt") == b"pushed\n"
+    assert len(pushed) == 1
+    assert {k: pushed[0][k] for k in ("owner", "name", "web_url")} == {
+        "owner": "acme", "name": "web", "web_url": services.web_url("acme", "web")}
+    [(ref, old, new)] = pushed[0]["ref_updates"]
+    assert ref == "refs/heads/main" and new == local and old != new and pushed[0]["actor"] == owner
     assert sent == [str(mine.pk)]
     mine.refresh_from_db()
     other.refresh_from_db()
