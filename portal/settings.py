@@ -347,6 +347,15 @@ CELERY_TASK_ROUTES = {"techdocs.tasks.docs_build_execute": {"queue": PAVED_TECHD
 CELERY_BEAT_SCHEDULE["techdocs-scan"] = {
     "task": "techdocs.tasks.docs_scan", "schedule": float(PAVED_TECHDOCS_SCAN_SECONDS),
 }
+# A running build beats every HEARTBEAT seconds; one silent for STALE seconds lost its worker and
+# is failed by the sweep; a build queued for RESEND seconds is sent to the broker again.
+PAVED_TECHDOCS_HEARTBEAT_SECONDS = env_int("PAVED_TECHDOCS_HEARTBEAT_SECONDS", 10, minimum=1)
+PAVED_TECHDOCS_STALE_SECONDS = env_int("PAVED_TECHDOCS_STALE_SECONDS", 90, minimum=5)
+PAVED_TECHDOCS_RESEND_SECONDS = env_int("PAVED_TECHDOCS_RESEND_SECONDS", 600, minimum=30)
+PAVED_TECHDOCS_SWEEP_SECONDS = env_int("PAVED_TECHDOCS_SWEEP_SECONDS", 60, minimum=5)
+CELERY_BEAT_SCHEDULE["techdocs-sweep"] = {
+    "task": "techdocs.tasks.docs_builds_sweep", "schedule": float(PAVED_TECHDOCS_SWEEP_SECONDS),
+}
 
 # --- Git host and scaffolder ---------------------------------------------------------------
 # Bare repositories live under PAVED_GIT_ROOT and are served over git's smart HTTP at /git/.

@@ -69,6 +69,10 @@ class DocsBuild(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When the worker last said it is alive (running) and when the build was last sent to the broker
+    # (queued): the sweep fails builds whose worker died and re-sends builds whose message was lost.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

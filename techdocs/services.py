@@ -9,7 +9,7 @@ import logging
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -185,13 +185,15 @@ def docs_build_request(*, site: DocsSite, reason: str = DocsBuild.Reason.MANUAL,
     A person's request is audited (automatic builds after a change or a scan are not: the
     DocsBuild row records them)."""
     active = docs_build_active(site=site)
+    if active and _fail_if_lost(active):  # its worker died: a new request gets a new build
+        active = None
     if active:
         _build_audit(actor=actor, site=site, build=active, reason=reason, joined=True)
         return active
     try:
         with transaction.atomic():
             build = DocsBuild.objects.create(site=site, reason=reason, source_hash=site.source_hash,
-                                             requested_by=actor)
+                                             requested_by=actor, enqueued_at=timezone.now() if enqueue else None)
             _build_audit(actor=actor, site=site, build=build, reason=reason, joined=False)
     except IntegrityError:  # a concurrent request won the partial unique index
         return docs_build_active(site=site)
@@ -211,7 +213,7 @@ def docs_build_claim(*, build_id: int, task_id: str) -> bool:
     """queued → running for this task; a retry of the same task may re-claim its own run."""
     now = timezone.now()
     claimed = DocsBuild.objects.filter(pk=build_id, status=DocsBuild.Status.QUEUED).update(
-        status=DocsBuild.Status.RUNNING, task_id=task_id, started_at=now, step="Starting")
+        status=DocsBuild.Status.RUNNING, task_id=task_id, started_at=now, heartbeat_at=now, step="Starting")
     if claimed:
         return True
     return bool(task_id) and DocsBuild.objects.filter(
@@ -247,7 +249,8 @@ class DatabaseProgress:
 
     def flush(self, step: str | None = None) -> None:
         self._flushed = time.monotonic()
-        fields = {"log": "\n".join(self.lines)[-MAX_LOG_CHARS:], "progress": self.percent}
+        fields = {"log": "\n".join(self.lines)[-MAX_LOG_CHARS:], "progress": self.percent,
+                  "heartbeat_at": timezone.now()}
         if step:
             # Steps name the source directory, which can be longer than the column.
             fields["step"] = step[: DocsBuild._meta.get_field("step").max_length]
@@ -346,6 +349,54 @@ def _publish(*, site: DocsSite, build: DocsBuild, result: builder.BuildResult, s
             transaction.on_commit(lambda: storage.remove_quietly(old_path))
     for key, value in fields.items():
         setattr(site, key, value)
+
+
+def docs_build_beat(*, build_id: int) -> None:
+    """The running build's worker is alive (called by its heartbeat thread)."""
+    DocsBuild.objects.filter(pk=build_id, status=DocsBuild.Status.RUNNING).update(heartbeat_at=timezone.now())
+
+
+def _lost_message(build: DocsBuild) -> str:
+    step = f" (last step: {build.step})" if build.step else ""
+    return (f"The docs worker stopped while building{step}: it was restarted or killed. "
+            "Rebuild to try again; the next scan also retries a site that was never built.")
+
+
+def _fail_if_lost(build: DocsBuild) -> bool:
+    """Fail a running build whose heartbeat stopped (its worker died); True when it did."""
+    cutoff = timezone.now() - timedelta(seconds=settings.PAVED_TECHDOCS_STALE_SECONDS)
+    if build.status != DocsBuild.Status.RUNNING or (build.heartbeat_at or build.started_at or cutoff) > cutoff:
+        return False
+    failed = DocsBuild.objects.filter(pk=build.pk, status=DocsBuild.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)).update(
+        status=DocsBuild.Status.FAILED, error=_lost_message(build), finished_at=timezone.now(), step="Failed")
+    if failed:
+        logger.warning("docs build %s lost its worker; marked failed", build.pk)
+    return bool(failed)
+
+
+def docs_builds_sweep() -> dict:
+    """Beat: fail running builds whose worker died; send again queued builds whose message was lost
+    (a broker restart, a failed enqueue). The row is the truth; a duplicate message is refused by
+    docs_build_claim, so sending twice is safe."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.PAVED_TECHDOCS_STALE_SECONDS)
+    lost = 0
+    for build in DocsBuild.objects.filter(status=DocsBuild.Status.RUNNING).filter(
+            Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, started_at__lt=stale)):
+        lost += _fail_if_lost(build)
+    # A queued build may wait behind others (the docs worker builds one at a time): re-send each at
+    # most once per window, so a long queue is not flooded with copies.
+    window = now - timedelta(seconds=settings.PAVED_TECHDOCS_RESEND_SECONDS)
+    resent = 0
+    waiting = DocsBuild.objects.filter(status=DocsBuild.Status.QUEUED).filter(
+        Q(enqueued_at__lt=window) | Q(enqueued_at__isnull=True, created_at__lt=window))
+    for build_id in waiting.values_list("pk", flat=True):
+        with transaction.atomic():
+            if DocsBuild.objects.filter(pk=build_id, status=DocsBuild.Status.QUEUED).update(enqueued_at=now):
+                task_enqueue_on_commit("techdocs.tasks.docs_build_execute", build_id)
+                resent += 1
+    return {"lost": lost, "resent": resent}
 
 
 def docs_build_here(*, build_id: int) -> DocsBuild | None:

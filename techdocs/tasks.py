@@ -3,8 +3,10 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 
+from core.heartbeat import heartbeat
 from techdocs import services
 
 logger = logging.getLogger(__name__)
@@ -15,7 +17,16 @@ def docs_build_execute(self, build_id: int) -> None:
     # Claim a queued build, or re-claim our own on redelivery; otherwise it is a duplicate.
     if not services.docs_build_claim(build_id=build_id, task_id=self.request.id or ""):
         return
-    services.docs_build_execute(build_id=build_id)
+    # The heartbeat tells the sweep this worker is alive; a killed worker leaves a stale one.
+    with heartbeat(lambda: services.docs_build_beat(build_id=build_id),
+                   every=settings.PAVED_TECHDOCS_HEARTBEAT_SECONDS, name=f"docs-build-{build_id}"):
+        services.docs_build_execute(build_id=build_id)
+
+
+@shared_task(ignore_result=True)
+def docs_builds_sweep() -> dict:
+    """Beat: fail builds whose worker died, re-send queued builds whose message was lost."""
+    return services.docs_builds_sweep()
 
 
 @shared_task(ignore_result=True)
