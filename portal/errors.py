@@ -54,15 +54,16 @@ def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
 def server_error(request: HttpRequest) -> HttpResponse:
     failure = sys.exc_info()[1]
     if isinstance(failure, UNAVAILABLE) or (isinstance(failure, DatabaseError) and "connection" in str(failure)):
-        status, name = 503, "ServiceUnavailableError"
+        status, name, title = 503, "ServiceUnavailableError", "Paved is unavailable for a moment"
         message = "Paved cannot reach its database just now. Try again in a few seconds."
     else:
-        status, name = 500, "Error"
+        status, name, title = 500, "Error", "Something went wrong"
         message = "Something went wrong on our side. It has been logged; try again, or tell your platform team."
     if _api(request):
         response = error_envelope(status=status, name=name, message=message, request=request)
     else:
-        html = render_to_string(f"errors/{status}.html", {"message": message, "request_id": _request_id(request)})
+        html = render_to_string("errors/standalone.html",
+                                {"title": title, "message": message, "request_id": _request_id(request)})
         response = HttpResponse(html, status=status)
     if status == 503:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -3,6 +3,7 @@
 import textwrap
 from pathlib import Path
 
+import yaml
 from django.conf import settings
 from django.test import override_settings
 
@@ -31,6 +32,18 @@ def yaml_load(tmp_path: Path, text: str, *, name: str = "catalog-info.yaml") -> 
     path = tmp_path / name
     path.write_text(textwrap.dedent(text))
     return location_load(path)
+
+
+def component_yaml(name: str, *, owner: str = "team-a", **metadata) -> str:
+    """One Component document (a production service of `owner`) with extra metadata fields."""
+    body = {"apiVersion": "backstage.io/v1alpha1", "kind": "Component", "metadata": {"name": name, **metadata},
+            "spec": {"type": "service", "lifecycle": "production", "owner": owner}}
+    return yaml.safe_dump(body, sort_keys=False)
+
+
+def documents_yaml(*documents: str) -> str:
+    """Several YAML documents as one file."""
+    return "---\n".join(documents)
 
 
 def demo_load() -> Location:

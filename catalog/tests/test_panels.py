@@ -7,21 +7,11 @@ import pytest
 
 from catalog import panels
 from catalog.models import Entity
-from catalog.tests.factories import yaml_load
+from catalog.tests.factories import component_yaml, documents_yaml, yaml_load
 
 pytestmark = pytest.mark.django_db
 
-ENTITIES = """\
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata: {name: alpha, annotations: {example.com/flag: "on"}}
-spec: {type: service, lifecycle: production, owner: team-a}
----
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata: {name: beta}
-spec: {type: service, lifecycle: production, owner: team-a}
-"""
+ENTITIES = documents_yaml(component_yaml("alpha", annotations={"example.com/flag": "on"}), component_yaml("beta"))
 
 
 @pytest.fixture(autouse=True)

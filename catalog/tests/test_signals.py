@@ -6,22 +6,12 @@ import pytest
 from catalog import services, tasks
 from catalog.models import Location
 from catalog.signals import entities_stored
-from catalog.tests.factories import yaml_load
+from catalog.tests.factories import component_yaml, documents_yaml, yaml_load
 from githost.signals import repository_pushed
 
 pytestmark = pytest.mark.django_db
 
-TWO = """\
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata: {name: alpha, description: first}
-spec: {type: service, lifecycle: production, owner: team-a}
----
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata: {name: beta}
-spec: {type: service, lifecycle: production, owner: team-a}
-"""
+TWO = documents_yaml(component_yaml("alpha", description="first"), component_yaml("beta"))
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 gets its docs built, through the catalog's entities_stored signal that TechDocs listens to (the
 scaffolder and TechDocs are siblings and never import each other)."""
 
-import textwrap
 
 import pytest
 
@@ -13,25 +12,17 @@ from scaffolding.services import step_id_of
 from scaffolding.tests_support import RecordingProgress
 from techdocs import tasks
 from techdocs.models import DocsBuild
-from techdocs.tests.conftest import ENTITY, MKDOCS, PAGES
+from techdocs.tests.conftest import documented_repo_create
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def repo(settings, tmp_path):
-    from githost import services as githost
-
     settings.PAVED_GIT_ROOT = tmp_path / "git"
     settings.PAVED_TECHDOCS_DIR = tmp_path / "docs-storage"
     settings.PAVED_SCAFFOLDER_WORKSPACE_DIR = tmp_path / "ws"
-    githost.repo_create(owner="acme", name="ledger")
-    files = {"catalog-info.yaml": ENTITY.format(name="ledger", ref="dir:.").encode(),
-             "mkdocs.yml": textwrap.dedent(MKDOCS).encode()}
-    files.update({f"docs/{name}": textwrap.dedent(text).encode() for name, text in PAGES.items()})
-    githost.repo_commit_files(owner="acme", name="ledger", branch="main", message="init", files=files,
-                              author_name="Ada", author_email="ada@example.com")
-    return githost.contents_url("acme", "ledger", "main")
+    return documented_repo_create()
 
 
 def test_a_run_registering_a_documented_component_without_a_step_id_gets_a_docs_build(

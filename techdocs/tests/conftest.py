@@ -81,6 +81,20 @@ def write_site(root: Path, *, mkdocs: str | None = MKDOCS, pages: dict | None = 
     return root
 
 
+def documented_repo_create(*, owner: str = "acme", name: str = "ledger") -> str:
+    """A repository on the built-in git host holding a documented component (catalog-info.yaml,
+    mkdocs.yml, docs/); returns its contents URL. Needs PAVED_GIT_ROOT set by the test."""
+    from githost import services as githost
+
+    githost.repo_create(owner=owner, name=name)
+    files = {"catalog-info.yaml": ENTITY.format(name=name, ref="dir:.").encode(),
+             "mkdocs.yml": textwrap.dedent(MKDOCS).encode()}
+    files.update({f"docs/{page}": textwrap.dedent(text).encode() for page, text in PAGES.items()})
+    githost.repo_commit_files(owner=owner, name=name, branch="main", message="init", files=files,
+                              author_name="Ada", author_email="ada@example.com")
+    return githost.contents_url(owner, name, "main")
+
+
 @pytest.fixture(autouse=True)
 def docs_storage(settings, tmp_path):
     settings.PAVED_TECHDOCS_DIR = tmp_path / "docs-storage"

@@ -4,24 +4,14 @@ import pytest
 
 from catalog.models import Entity
 from catalog.panels import panels_for
-from catalog.tests.factories import yaml_load
+from catalog.tests.factories import component_yaml, documents_yaml, yaml_load
 
 pytestmark = pytest.mark.django_db
 
-ENTITIES = """\
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata:
-  name: Ledger
-  namespace: money
-  annotations: {backstage.io/techdocs-ref: "dir:."}
-spec: {type: service, lifecycle: production, owner: team-a}
----
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata: {name: plain}
-spec: {type: service, lifecycle: production, owner: team-a}
-"""
+ENTITIES = documents_yaml(
+    component_yaml("Ledger", namespace="money", annotations={"backstage.io/techdocs-ref": "dir:."}),
+    component_yaml("plain"),
+)
 
 
 def test_the_docs_panel_is_registered_only_for_entities_with_a_techdocs_ref(tmp_path, settings, rf):

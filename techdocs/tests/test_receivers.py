@@ -8,7 +8,7 @@ from catalog.models import Location
 from catalog.tests.factories import yaml_load
 from techdocs import tasks
 from techdocs.models import DocsBuild, DocsSite
-from techdocs.tests.conftest import ENTITY, MKDOCS, PAGES
+from techdocs.tests.conftest import ENTITY, documented_repo_create
 
 pytestmark = pytest.mark.django_db
 
@@ -88,18 +88,8 @@ def test_entities_without_a_techdocs_ref_enqueue_nothing(tmp_path, enqueued, dja
 def test_an_entity_registered_from_the_git_host_gets_its_docs_built(settings, tmp_path, enqueued, builds,
                                                                   django_capture_on_commit_callbacks):
     """What the scaffolder's catalog:register does: a url location on the git host, read at once."""
-    import textwrap
-
-    from githost import services as githost
-
     settings.PAVED_GIT_ROOT = tmp_path / "git"
-    githost.repo_create(owner="acme", name="ledger")
-    files = {"catalog-info.yaml": ENTITY.format(name="ledger", ref="dir:.").encode(),
-             "mkdocs.yml": textwrap.dedent(MKDOCS).encode()}
-    files.update({f"docs/{name}": textwrap.dedent(text).encode() for name, text in PAGES.items()})
-    githost.repo_commit_files(owner="acme", name="ledger", branch="main", message="init", files=files,
-                              author_name="Ada", author_email="ada@example.com")
-    target = githost.contents_url("acme", "ledger", "main") + "/catalog-info.yaml"
+    target = documented_repo_create() + "/catalog-info.yaml"
     with django_capture_on_commit_callbacks(execute=True):
         location = catalog_services.location_create(type="url", target=target)
         catalog_services.location_refresh(location_id=location.pk)
