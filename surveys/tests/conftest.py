@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
 
 from catalog.tests.factories import yaml_load
 from surveys import selectors, services
@@ -112,3 +114,12 @@ def add_responses(campaign: Campaign, *, team: str, count: int, likert: int = 4,
 
 def question(campaign: Campaign, key: str) -> Question:
     return next(i.question for i in selectors.campaign_items(campaign=campaign) if i.question.key == key)
+
+
+@pytest.fixture
+def reader(owner) -> Client:
+    """A client signed in as someone allowed to read survey results."""
+    owner.user_permissions.add(Permission.objects.get(codename="view_results"))
+    client = Client()
+    client.force_login(owner)
+    return client

@@ -2,7 +2,6 @@
 wrong methods (405 with Allow), malformed ids and unknown paths (404), refusals and CSRF (403)."""
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.test import Client
 
 from surveys.tests.conftest import open_campaign
@@ -20,14 +19,6 @@ def envelope(response, status: int, name: str) -> dict:
 @pytest.fixture
 def campaign(org):
     return open_campaign()
-
-
-@pytest.fixture
-def reader(owner) -> Client:
-    owner.user_permissions.add(Permission.objects.get(codename="view_results"))
-    client = Client()
-    client.force_login(owner)
-    return client
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])

@@ -12,7 +12,6 @@ import random
 import re
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -32,14 +31,6 @@ def k(settings) -> int:
     settings.PAVED_SURVEYS_MIN_GROUP_SIZE = settings.PAVED_SURVEYS_RESULTS_BATCH = 5
     settings.PAVED_SURVEYS_OPEN_RESULTS = "batched"
     return 5
-
-
-@pytest.fixture
-def reader(owner) -> Client:
-    owner.user_permissions.add(Permission.objects.get(codename="view_results"))
-    client = Client()
-    client.force_login(owner)
-    return client
 
 
 @pytest.fixture

@@ -2,9 +2,7 @@
 neither writes nor publishes; waiting answers join it only when the publication task runs."""
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from surveys import tasks
@@ -13,14 +11,6 @@ from surveys.tests.conftest import add_responses, open_campaign
 
 pytestmark = pytest.mark.django_db
 WRITES = ("INSERT", "UPDATE", "DELETE")
-
-
-@pytest.fixture
-def reader(owner) -> Client:
-    owner.user_permissions.add(Permission.objects.get(codename="view_results"))
-    client = Client()
-    client.force_login(owner)
-    return client
 
 
 def test_results_views_write_nothing_and_leave_publishing_to_the_task(org, reader, settings, monkeypatch,
