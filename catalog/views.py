@@ -158,6 +158,7 @@ def entity_detail(request: HttpRequest, namespace: str, kind: str, name: str) ->
     my_refs = set(selectors.user_owner_refs(request.user))
     context = {
         "entity": entity, "overview": overview, "tab": tab, "is_api": is_api,
+        "source_links": selectors.entity_source_links(entity=entity),
         "kind": entity.kind.lower(), "links": _safe_links(metadata), "annotations": _annotations(metadata),
         "profile": _profile(spec),
         "relation_groups": [

@@ -31,6 +31,7 @@ from catalog.selectors.locations import (
 )
 from catalog.selectors.overview import EntityOverview, Neighbour, entity_errors, entity_neighbours, entity_overview
 from catalog.selectors.search import entity_search
+from catalog.selectors.sources_links import SourceLinks, entity_source_links
 from catalog.selectors.users import (
     IdentityAmbiguous,
     user_entity_email,
@@ -41,6 +42,7 @@ from catalog.selectors.users import (
 )
 
 __all__ = [
+    "SourceLinks",
     "EntityFilters",
     "EntityListResult",
     "EntityOverview",
@@ -54,6 +56,7 @@ __all__ = [
     "entity_neighbours",
     "entity_overview",
     "entity_search",
+    "entity_source_links",
     "entity_url",
     "error_list",
     "existing_refs",
