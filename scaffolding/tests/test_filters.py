@@ -5,9 +5,8 @@ import math
 import pytest
 from jinja2 import Undefined
 
-from scaffolding.lib import filters
-from scaffolding.lib.expressions import ExpressionError, render_string, render_value
-from scaffolding.lib.filters import FilterError
+from scaffolding.lib.expressions import ExpressionError, filters, render_string, render_value
+from scaffolding.lib.expressions.filters import FilterError
 
 
 @pytest.mark.parametrize(("url", "expected"), [

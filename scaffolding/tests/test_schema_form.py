@@ -6,9 +6,9 @@ import pytest
 import yaml
 from django.http import QueryDict
 
-from scaffolding.lib.form_fields import build_step, review_rows
-from scaffolding.lib.form_parse import parse_step
-from scaffolding.lib.schema_form import (
+from scaffolding.forms.fields import build_step, review_rows
+from scaffolding.forms.parse import parse_step
+from scaffolding.forms.schema import (
     find_property,
     parse_repo_url,
     resolve,

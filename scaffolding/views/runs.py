@@ -29,7 +29,7 @@ from core.sanitize import sanitize
 from scaffolding import selectors, services
 from scaffolding.access import run_readable
 from scaffolding.actions import action_registry
-from scaffolding.lib import schema_form
+from scaffolding.forms import schema as form_schema
 from scaffolding.models import ScaffoldRun, ScaffoldStep
 
 PAGE_SIZE = 25
@@ -280,8 +280,8 @@ def _retry_secret_fields(run: ScaffoldRun) -> list[dict]:
     secrets no field asks for); those it was started with are required again."""
     titles: dict[str, str] = {}
     for step in selectors.parameter_steps(run.spec or {}):
-        for name in sorted(schema_form.secret_fields(step["schema"])):
-            prop = schema_form.find_property(step["schema"], name) or {}
+        for name in sorted(form_schema.secret_fields(step["schema"])):
+            prop = form_schema.find_property(step["schema"], name) or {}
             titles.setdefault(name, str(prop.get("title") or name))
     needed = run.secret_names or []
     return [{"name": name, "title": titles.get(name, name), "input": f"secret:{name}", "required": name in needed}

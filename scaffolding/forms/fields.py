@@ -10,7 +10,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from scaffolding.lib.schema_form import (
+from scaffolding.forms.schema import (
     ENTITY_PICKERS,
     allowed_hosts,
     allowed_owners,
