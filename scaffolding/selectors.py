@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.db.models import QuerySet
 
-from catalog.lib.refs import split_key
+from catalog.lib.refs import entity_key, split_key
 from catalog.models import Entity
 from scaffolding.models import ScaffoldEvent, ScaffoldRun, ScaffoldStep
 
@@ -55,7 +55,7 @@ def template_tags() -> list[str]:
 
 
 def template_get(*, namespace: str, name: str) -> Entity | None:
-    ref = f"{TEMPLATE_KIND}:{namespace}/{name}".lower()
+    ref = entity_key(TEMPLATE_KIND, namespace, name)
     template = _template_queryset().filter(ref=ref).first()
     return _decorate(template) if template else None
 
