@@ -310,7 +310,7 @@ def render_files_only(*, run: ScaffoldRun, workspace: Path, steps_outputs: dict 
     `workspace` is touched. `run` may be an unsaved ScaffoldRun carrying spec, values,
     template_base and created_by. Other steps are skipped; their outputs come from `steps_outputs`.
     """
-    from scaffolding.tests_support import NullProgress
+    from scaffolding.progress import NullProgress
 
     execution = Execution(run, NullProgress(), action_registry(), threading.Event(),
                           time.monotonic() + settings.PAVED_SCAFFOLDER_TASK_TIME_LIMIT)

@@ -7,11 +7,13 @@ import posixpath
 import time
 import urllib.parse
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.db.models import QuerySet
 
-from catalog.lib.refs import split_key
+from catalog.lib.refs import entity_key, split_key
 from catalog.models import Entity
 from scaffolding.models import ScaffoldEvent, ScaffoldRun, ScaffoldStep
 
@@ -53,7 +55,7 @@ def template_tags() -> list[str]:
 
 
 def template_get(*, namespace: str, name: str) -> Entity | None:
-    ref = f"{TEMPLATE_KIND}:{namespace}/{name}".lower()
+    ref = entity_key(TEMPLATE_KIND, namespace, name)
     template = _template_queryset().filter(ref=ref).first()
     return _decorate(template) if template else None
 
@@ -220,6 +222,46 @@ def run_events(*, run: ScaffoldRun, after: int | None = None, limit: int = 1000)
     if after is not None:
         queryset = queryset.filter(id__gt=after)
     return list(queryset.order_by("id")[:limit])
+
+
+@dataclass(frozen=True)
+class RunEvents:
+    """A run and its events after a cursor, from one consistent read (see run_events_after)."""
+
+    run: ScaffoldRun | None  # None: the run was deleted
+    events: list[ScaffoldEvent]
+
+    @property
+    def finished(self) -> bool:
+        return self.run is None or self.run.is_finished
+
+
+def run_events_after(*, run_id, after: int | None, limit: int = 1000, fields: tuple[str, ...] = ()) -> RunEvents:
+    """The run (only `fields`, when given), then its events after the event id `after`.
+
+    The run is read first on purpose: the worker writes a run's final status and its last event in
+    one transaction, so when the status read here says finished, the events read next include the
+    last one and a poller may stop. Every poller (the /events long-poll, the event stream, the run
+    page) reads through here so none can stop early and lose the last lines.
+    """
+    queryset = ScaffoldRun.objects.filter(pk=run_id)
+    run = (queryset.only(*fields) if fields else queryset.select_related("created_by")).first()
+    if run is None:
+        return RunEvents(run=None, events=[])
+    return RunEvents(run=run, events=run_events(run=run, after=after, limit=limit))
+
+
+def run_events_wait(*, run_id, after: int | None, timeout: float, interval: float, limit: int = 1000,
+                    fields: tuple[str, ...] = (), clock: Callable[[], float] = time.monotonic,
+                    sleep: Callable[[float], None] = time.sleep) -> RunEvents:
+    """run_events_after, read again every `interval` seconds until there are events, the run has
+    finished or `timeout` seconds have passed (a long poll)."""
+    deadline = clock() + timeout
+    while True:
+        batch = run_events_after(run_id=run_id, after=after, limit=limit, fields=fields)
+        if batch.events or batch.finished or clock() >= deadline:
+            return batch
+        sleep(interval)
 
 
 def run_can_manage(*, run: ScaffoldRun, user) -> bool:

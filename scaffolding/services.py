@@ -90,7 +90,7 @@ def template_steps_check(*, spec: dict, template_ref: str) -> list[dict]:
 
 def values_validate(*, spec: dict, values: dict) -> None:
     """Check `values` against every parameter step on the server; ParameterErrors if any fail."""
-    from scaffolding.lib.schema_form import validate_values
+    from scaffolding.forms.schema import validate_values
 
     if not isinstance(values, dict):
         raise ParameterErrors([{"step": 0, "field": "", "message": "values must be an object"}])

@@ -1,30 +1,6 @@
-"""Reporters that store nothing: for re-rendering skeletons outside a run, and for tests."""
+"""Reporters for tests: a recording fake of the runner's progress reporter."""
 
-
-class NullProgress:
-    def log(self, message: str, *, step_id: str | None = None, status: str | None = None) -> None:
-        pass
-
-    def step_start(self, row) -> None:
-        pass
-
-    def step_end(self, row, status: str) -> None:
-        pass
-
-    def step_checkpoint(self, row, checkpoint: dict, created: list) -> None:
-        pass
-
-    def step_outputs(self, resume_from: int, outputs: dict) -> None:
-        pass
-
-    def heartbeat(self) -> None:
-        pass
-
-    def cancel_requested(self) -> bool:
-        return False
-
-    def finish(self, **fields) -> None:
-        pass
+from scaffolding.progress import NullProgress
 
 
 class RecordingProgress(NullProgress):

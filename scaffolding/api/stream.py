@@ -1,9 +1,9 @@
 """The task event stream (GET tasks/{id}/eventstream) as a generator of server-sent events.
 
 The worker writes events to the database, possibly on another machine, so the stream polls
-the table instead of listening to a channel. Each poll reads the run's status *before* its
-events: when the status says finished, every event written before that is in the same read,
-and the stream can end without losing the last lines. It also ends at the lifetime limit (the
+the table instead of listening to a channel. Each poll is one `selectors.run_events_after`
+read (the run's status, then its events), so when the status says finished every event is in
+the same read and the stream can end without losing the last lines. It also ends at the lifetime limit (the
 client reconnects with Last-Event-ID) and sends a comment now and then so proxies keep it open.
 
 The generator runs in the request's thread under WSGI, so it uses the request's database
@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 
 from scaffolding import selectors
 from scaffolding.api.serializers import sse_frame
-from scaffolding.models import ScaffoldRun
 
 POLL_SECONDS = 0.2
 HEARTBEAT_SECONDS = 15.0
@@ -33,10 +32,10 @@ def task_event_stream(*, run_id, after: int | None, poll: float = POLL_SECONDS,
     # servers send them with the first chunk of the body).
     yield b": waiting for events\n\n"
     while True:
-        run = ScaffoldRun.objects.only("id", "status").filter(pk=run_id).first()
-        if run is None:  # deleted while we watched
+        batch = selectors.run_events_after(run_id=run_id, after=after, limit=BATCH, fields=("id", "status"))
+        if batch.run is None:  # deleted while we watched
             return
-        events = selectors.run_events(run=run, after=after, limit=BATCH)
+        events = batch.events
         for event in events:
             after = event.pk
             yield sse_frame(event)
@@ -44,7 +43,7 @@ def task_event_stream(*, run_id, after: int | None, poll: float = POLL_SECONDS,
             last_sent = clock()
         if len(events) == BATCH:
             continue  # more to replay before waiting
-        if run.is_finished:
+        if batch.finished:
             return
         now = clock()
         if now - started >= lifetime:

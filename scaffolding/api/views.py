@@ -7,7 +7,6 @@ frontend work against Paved. Errors use Backstage's envelope through core's `api
 import base64
 import binascii
 import json
-import time
 
 from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
@@ -193,13 +192,9 @@ def task_detail(request: HttpRequest, task_id: str) -> HttpResponse:
 def task_events(request: HttpRequest, task_id: str) -> HttpResponse:
     run = _run(task_id, request.user)
     after = int_param(request.GET, "after")
-    deadline = time.monotonic() + EVENTS_WAIT_SECONDS
-    while True:
-        finished = ScaffoldRun.objects.filter(pk=run.pk, status__in=ScaffoldRun.FINISHED).exists()
-        events = selectors.run_events(run=run, after=after)
-        if events or finished or time.monotonic() >= deadline:
-            return JsonResponse([event_json(e) for e in events], safe=False)
-        time.sleep(EVENTS_POLL_SECONDS)
+    batch = selectors.run_events_wait(run_id=run.pk, after=after, timeout=EVENTS_WAIT_SECONDS,
+                                      interval=EVENTS_POLL_SECONDS, fields=("id", "status"))
+    return JsonResponse([event_json(e) for e in batch.events], safe=False)
 
 
 @api_view("GET")

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Entity
 from catalog.tests.factories import yaml_load
-from scaffolding.lib.form_pickers import catalog_filters, closed_picker_errors, entity_options, tag_options
+from scaffolding.forms.pickers import catalog_filters, closed_picker_errors, entity_options, tag_options
 
 pytestmark = pytest.mark.django_db
 

@@ -6,16 +6,16 @@ import pytest
 import yaml
 from django.http import QueryDict
 
-from scaffolding.lib.form_fields import build_step, review_rows
-from scaffolding.lib.form_parse import parse_step
-from scaffolding.lib.schema_form import (
+from scaffolding.forms.fields import build_step, review_rows
+from scaffolding.forms.parse import parse_step
+from scaffolding.forms.schema import (
     find_property,
-    parse_repo_url,
     resolve,
     schema_problems,
     secret_fields,
     validate_values,
 )
+from scaffolding.lib.repo_url import repo_url_parts
 from scaffolding.selectors import parameter_steps
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
@@ -141,7 +141,7 @@ def test_repo_url_owner_must_be_allowed():
     assert validate_values(schema, {"repoUrl": "github.com?owner=acme&repo=svc"}) == []
     assert validate_values(schema, {"repoUrl": "github.com?owner=evil&repo=svc"})[0]["message"] == \
         "Repo owner must be one of: acme"
-    assert parse_repo_url("github.com?owner=a%20b&repo=r") == {"host": "github.com", "owner": "a b", "repo": "r"}
+    assert repo_url_parts("github.com?owner=a%20b&repo=r") == {"host": "github.com", "owner": "a b", "repo": "r"}
 
 
 # --- Conditions -----------------------------------------------------------------------------------
@@ -326,7 +326,7 @@ def test_pickers_parse_to_backstage_values():
     assert values["deps"] == ["component:default/a", "component:default/b"]
     assert values["tags"] == ["java", "team-a"]
     assert values["repoUrl"] == "git.example?owner=team+a&repo=svc"
-    assert parse_repo_url(values["repoUrl"])["owner"] == "team a"
+    assert repo_url_parts(values["repoUrl"])["owner"] == "team a"
 
 
 # --- Secrets --------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from catalog.tests.factories import yaml_load
-from scaffolding.lib.schema_form import resolve, schema_problems, validate_values
+from scaffolding.forms.schema import resolve, schema_problems, validate_values
 
 ATTACK = "a" * 40 + "!"
 

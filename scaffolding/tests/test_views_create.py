@@ -9,7 +9,7 @@ from django.test import Client
 
 from catalog.models import Entity
 from catalog.tests.factories import yaml_load
-from scaffolding.lib import form_state
+from scaffolding.forms import state as form_state
 from scaffolding.models import ScaffoldRun
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 """The Create pages: the template list and a template's multi-step form, rendered on the server.
 
-A step is posted with every answer so far in a signed hidden field (`form_state`); the server
-reads the step's inputs (`form_parse`), validates them (`schema_form.validate_values`) and either
+A step is posted with every answer so far in a signed hidden field (`forms.state`); the server
+reads the step's inputs (`forms.parse`), validates them (`forms.schema.validate_values`) and either
 shows the step again with its errors or moves on. After the last step comes a review of every
 answer, then Create or Dry run hands them to `services.run_create`, which validates them again.
 Sign-in is enforced by `portal.auth.LoginRequiredMiddleware`; the decorators say it again.
@@ -21,10 +21,11 @@ from catalog.models import Entity
 from catalog.selectors import entity_url
 from core.htmx import is_partial, render_page_or_fragment
 from scaffolding import selectors, services
-from scaffolding.lib import form_state, schema_form
-from scaffolding.lib.form_fields import build_step, review_rows, walk_fields
-from scaffolding.lib.form_parse import parse_step
-from scaffolding.lib.form_pickers import closed_picker_errors
+from scaffolding.forms import schema as form_schema
+from scaffolding.forms import state as form_state
+from scaffolding.forms.fields import build_step, review_rows, walk_fields
+from scaffolding.forms.parse import parse_step
+from scaffolding.forms.pickers import closed_picker_errors
 
 FORM_PAGE = "scaffolding/template_form.html"
 BROKEN_FRAGMENT = "scaffolding/partials/form_broken.html"
@@ -80,7 +81,7 @@ def template_form(request: HttpRequest, namespace: str, name: str) -> HttpRespon
         raise Http404("No such template in the catalog.")
     steps = selectors.template_parameter_steps(template=template, user=request.user)
     problems = [f"Step {i + 1} ({step['title']}): {problem}" for i, step in enumerate(steps)
-                for problem in schema_form.schema_problems(step["schema"])]
+                for problem in form_schema.schema_problems(step["schema"])]
     if problems:
         context = {"template": template, "problems": problems}
         return render_page_or_fragment(request, FORM_PAGE, BROKEN_FRAGMENT, context)
@@ -136,7 +137,7 @@ def _read_step(form: _Form, index: int) -> list[dict]:
     values = {k: v for k, v in form.state.values.items() if k not in parsed.step_names}
     form.state.values = {**values, **parsed.values}
     form.state.choices.update(parsed.choices)
-    step_secrets = schema_form.secret_fields(schema)
+    step_secrets = form_schema.secret_fields(schema)
     form.secrets = {k: v for k, v in form.secrets.items() if k not in step_secrets} | parsed.secrets
     form.save_secrets()
     return parsed.errors
@@ -144,7 +145,7 @@ def _read_step(form: _Form, index: int) -> list[dict]:
 
 def _step_errors(form: _Form, index: int, skip: set[str] = frozenset()) -> list[dict]:
     schema = form.steps[index]["schema"]
-    errors = schema_form.validate_values(schema, form.state.values)
+    errors = form_schema.validate_values(schema, form.state.values)
     errors += closed_picker_errors(schema, form.state.values, user=form.request.user)
     return [e for e in errors if e["field"] not in skip]
 

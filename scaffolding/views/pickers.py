@@ -11,8 +11,8 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from scaffolding import selectors
-from scaffolding.lib.form_pickers import PICKERS, picker_options
-from scaffolding.lib.schema_form import find_property, ui_field
+from scaffolding.forms.pickers import PICKERS, picker_options
+from scaffolding.forms.schema import find_property, ui_field
 
 
 def _bad_request(message: str) -> HttpResponse:

@@ -8,7 +8,6 @@ has finished the fragment comes back without its trigger, so the polling stops.
 import base64
 import binascii
 import json
-import time
 from urllib.parse import urlencode, urlsplit
 
 import markdown
@@ -29,7 +28,7 @@ from core.sanitize import sanitize
 from scaffolding import selectors, services
 from scaffolding.access import run_readable
 from scaffolding.actions import action_registry
-from scaffolding.lib import schema_form
+from scaffolding.forms import schema as form_schema
 from scaffolding.models import ScaffoldRun, ScaffoldStep
 
 PAGE_SIZE = 25
@@ -188,20 +187,10 @@ def _poll_interval(run: ScaffoldRun) -> str:
     return "load delay:20ms" if _young(run) else "every 1s"
 
 
-def _wait_for_news(run: ScaffoldRun, *, after: int | None) -> ScaffoldRun:
-    deadline = time.monotonic() + LONG_POLL_WAIT
-    while time.monotonic() < deadline:
-        news = run.events.filter(id__gt=after or 0).exists()
-        if news or ScaffoldRun.objects.filter(pk=run.pk, status__in=ScaffoldRun.FINISHED).exists():
-            break
-        time.sleep(LONG_POLL_STEP)
-    return selectors.run_get(run_id=run.pk) or run
-
-
-def _status_context(request: HttpRequest, run: ScaffoldRun, *, after: int | None) -> dict:
-    # The run was read before its events: if it says finished, these events include the last one.
+def _status_context(request: HttpRequest, batch: selectors.RunEvents, *, after: int | None) -> dict:
+    # One read, the run before its events: if it says finished, these events include the last one.
+    run, events = batch.run, batch.events
     steps = _steps(run)
-    events = selectors.run_events(run=run, after=after)
     done = sum(1 for step in steps if step.status in DONE_STEPS)
     context = {
         "run": run, "steps": steps, "events": events, "after": events[-1].pk if events else (after or 0),
@@ -222,15 +211,28 @@ def _status_context(request: HttpRequest, run: ScaffoldRun, *, after: int | None
 @require_GET
 def run_detail(request: HttpRequest, run_id) -> HttpResponse:
     run = _run_or_404(run_id, request.user)
-    context = _status_context(request, run, after=None)
+    context = _status_context(request, _events(run, after=None), after=None)
+    run = context["run"]
     context["values_json"] = json.dumps(run.values, indent=2, sort_keys=True, default=str)
     context["creator_url"] = _ref_url(run.created_by_ref) if run.created_by_ref else ""
     return render(request, "scaffolding/run_detail.html", context)
 
 
-def _status_fragment(request: HttpRequest, run: ScaffoldRun, *, after: int | None) -> HttpResponse:
+def _events(run: ScaffoldRun, *, after: int | None, long_poll: bool = False) -> selectors.RunEvents:
+    """The run, read again, and its log lines after `after`. With `long_poll`, a young run that has not
+    finished is long-polled: the read is repeated (at most LONG_POLL_WAIT) until a line is written or the run ends."""
+    wait = LONG_POLL_WAIT if long_poll and _young(run) and not run.is_finished else 0.0
+    batch = selectors.run_events_wait(run_id=run.pk, after=after, timeout=wait, interval=LONG_POLL_STEP)
+    if batch.run is None:  # deleted since the permission check
+        raise Http404("No such task.")
+    return batch
+
+
+def _status_fragment(request: HttpRequest, run: ScaffoldRun, *, after: int | None,
+                     long_poll: bool = False) -> HttpResponse:
+    batch = _events(run, after=after, long_poll=long_poll)
     response = render(request, "scaffolding/partials/run_status.html",
-                      {**_status_context(request, run, after=after), "oob_log": True})
+                      {**_status_context(request, batch, after=after), "oob_log": True})
     patch_vary_headers(response, ("HX-Request",))
     return response
 
@@ -241,10 +243,7 @@ def run_status(request: HttpRequest, run_id) -> HttpResponse:
     run = _run_or_404(run_id, request.user)
     if not is_partial(request):
         return redirect("scaffolding:run_detail", run_id=run.pk)
-    after = _int(request.GET.get("after"))
-    if _young(run) and not run.is_finished:
-        run = _wait_for_news(run, after=after)
-    return _status_fragment(request, run, after=after)
+    return _status_fragment(request, run, after=_int(request.GET.get("after")), long_poll=True)
 
 
 def _managed(request: HttpRequest, run_id) -> ScaffoldRun:
@@ -256,7 +255,6 @@ def _managed(request: HttpRequest, run_id) -> ScaffoldRun:
 
 def _after_change(request: HttpRequest, run: ScaffoldRun, note: str, level: int) -> HttpResponse:
     if is_partial(request):
-        run.refresh_from_db()
         response = _status_fragment(request, run, after=_int(request.POST.get("after")))
         response["HX-Trigger"] = json.dumps({"runNotice": note})
         return response
@@ -280,8 +278,8 @@ def _retry_secret_fields(run: ScaffoldRun) -> list[dict]:
     secrets no field asks for); those it was started with are required again."""
     titles: dict[str, str] = {}
     for step in selectors.parameter_steps(run.spec or {}):
-        for name in sorted(schema_form.secret_fields(step["schema"])):
-            prop = schema_form.find_property(step["schema"], name) or {}
+        for name in sorted(form_schema.secret_fields(step["schema"])):
+            prop = form_schema.find_property(step["schema"], name) or {}
             titles.setdefault(name, str(prop.get("title") or name))
     needed = run.secret_names or []
     return [{"name": name, "title": titles.get(name, name), "input": f"secret:{name}", "required": name in needed}

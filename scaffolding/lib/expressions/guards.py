@@ -11,7 +11,7 @@ from typing import Any
 from jinja2 import Undefined
 from jinja2.exceptions import SecurityError, UndefinedError
 
-from scaffolding.lib import filters as js
+from scaffolding.lib.expressions import filters as js
 from scaffolding.lib.expressions.limits import _Budget, _budget, _LimitError, _measure
 from scaffolding.lib.expressions.opaque import refuse_secrets
 

@@ -11,10 +11,10 @@ from jinja2.compiler import CodeGenerator
 from jinja2.ext import Extension
 from jinja2.lexer import Token
 
-from scaffolding.lib import filters as js
+from scaffolding.lib.expressions import filters as js
+from scaffolding.lib.expressions.js_ternary import rewrite_ternaries
 from scaffolding.lib.expressions.limits import _budget
 from scaffolding.lib.expressions.opaque import refuse_secrets
-from scaffolding.lib.js_ternary import rewrite_ternaries
 
 
 class _NunjucksOperators(Extension):

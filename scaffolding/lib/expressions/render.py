@@ -9,7 +9,7 @@ from typing import Any
 from jinja2 import Undefined
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
 
-from scaffolding.lib import filters as js
+from scaffolding.lib.expressions import filters as js
 from scaffolding.lib.expressions.javascript import is_truthy
 from scaffolding.lib.expressions.limits import EXPRESSION_LIMITS, SKELETON_LIMITS, _Budget, _budgeted, _LimitError
 from scaffolding.lib.expressions.opaque import Secret, SecretMisuse, misuse, reveal, secret_name

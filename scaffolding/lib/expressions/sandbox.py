@@ -13,7 +13,7 @@ from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
-from scaffolding.lib import filters as js
+from scaffolding.lib.expressions import filters as js
 from scaffolding.lib.expressions.guards import (
     _check_binop,
     _check_str_method,

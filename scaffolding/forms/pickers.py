@@ -14,7 +14,7 @@ from catalog.lib.filters import Filter, apply_filters
 from catalog.lib.refs import EntityRef
 from catalog.models import Entity, SearchEntry
 from catalog.selectors import user_groups, user_owner_refs
-from scaffolding.lib.schema_form import ENTITY_PICKERS, as_dict, as_list, resolve, schema_type, ui_field, ui_options
+from scaffolding.forms.schema import ENTITY_PICKERS, as_dict, as_list, resolve, schema_type, ui_field, ui_options
 
 LIMIT = 20
 MAX_QUERY = 100

@@ -10,19 +10,19 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from scaffolding.lib.schema_form import (
+from scaffolding.forms.schema import (
     ENTITY_PICKERS,
     allowed_hosts,
     allowed_owners,
     as_dict,
     as_list,
     is_secret,
-    parse_repo_url,
     resolve,
     schema_type,
     ui_field,
     ui_options,
 )
+from scaffolding.lib.repo_url import repo_url_parts
 
 INPUT_TYPES = {"email": "email", "uri": "url", "url": "url", "date": "date", "date-time": "datetime-local",
                "time": "time", "color": "color"}
@@ -177,7 +177,7 @@ def _field(prop: dict, name: str, value, required: bool, secrets: dict) -> FormF
         f.options = [{"value": str(v), "label": str(v), "selected": True} for v in as_list(value)]
     elif f.picker == "RepoUrlPicker":
         f.widget, f.text = "repo_url", _text(value)
-        f.parts = {"hosts": allowed_hosts(prop), "owners": allowed_owners(prop), **parse_repo_url(value)}
+        f.parts = {"hosts": allowed_hosts(prop), "owners": allowed_owners(prop), **repo_url_parts(value)}
     elif f.picker == "EntityNamePicker":
         f.widget, f.text = "text", _text(value)
         attrs += [("maxlength", "63")]

@@ -12,13 +12,14 @@ Every regular expression here, the template's `pattern`s included, runs with RE2
 """
 
 import re
-from urllib.parse import parse_qs
 
 from django.conf import settings
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import SchemaError
 
 from core.regex import PatternError, compile_pattern, linear_validator
+from scaffolding.actions.base import ActionInputError
+from scaffolding.lib.repo_url import repo_url_parse
 
 # Draft 7 with the schema's patterns (and the `regex` format) run by RE2, not Python's `re`.
 Validator = linear_validator(Draft7Validator)
@@ -29,7 +30,6 @@ ENTITY_NAME_RE = compile_pattern(r"^([a-z0-9A-Z]+[-_.]?)*[a-z0-9A-Z]$", where="E
 ENTITY_NAME_MAX = 63
 TAG_RE = re.compile(r"^[a-z0-9:+#]+(-[a-z0-9:+#]+)*$")
 TAG_MAX = 63
-REPO_PART_RE = re.compile(r"^[A-Za-z0-9_.][A-Za-z0-9_.\-/]*$")
 ENTITY_PICKERS = {"EntityPicker", "OwnerPicker", "OwnedEntityPicker", "MyGroupsPicker", "MultiEntityPicker"}
 SCHEMA_INVALID = "the template's parameter schema is invalid"
 
@@ -375,26 +375,16 @@ def allowed_owners(prop: dict) -> list[str]:
     return [str(o) for o in as_list(ui_options(prop).get("allowedOwners")) if isinstance(o, str) and o]
 
 
-def parse_repo_url(value) -> dict:
-    """Backstage's `host?owner=o&repo=r` as {"host", "owner", "repo"} (missing parts are "")."""
-    if not isinstance(value, str):
-        return {"host": "", "owner": "", "repo": ""}
-    host, _, query = value.partition("?")
-    params = parse_qs(query, keep_blank_values=True)
-    return {"host": host, "owner": (params.get("owner") or [""])[0], "repo": (params.get("repo") or [""])[0]}
-
-
 def repo_url_error(prop: dict, value) -> str:
-    if not isinstance(value, str) or "?" not in value:
-        return "must be a repository location like host?owner=team&repo=name"
-    parts = parse_repo_url(value)
+    """The RepoUrlPicker's check: `repo_url_parse` (the rules the publish actions apply), then the
+    picker's allowedHosts and allowedOwners."""
+    try:
+        parsed = repo_url_parse(value, allow_subgroups=None)
+    except ActionInputError as exc:
+        return f"is not a repository location the scaffolder accepts: {str(exc).removeprefix('repoUrl: ')}"
     hosts, owners = allowed_hosts(prop), allowed_owners(prop)
-    if parts["host"] not in hosts:
+    if parsed.host not in {host.lower() for host in hosts}:
         return f"must be on one of the allowed hosts: {', '.join(hosts)}"
-    if not parts["owner"] or not REPO_PART_RE.match(parts["owner"]):
-        return "needs an owner (letters, digits, '-', '_', '.')"
-    if owners and parts["owner"] not in owners:
+    if owners and parsed.owner not in owners:
         return f"owner must be one of: {', '.join(owners)}"
-    if not parts["repo"] or "/" in parts["repo"] or not REPO_PART_RE.match(parts["repo"]):
-        return "needs a repository name (letters, digits, '-', '_', '.')"
     return ""

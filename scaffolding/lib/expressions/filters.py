@@ -20,12 +20,13 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from jinja2 import Undefined
 
+from scaffolding.actions.base import ActionInputError
+from scaffolding.lib.repo_url import repo_url_parse
+
 DEFAULT_LIMIT = 1 << 20  # characters (and items) a converted value may hold
-REPO_URL_FORM = '"host?owner=<owner>&repo=<repo>" (e.g. "github.com?owner=acme&repo=web")'
 ENTITY_REF_FORM = "[<kind>:][<namespace>/]<name>"
 _OMIT = object()  # what JSON.stringify leaves out: undefined and functions
 
@@ -42,65 +43,19 @@ def _show(value: Any) -> str:
 # --- Backstage's filters ---------------------------------------------------------------------------
 
 
-def _host_kind(host: str) -> str:
-    """Which integration Backstage would pick for `host`; we have no integrations config, so by name."""
-    name = host.split(":", 1)[0]
-    if "gitlab" in name:
-        return "gitlab"
-    if "bitbucket" in name:
-        return "bitbucket"
-    if name == "dev.azure.com" or name.endswith(".visualstudio.com"):
-        return "azure"
-    if "gitea" in name:
-        return "gitea"
-    if "gerrit" in name:
-        return "gerrit"
-    return "github"
-
-
-def _required_params(kind: str, host: str, params: dict) -> tuple[str, ...]:
-    # The same per-host rules as parseRepoUrl in @backstage/plugin-scaffolder-node.
-    if kind == "bitbucket":
-        www = host in ("bitbucket.org", "www.bitbucket.org")
-        return ("workspace", "project", "repo") if www else ("project", "repo")
-    if kind == "azure":
-        return ("project", "repo")
-    if kind == "gitlab":
-        return () if params.get("project") else ("owner", "repo")
-    if kind in ("gitea", "gerrit"):
-        return ("repo",)
-    return ("repo", "owner")
-
-
 def parse_repo_url(url: Any) -> Any:
-    """`parseRepoUrl`: "github.com?owner=o&repo=r" -> {"host", "owner", "repo", ...}; absent keys are left out."""
+    """`parseRepoUrl`: "github.com?owner=o&repo=r" -> {"host", "owner", "repo", ...}; absent keys are left out.
+
+    The rules are `scaffolding.lib.repo_url`'s, the same the RepoUrlPicker and the publish actions
+    use; only the owner is not demanded where Backstage's filter does not demand it (a GitLab
+    project id, Gitea, Bitbucket, Azure).
+    """
     if isinstance(url, Undefined):
         return url
-    if not isinstance(url, str) or not url.strip():
-        raise FilterError(f"parseRepoUrl: expected a repository location {REPO_URL_FORM}, got {_show(url)}")
-    text = url.strip()
-    if "://" in text or text.startswith("git@"):
-        raise FilterError(f"parseRepoUrl: {_show(url)} is a URL; expected {REPO_URL_FORM}")
     try:
-        parts = urlsplit("https://" + text)
-        port = parts.port  # reading it validates it
-    except ValueError as exc:
-        raise FilterError(f"parseRepoUrl: {_show(url)} is not valid ({exc}); expected {REPO_URL_FORM}") from None
-    if not parts.hostname or "@" in parts.netloc or parts.path not in ("", "/") or parts.fragment:
-        raise FilterError(f"parseRepoUrl: {_show(url)} is not valid; expected {REPO_URL_FORM}")
-    host = parts.hostname + (f":{port}" if port is not None else "")
-    try:
-        query = parse_qs(parts.query, keep_blank_values=True, max_num_fields=20)
-    except ValueError as exc:
-        raise FilterError(f"parseRepoUrl: the query of {_show(url)} cannot be read ({exc})") from None
-    result: dict[str, str] = {"host": host}
-    for key in ("owner", "repo", "organization", "workspace", "project"):
-        if key in query:
-            result[key] = query[key][0]  # URLSearchParams.get: the first one wins
-    for key in _required_params(_host_kind(host), host, result):
-        if not result.get(key):
-            raise FilterError(f"parseRepoUrl: {_show(url)} is missing {key}; expected {REPO_URL_FORM}")
-    return result
+        return repo_url_parse(url, field_name="parseRepoUrl", require_owner=False, allow_subgroups=None).as_dict()
+    except ActionInputError as exc:
+        raise FilterError(str(exc)) from None
 
 
 def parse_entity_ref(ref: Any, context: Any = None) -> Any:

@@ -1,6 +1,6 @@
 """Posted inputs of one parameter step, read back into typed answers.
 
-Each property is read the way `form_fields` rendered it (same widget choice), so a checkbox
+Each property is read the way `forms.fields` rendered it (same widget choice), so a checkbox
 becomes a boolean, a number input an int or float, checkboxes a list of enum members, lines a
 list of strings, a JSON textarea the list or object it holds. Input that cannot be converted is
 kept as typed: validation then names the field and what was expected. Which fields count is
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from catalog.lib.refs import RefError, parse_ref
-from scaffolding.lib.form_fields import encode_option, field_for
-from scaffolding.lib.schema_form import (
+from scaffolding.forms.fields import encode_option, field_for
+from scaffolding.forms.schema import (
     all_properties,
     as_dict,
     as_list,
