@@ -1,7 +1,8 @@
 """Where a running task reports what it does: rows the task page and the API read.
 
-The runner talks to a reporter object only; tests pass a recording fake
-(scaffolding/tests/fakes.py) with the same methods.
+The runner talks to a reporter object only: `DatabaseProgress` in a run, `NullProgress` where
+nothing is stored (template upgrades re-rendering a skeleton); tests pass a recording fake with the
+same methods.
 """
 
 from django.db import transaction
@@ -66,3 +67,31 @@ class DatabaseProgress:
             # As in Backstage, a cancelled run also ends with a `completion` event (status cancelled);
             # the `cancelled` event itself is written when the cancel is asked for.
             ScaffoldEvent.objects.create(run_id=self.run_id, type=ScaffoldEvent.Type.COMPLETION, body=body)
+
+
+class NullProgress:
+    """A reporter that stores nothing: for re-rendering skeletons outside a run."""
+
+    def log(self, message: str, *, step_id: str | None = None, status: str | None = None) -> None:
+        pass
+
+    def step_start(self, row) -> None:
+        pass
+
+    def step_end(self, row, status: str) -> None:
+        pass
+
+    def step_checkpoint(self, row, checkpoint: dict, created: list) -> None:
+        pass
+
+    def step_outputs(self, resume_from: int, outputs: dict) -> None:
+        pass
+
+    def heartbeat(self) -> None:
+        pass
+
+    def cancel_requested(self) -> bool:
+        return False
+
+    def finish(self, **fields) -> None:
+        pass

@@ -8,6 +8,7 @@ delivered twice finds the run already claimed and does nothing, and a message th
 import logging
 from datetime import timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -18,12 +19,16 @@ from catalog.selectors import user_entity_refs
 from core.audit import audit_record
 from scaffolding import access, selectors
 from scaffolding.actions import action_registry
+from scaffolding.lib.schema_form import validate_values
 from scaffolding.lib.sealed import key_check
 from scaffolding.models import ScaffoldEvent, ScaffoldRun, ScaffoldStep
 
 logger = logging.getLogger(__name__)
 
 MAX_STEPS = 200
+# The worker's task, by the name scaffolding/tasks.py gives it. Looked up by name, as beat does, because
+# that module calls these services: importing it here would make the two modules import each other.
+EXECUTE_TASK = "scaffolding.tasks.run_execute"
 MAX_VALUES_BYTES = 1_000_000
 
 
@@ -90,8 +95,6 @@ def template_steps_check(*, spec: dict, template_ref: str) -> list[dict]:
 
 def values_validate(*, spec: dict, values: dict) -> None:
     """Check `values` against every parameter step on the server; ParameterErrors if any fail."""
-    from scaffolding.lib.schema_form import validate_values
-
     if not isinstance(values, dict):
         raise ParameterErrors([{"step": 0, "field": "", "message": "values must be an object"}])
     errors = []
@@ -120,11 +123,9 @@ def _step_rows(run: ScaffoldRun, steps: list[dict]) -> None:
 
 
 def _enqueue(run: ScaffoldRun) -> None:
-    from scaffolding.tasks import run_execute as run_execute_task
-
     run_id = str(run.pk)
     ScaffoldRun.objects.filter(pk=run.pk).update(enqueued_at=timezone.now())
-    transaction.on_commit(lambda: run_execute_task.delay(run_id))
+    transaction.on_commit(lambda: current_app.tasks[EXECUTE_TASK].delay(run_id))
 
 
 def _secrets_check(secrets) -> dict:

@@ -30,9 +30,7 @@ def export_from_git_host(host_url) -> Path:
     from githost import services as githost
 
     try:
-        spec = f"{host_url.ref}:{host_url.path.strip('/')}" if host_url.path.strip("/") else f"{host_url.ref}^{{tree}}"
-        tree_id = githost.git_run(host_url.owner, host_url.name, "rev-parse", "--verify", "--quiet", spec)
-        tree_id = tree_id.decode().strip()
+        tree_id = githost.repo_tree_id(owner=host_url.owner, name=host_url.name, ref=host_url.ref, path=host_url.path)
     except githost.GitHostError as exc:
         raise RepoSourceError(f"{host_url.owner}/{host_url.name}@{host_url.ref}:{host_url.path or '/'} "
                               f"cannot be read: {exc}") from None

@@ -15,6 +15,7 @@ ENTITY_OBJECT = {"type": "object", "description": "Object containing the same va
 
 class CatalogWrite(Action):
     id = "catalog:write"
+    builds_files = True
     description = "Writes the catalog-info.yaml for your template"
     supports_dry_run = True
     input_schema = {
@@ -93,6 +94,7 @@ def _problems_text(problems) -> str:
 
 class CatalogRegister(Action):
     id = "catalog:register"
+    registers_entities = True
     description = "Registers entities from a catalog descriptor file in the workspace into the software catalog."
     supports_dry_run = False
     input_schema = {

@@ -85,6 +85,7 @@ def _write(path: Path, data: bytes, *, mode: int | None = None, what: str) -> No
 
 class FetchPlain(Action):
     id = "fetch:plain"
+    builds_files = True
     description = "Downloads content and places it in the workspace, or optionally in a subdirectory " \
                   "specified by the `targetPath` input option."
     supports_dry_run = True
@@ -102,6 +103,7 @@ class FetchPlain(Action):
 
 class FetchPlainFile(Action):
     id = "fetch:plain:file"
+    builds_files = True
     description = "Downloads single file and places it in the workspace."
     supports_dry_run = True
     input_schema = {"type": "object", "required": ["url", "targetPath"],
@@ -160,6 +162,7 @@ def _is_skipped(path: str) -> bool:
 
 class FetchTemplate(Action):
     id = "fetch:template"
+    builds_files = True
     description = "Downloads a skeleton, templates variables into file and directory names and content, " \
                   "and places the result in the workspace, or optionally in a subdirectory specified by " \
                   "the `targetPath` input option."
@@ -287,6 +290,7 @@ def _write_file(source: Path, dest: Path, location: str, render_contents: bool, 
 
 class FetchTemplateFile(Action):
     id = "fetch:template:file"
+    builds_files = True
     description = "Downloads a single file and templates variables into it, then places it in the workspace."
     supports_dry_run = True
     input_schema = {

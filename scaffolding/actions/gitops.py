@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from scaffolding.actions import gitops_manifests as manifests
+from scaffolding.actions._publish import api_request, commit_author
 from scaffolding.actions.base import Action, ActionContext, ActionError, ActionInputError
-from scaffolding.actions.publish_git import api_request, commit_author
 from scaffolding.lib.repo_url import clone_url_from
 
 BRANCH = "main"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scaffolding.actions import publish_git
+from scaffolding.actions import _publish as publish_git
 from scaffolding.actions.base import ActionError, ActionInputError
 from scaffolding.actions.publish_github import PublishGitHub
 from scaffolding.tests.helpers import bare_log, fake_git_api, olive_ctx
