@@ -15,6 +15,7 @@ from pathlib import Path
 
 from scaffolding.actions.base import Action, ActionContext, ActionError, ActionInputError, resolve_inside
 from scaffolding.actions.filesystem import glob_regex, walk_entries
+from scaffolding.lib.expressions import ExpressionError, render_path, render_skeleton
 from scaffolding.lib.fetch_source import fetch_file, fetch_into
 
 URL = {"title": "Fetch URL", "type": "string",
@@ -227,8 +228,6 @@ class FetchTemplate(Action):
 
 def render_tree(ctx: ActionContext, template_dir: Path, out_dir: Path, options: TemplateOptions) -> None:
     """Render every entry of `template_dir` into `out_dir`, Backstage's fetch:template loop."""
-    from scaffolding.lib.expressions import ExpressionError, render_path
-
     for location in walk_entries(template_dir):
         ctx.check_cancelled()
         source = template_dir / location
@@ -272,7 +271,6 @@ def _write_dir(dest: Path, location: str) -> None:
 
 
 def _write_file(source: Path, dest: Path, location: str, render_contents: bool, options: TemplateOptions) -> None:
-    from scaffolding.lib.expressions import ExpressionError, render_skeleton
 
     data = source.read_bytes()
     if render_contents and not _is_binary(data):
@@ -304,7 +302,6 @@ class FetchTemplateFile(Action):
                                                "      values:\n        name: ${{ parameters.name }}\n")
 
     def run(self, ctx: ActionContext) -> None:
-        from scaffolding.lib.expressions import ExpressionError, render_skeleton
 
         target = _file_target(ctx)
         values = _values(ctx)
