@@ -26,8 +26,9 @@ from scaffolding.models import ScaffoldEvent, ScaffoldRun, ScaffoldStep
 logger = logging.getLogger(__name__)
 
 MAX_STEPS = 200
-# The worker's task, by the name scaffolding/tasks.py gives it. Looked up by name, as beat does, because
-# that module calls these services: importing it here would make the two modules import each other.
+# The worker's task, by the name scaffolding/tasks.py gives it, looked up by name as beat does: that
+# module calls these services, so importing it here would make the two import each other.
+# ScaffoldingConfig.ready() registers it in every process.
 EXECUTE_TASK = "scaffolding.tasks.run_execute"
 MAX_VALUES_BYTES = 1_000_000
 
