@@ -11,6 +11,7 @@ disk), the request that wrote the row still succeeds, and the app's beat sweep s
 again. Answering 500 there would make a client retry and create the work twice.
 """
 
+import importlib
 import logging
 
 from celery import current_app
@@ -19,12 +20,20 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 
+def task_by_name(name: str):
+    """The Celery task registered as `name`, importing its module first if this process has not yet
+    (workers autodiscover tasks modules; the web process imports them only when it sends one)."""
+    if name not in current_app.tasks:
+        importlib.import_module(name.rpartition(".")[0])
+    return current_app.tasks[name]
+
+
 def task_enqueue_on_commit(name: str, *args, **kwargs) -> None:
     """Send the task registered as `name` with these arguments once the current transaction commits."""
 
     def send() -> None:
         try:
-            current_app.tasks[name].delay(*args, **kwargs)
+            task_by_name(name).delay(*args, **kwargs)
         except Exception as exc:  # any broker failure: the sweep re-sends from the row
             logger.warning("could not enqueue %s%r (%s: %s); the periodic sweep will send it",
                            name, args, type(exc).__name__, exc)

@@ -176,7 +176,7 @@ def _receive_pack(request: HttpRequest, repo: GitRepository, body, env: dict[str
     with tempfile.NamedTemporaryFile(prefix="paved-push-", suffix=".json") as report, \
             tempfile.TemporaryFile() as stderr:
         env = {**env, "PAVED_PUSH_RULES": json.dumps(rules), "PAVED_PUSH_REPORT": report.name}
-        timeout = getattr(settings, "PAVED_GIT_TIMEOUT_SECONDS", 300)
+        timeout = settings.PAVED_GIT_TIMEOUT_SECONDS
         try:
             process = subprocess.run([HTTP_BACKEND], stdin=body, stdout=output, stderr=stderr, env=env, cwd="/",
                                      timeout=timeout)

@@ -1,6 +1,7 @@
 """Reads from the git host: repositories, branches, trees, files, history.
 
-`githost.services` re-exports these, so other apps import everything from one module.
+`githost.services` re-exports these, so other apps import everything from one module. Raw git
+(`githost.lib.git`) is private to githost: a read other apps need becomes a selector here.
 """
 
 import os
@@ -11,7 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
-from githost.lib.git import GIT, GitHostError, base_env, check_name, check_ref, clean_path, repo_path, run
+from githost.lib.git import GIT, GitHostError, base_env, check_name, check_ref, clean_path, git_run, repo_path, run
 from githost.models import GitRepository
 
 
@@ -21,15 +22,6 @@ def repo_git_dir(owner: str, name: str) -> Path:
     if not (path / "HEAD").is_file():
         raise GitHostError(f"repository {owner}/{name} does not exist")
     return path
-
-
-def git_run(owner: str, name: str, *args: str, input: bytes | None = None, env: dict | None = None) -> bytes:
-    """Run `git <args>` against the bare repository owner/name and return its stdout.
-
-    The environment is isolated (no system or user config) and GIT_DIR points at the repository;
-    `env` adds variables (GIT_INDEX_FILE, author...). Raises GitHostError carrying git's stderr.
-    """
-    return run(repo_git_dir(owner, name), *args, input=input, env=env).stdout
 
 
 def repo_get(*, owner: str, name: str) -> GitRepository | None:
@@ -242,3 +234,51 @@ def repo_branches(*, owner: str, name: str) -> list[str]:
     """Branch names, sorted."""
     out = git_run(owner, name, "for-each-ref", "--format=%(refname:strip=2)", "refs/heads/")
     return sorted(out.decode("utf-8", "replace").split())
+
+
+def repo_tree_id(*, owner: str, name: str, ref: str, path: str = "") -> str:
+    """The git object id of `path` ("" = the root tree) at `ref`: it changes whenever anything under it does.
+    GitHostError when the repository, the ref or the path does not exist."""
+    check_ref(ref)
+    path = path.strip("/")
+    spec = f"{ref}:{path}" if path else f"{ref}^{{tree}}"
+    return git_run(owner, name, "rev-parse", "--verify", "--quiet", spec).decode().strip()
+
+
+def repo_merged_branches(*, owner: str, name: str, into: str, prefix: str = "") -> list[str]:
+    """The branches named `prefix`* whose head is merged into `into` (a branch or commit), newest first:
+    those no other of them descends from come first, newest commit first; [] when none is."""
+    check_ref(into)
+    if prefix:
+        check_ref(prefix + "x", "prefix")  # the start of a valid branch name (it may end with "/" or "-")
+    git_dir = repo_git_dir(owner, name)
+    out = run(git_dir, "for-each-ref", f"--merged={into}", "--format=%(objectname) %(refname:lstrip=2)",
+              f"refs/heads/{prefix}*", check=False).stdout.decode("utf-8", "replace")
+    tips: dict[str, str] = {}
+    for line in out.splitlines():
+        sha, _, branch = line.partition(" ")
+        tips.setdefault(sha, branch)  # branches at one commit: the first by name stands for them
+    if not tips:
+        return []
+    independent = run(git_dir, "merge-base", "--independent", *tips, check=False).stdout.decode().split()
+    ordered = run(git_dir, "rev-list", "--no-walk", *(independent or tips), check=False).stdout.decode().split()
+    rest = [sha for sha in tips if sha not in ordered]
+    if rest:
+        ordered += run(git_dir, "rev-list", "--no-walk", *rest, check=False).stdout.decode().split()
+    return [tips[sha] for sha in ordered if sha in tips]
+
+
+def repo_is_ancestor(*, owner: str, name: str, ancestor: str, descendant: str) -> bool:
+    """True when commit `ancestor` is `descendant` or one of its ancestors."""
+    check_ref(ancestor)
+    check_ref(descendant)
+    git_dir = repo_git_dir(owner, name)
+    return run(git_dir, "merge-base", "--is-ancestor", ancestor, descendant, check=False).returncode == 0
+
+
+def repo_root_commit(*, owner: str, name: str, ref: str) -> str | None:
+    """The first commit of `ref`'s first-parent history (where the repository started), or None."""
+    check_ref(ref)
+    git_dir = repo_git_dir(owner, name)
+    roots = run(git_dir, "rev-list", "--first-parent", "--max-parents=0", ref, check=False).stdout.decode().split()
+    return roots[-1] if roots else None

@@ -27,18 +27,21 @@ from core.audit import audit_record
 from githost.lib.git import ZERO_SHA, GitHostError, check_name, check_ref, clean_path, repo_path, run
 from githost.models import GitRepository
 from githost.selectors import (  # noqa: F401  (re-exported: the public API is this module)
-    git_run,
     repo_blob_info,
     repo_exists,
     repo_export,
     repo_get,
     repo_git_dir,
     repo_head,
+    repo_is_ancestor,
     repo_list,
     repo_log,
+    repo_merged_branches,
     repo_read_file,
     repo_read_head,
+    repo_root_commit,
     repo_tree,
+    repo_tree_id,
     resolve_commit,
 )
 
@@ -128,6 +131,16 @@ def repo_create(*, owner: str, name: str, description: str = "", default_branch:
     return repo, created
 
 
+def _branch_create(git_dir: Path, *, owner: str, name: str, branch: str, commit: str, actor, via: str,
+                   reflog: str = "branch: created by Paved") -> bool:
+    """Create-only compare-and-swap: False when the branch exists (another writer won; its branch is kept)."""
+    result = run(git_dir, "update-ref", "-m", reflog, f"refs/heads/{branch}", commit, ZERO_SHA, check=False)
+    if result.returncode != 0:
+        return False
+    audit_ref_update(actor=actor, owner=owner, name=name, ref=f"refs/heads/{branch}", old=None, new=commit, via=via)
+    return True
+
+
 def repo_branch_create(*, owner: str, name: str, branch: str, start_point: str, actor=None, via: str = "") -> bool:
     """Create `branch` at `start_point` (a branch, tag or commit). False if the branch already existed."""
     check_ref(branch, "branch")
@@ -135,12 +148,7 @@ def repo_branch_create(*, owner: str, name: str, branch: str, start_point: str, 
     if repo_head(owner=owner, name=name, branch=branch):
         return False
     start = resolve_commit(git_dir, start_point)
-    result = run(git_dir, "update-ref", "-m", "branch: created by Paved", f"refs/heads/{branch}", start, ZERO_SHA,
-                 check=False)
-    if result.returncode != 0:
-        return False  # lost a race with another creator: the branch exists all the same
-    audit_ref_update(actor=actor, owner=owner, name=name, ref=f"refs/heads/{branch}", old=None, new=start, via=via)
-    return True
+    return _branch_create(git_dir, owner=owner, name=name, branch=branch, commit=start, actor=actor, via=via)
 
 
 def repo_branch_delete(*, owner: str, name: str, branch: str, expected: str, actor=None, via: str = "") -> bool:
@@ -283,6 +291,64 @@ def repo_commit_tree(*, owner: str, name: str, branch: str, source_dir: Path, me
     commit = _commit(git_dir, branch=branch, build_tree=lambda head: tree, message=message, author=author,
                      audit={"actor": actor, "owner": owner, "name": name, "via": via})
     return commit or repo_head(owner=owner, name=name, branch=branch)
+
+
+# --- Merges ------------------------------------------------------------------------------------
+
+MERGE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    commit: str
+    conflicts: tuple[str, ...] = ()
+
+
+def conflicts_from_message(message: str) -> list[str]:
+    """The files listed under "Conflicts:" in a merge commit's message (git's own convention)."""
+    _, found, rest = message.partition("\nConflicts:\n")
+    return [line.strip() for line in rest.splitlines() if line.startswith("\t") and line.strip()] if found else []
+
+
+def repo_merge_to_branch(*, owner: str, name: str, ours: str, theirs: str, branch: str, message: str,
+                         author_name: str, author_email: str, actor=None, via: str = "") -> MergeResult | None:
+    """Commit the merge of branch `theirs` into branch `ours` as the new branch `branch`; neither side moves.
+
+    Conflicts do not stop it: their markers are committed and the files listed under "Conflicts:" at the
+    end of the message (git's convention), for a person to resolve on the branch. Create-only: None when
+    `branch` exists already (of two writers, the first one's branch is kept). GitHostError when the
+    merge cannot be made, or `ours` or `theirs` keeps moving while it is.
+    """
+    for ref, field in ((ours, "ours"), (theirs, "theirs"), (branch, "branch")):
+        check_ref(ref, field)
+    git_dir = repo_git_dir(owner, name)
+    author = _author_env(author_name, author_email)
+    heads = (repo_head(owner=owner, name=name, branch=ours), repo_head(owner=owner, name=name, branch=theirs))
+    for _attempt in range(MERGE_ATTEMPTS):
+        if not all(heads):
+            raise GitHostError(f"cannot merge {theirs} into {ours}: one of them does not exist")
+        # Branch names, not shas, so conflict markers say which side is which; full refs, as a tag named
+        # like the branch would win over it. The heads are read again to commit exactly what was merged.
+        merged = run(git_dir, "merge-tree", "--write-tree", "-z", "--name-only", "--no-messages",
+                     f"refs/heads/{ours}", f"refs/heads/{theirs}", check=False)
+        now = (repo_head(owner=owner, name=name, branch=ours), repo_head(owner=owner, name=name, branch=theirs))
+        if now == heads:
+            break
+        heads = now  # someone pushed meanwhile: merge what is there now
+    else:
+        raise GitHostError(f"{ours} keeps changing; try again later")
+    if merged.returncode not in (0, 1):
+        raise GitHostError(f"git merge-tree failed: {merged.stderr.decode('utf-8', 'replace').strip()}")
+    tree, *names = merged.stdout.decode("utf-8", "replace").split("\0")
+    conflicts = tuple(sorted({n for n in names if n})) if merged.returncode == 1 else ()
+    if conflicts:
+        message = message.rstrip("\n") + "\n\nConflicts:\n" + "".join(f"\t{n}\n" for n in conflicts)
+    commit = run(git_dir, "commit-tree", tree.strip(), "-p", heads[0], "-p", heads[1], "-F", "-",
+                 input=message.encode(), env=author).stdout.decode().strip()
+    if not _branch_create(git_dir, owner=owner, name=name, branch=branch, commit=commit, actor=actor, via=via,
+                          reflog=f"merge: {theirs} into {ours}"):
+        return None
+    return MergeResult(commit, conflicts)
 
 
 # --- URLs --------------------------------------------------------------------------------------

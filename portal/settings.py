@@ -374,6 +374,7 @@ PAVED_GIT_ROOT = Path(env_str("PAVED_GIT_ROOT", str(VAR_DIR / "git"))).resolve()
 PAVED_GIT_HOST = env_str("PAVED_GIT_HOST", "127.0.0.1:8000").strip().lower()
 PAVED_GIT_SCHEME = env_str("PAVED_GIT_SCHEME", "http").strip()
 PAVED_GIT_MAX_PUSH_BYTES = env_int("PAVED_GIT_MAX_PUSH_BYTES", 200 * 1024 * 1024, minimum=1024)
+PAVED_GIT_TIMEOUT_SECONDS = env_int("PAVED_GIT_TIMEOUT_SECONDS", 300, minimum=1)  # one git command, at most
 # The platform's GitOps repository on the git host (owner/name) that Kubernetes, Argo CD and
 # monitoring actions commit to.
 PAVED_GITOPS_REPO = env_str("PAVED_GITOPS_REPO", "platform/gitops").strip()

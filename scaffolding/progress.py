@@ -1,7 +1,8 @@
 """Where a running task reports what it does: rows the task page and the API read.
 
-The runner talks to a reporter object only; tests pass a recording fake
-(scaffolding/tests/fakes.py) with the same methods.
+The runner talks to a reporter object only: `DatabaseProgress` in a run, `NullProgress` where
+nothing is stored (template upgrades re-rendering a skeleton); tests pass a recording fake with the
+same methods.
 """
 
 from django.db import transaction

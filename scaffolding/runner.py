@@ -8,7 +8,7 @@ thread beats the heartbeat, notices a cancel request or the time limit, and then
 that actions and `run_command` watch, so a running action is interrupted too.
 
 A retry starts at `resume_from`. The workspace is always removed at the end, so the steps before
-that point which only build files (fetch:*, fs:*, catalog:write) run again to rebuild it; the
+that point whose action `builds_files` (fetch:*, fs:*, catalog:write) run again to rebuild it; the
 others are not re-run and their stored outputs are reused. The run's secrets are decrypted in memory
 when it starts and wiped from its row when it ends, whatever the outcome; a retry asks for them again.
 """
@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
+from catalog.models import Entity
 from scaffolding.actions import action_registry
 from scaffolding.actions.base import ActionCancelled, ActionContext, ActionError, ActionUser
 from scaffolding.lib.examples import example_from_schema
@@ -32,12 +33,11 @@ from scaffolding.lib.redact import Redactor
 from scaffolding.lib.sealed import SecretsUnreadable
 from scaffolding.lib.workspace import materialise_files, workspace_files
 from scaffolding.models import ScaffoldRun, ScaffoldStep
-from scaffolding.progress import DatabaseProgress
+from scaffolding.progress import DatabaseProgress, NullProgress
 from scaffolding.services import run_secrets_wipe, step_id_of
 
 logger = logging.getLogger(__name__)
 
-REBUILD_PREFIXES = ("fetch:", "fs:", "catalog:write")
 MAX_EACH = 500
 
 
@@ -77,8 +77,6 @@ class Watchdog(threading.Thread):
 
 
 def _user_context(run: ScaffoldRun) -> tuple[dict, ActionUser]:
-    from catalog.models import Entity
-
     entity = {}
     if run.created_by_ref:
         row = Entity.objects.filter(ref=run.created_by_ref).only("body").first()
@@ -235,7 +233,8 @@ def _cleanup(execution: Execution) -> None:
 def _rebuild_workspace(execution: Execution, steps: list[dict], rows: dict[int, ScaffoldStep]) -> None:
     for index in range(execution.run.resume_from):
         row = rows[index]
-        if row.status == ScaffoldStep.Status.COMPLETED and row.action.startswith(REBUILD_PREFIXES):
+        action = execution.actions.get(row.action)
+        if row.status == ScaffoldStep.Status.COMPLETED and action is not None and action.builds_files:
             execution.log(f"Rebuilding the workspace: running {row.name!r} again (files only)", row.step_id)
             execution.run_step(steps[index], row, rebuild_only=True)
 
@@ -304,14 +303,12 @@ def run_execute(*, run_id, report=None, actions: dict | None = None) -> str:
 
 
 def render_files_only(*, run: ScaffoldRun, workspace: Path, steps_outputs: dict | None = None) -> None:
-    """Run only the steps that build files (fetch:*, fs:*, catalog:write) of `run`'s spec into `workspace`.
+    """Run only the steps of `run`'s spec whose action `builds_files` (fetch:*, fs:*...) into `workspace`.
 
     Used by template upgrades to re-render a skeleton with stored answers; nothing outside
     `workspace` is touched. `run` may be an unsaved ScaffoldRun carrying spec, values,
     template_base and created_by. Other steps are skipped; their outputs come from `steps_outputs`.
     """
-    from scaffolding.progress import NullProgress
-
     execution = Execution(run, NullProgress(), action_registry(), threading.Event(),
                           time.monotonic() + settings.PAVED_SCAFFOLDER_TASK_TIME_LIMIT)
     execution.workspace = workspace
@@ -319,7 +316,8 @@ def render_files_only(*, run: ScaffoldRun, workspace: Path, steps_outputs: dict 
     workspace.mkdir(parents=True, exist_ok=True)
     for index, step in enumerate(run.spec.get("steps") or []):
         action_id = str(step.get("action", ""))
-        if not action_id.startswith(REBUILD_PREFIXES):
+        action = execution.actions.get(action_id)
+        if action is None or not action.builds_files:
             continue
         row = ScaffoldStep(index=index, step_id=step_id_of(step, index),
                            name=str(step.get("name") or action_id), action=action_id)

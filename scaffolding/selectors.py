@@ -15,6 +15,8 @@ from django.db.models import QuerySet
 
 from catalog.lib.refs import entity_key, split_key
 from catalog.models import Entity
+from githost.services import GitHostError, parse_host_url, repo_tree_id
+from scaffolding import access
 from scaffolding.models import ScaffoldEvent, ScaffoldRun, ScaffoldStep
 
 TEMPLATE_KIND = "template"
@@ -93,10 +95,8 @@ def template_parameter_steps(*, template: Entity, user=None) -> list[dict]:
     """The form's steps; with `user`, only the sections they may read (backstage:permissions tags)."""
     spec = (template.body or {}).get("spec", {})
     if user is not None and isinstance(spec, dict) and "parameters" in spec:
-        from scaffolding.access import parameters_for_user  # access imports core only; kept lazy for cycles
-
-        spec = {**spec, "parameters": parameters_for_user(parameters=spec["parameters"], user=user,
-                                                          template_ref=template.ref)}
+        allowed = access.parameters_for_user(parameters=spec["parameters"], user=user, template_ref=template.ref)
+        spec = {**spec, "parameters": allowed}
     return parameter_steps(spec)
 
 
@@ -139,14 +139,12 @@ def _files_fingerprint(base: str, urls: list[str]) -> str:
         if kind == "file":
             parts.append(_tree_fingerprint(Path(posixpath.normpath(posixpath.join(target, url)))))
         elif kind == "url":
-            from githost.services import GitHostError, git_run, parse_host_url
-
             host_url = parse_host_url(urllib.parse.urljoin(target, url))
             if host_url is None:
                 continue
             try:
-                parts.append(git_run(host_url.owner, host_url.name, "rev-parse", "--verify", "--quiet",
-                                     f"{host_url.ref}:{host_url.path.strip('/')}").decode().strip())
+                parts.append(repo_tree_id(owner=host_url.owner, name=host_url.name, ref=host_url.ref,
+                                          path=host_url.path))
             except GitHostError:
                 parts.append("missing")
     return ",".join(parts)
@@ -196,9 +194,7 @@ def run_list(*, created_by_refs: list[str] | None = None, statuses: list[str] | 
         deferred += ["spec", "values"]
     queryset = ScaffoldRun.objects.defer(*deferred)
     if visible_to is not None:
-        from scaffolding.access import run_read_filter  # access imports core only; kept lazy for cycles
-
-        allowed = run_read_filter(user=visible_to)
+        allowed = access.run_read_filter(user=visible_to)
         if allowed is not None:
             queryset = queryset.filter(allowed)
     if created_by_refs:
@@ -266,9 +262,7 @@ def run_events_wait(*, run_id, after: int | None, timeout: float, interval: floa
 
 def run_can_manage(*, run: ScaffoldRun, user) -> bool:
     """Cancel and retry: scaffolder.task.cancel (the task's creator and platform admins by default)."""
-    from scaffolding.access import run_can_manage as allowed  # access imports core only; kept lazy for cycles
-
-    return allowed(run=run, user=user)
+    return access.run_can_manage(run=run, user=user)
 
 
 def run_wait(*, run_id, timeout: float, interval: float = 0.1) -> ScaffoldRun | None:

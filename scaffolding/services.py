@@ -5,6 +5,7 @@ delivered twice finds the run already claimed and does nothing, and a message th
 (a broker restart) is sent again by `runs_sweep`, which beat calls every few seconds.
 """
 
+import json
 import logging
 from datetime import timedelta
 
@@ -16,15 +17,21 @@ from django.utils import timezone
 from catalog.models import Entity
 from catalog.selectors import user_entity_refs
 from core.audit import audit_record
+from core.queue import task_enqueue_on_commit
 from scaffolding import access, selectors
 from scaffolding.actions import action_registry
+from scaffolding.forms.schema import validate_values
 from scaffolding.lib.sealed import key_check
 from scaffolding.models import ScaffoldEvent, ScaffoldRun, ScaffoldStep
 
 logger = logging.getLogger(__name__)
 
 MAX_STEPS = 200
-MAX_VALUES_BYTES = 1_000_000
+# The worker's task, by the name scaffolding/tasks.py gives it, looked up by name as beat does: that
+# module calls these services, so importing it here would make the two import each other.
+# ScaffoldingConfig.ready() registers it in every process.
+EXECUTE_TASK = "scaffolding.tasks.run_execute"
+MAX_VALUES_BYTES = 1_000_000  # the parameters of one run, as JSON
 
 
 class TemplateError(Exception):
@@ -90,10 +97,13 @@ def template_steps_check(*, spec: dict, template_ref: str) -> list[dict]:
 
 def values_validate(*, spec: dict, values: dict) -> None:
     """Check `values` against every parameter step on the server; ParameterErrors if any fail."""
-    from scaffolding.forms.schema import validate_values
-
     if not isinstance(values, dict):
         raise ParameterErrors([{"step": 0, "field": "", "message": "values must be an object"}])
+    # The values are stored with the run and rendered into every step: bound them before any schema runs.
+    size = len(json.dumps(values, default=str).encode())
+    if size > MAX_VALUES_BYTES:
+        raise ParameterErrors([{"step": 0, "field": "", "message": f"values are {size:,} bytes; at most "
+                                f"{MAX_VALUES_BYTES:,} bytes are accepted"}])
     errors = []
     for index, step in enumerate(selectors.parameter_steps(spec)):
         for error in validate_values(step["schema"], values):
@@ -120,11 +130,9 @@ def _step_rows(run: ScaffoldRun, steps: list[dict]) -> None:
 
 
 def _enqueue(run: ScaffoldRun) -> None:
-    from scaffolding.tasks import run_execute as run_execute_task
-
     run_id = str(run.pk)
     ScaffoldRun.objects.filter(pk=run.pk).update(enqueued_at=timezone.now())
-    transaction.on_commit(lambda: run_execute_task.delay(run_id))
+    task_enqueue_on_commit(EXECUTE_TASK, run_id)  # a broker error is logged; the sweep re-sends
 
 
 def _secrets_check(secrets) -> dict:

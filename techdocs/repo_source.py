@@ -12,8 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from githost.selectors import git_run
-from githost.services import GitHostError, parse_host_url, repo_export
+from githost import services as githost
 
 MARKER = ".paved-tree-id"
 
@@ -31,10 +30,8 @@ def _cache_dir(host_url) -> Path:
 def export_from_git_host(host_url) -> Path:
     """A local copy of `host_url`'s subtree, refreshed when its git tree id changed."""
     try:
-        spec = f"{host_url.ref}:{host_url.path.strip('/')}" if host_url.path.strip("/") else f"{host_url.ref}^{{tree}}"
-        tree_id = git_run(host_url.owner, host_url.name, "rev-parse", "--verify", "--quiet", spec)
-        tree_id = tree_id.decode().strip()
-    except GitHostError as exc:
+        tree_id = githost.repo_tree_id(owner=host_url.owner, name=host_url.name, ref=host_url.ref, path=host_url.path)
+    except githost.GitHostError as exc:
         raise RepoSourceError(f"{host_url.owner}/{host_url.name}@{host_url.ref}:{host_url.path or '/'} "
                               f"cannot be read: {exc}") from None
     target = _cache_dir(host_url)
@@ -44,9 +41,9 @@ def export_from_git_host(host_url) -> Path:
     scratch = target.with_name(target.name + ".tmp")
     shutil.rmtree(scratch, ignore_errors=True)
     try:
-        repo_export(owner=host_url.owner, name=host_url.name, ref=host_url.ref,
+        githost.repo_export(owner=host_url.owner, name=host_url.name, ref=host_url.ref,
                             path=host_url.path.strip("/"), dest=scratch)
-    except GitHostError as exc:
+    except githost.GitHostError as exc:
         shutil.rmtree(scratch, ignore_errors=True)
         raise RepoSourceError(f"{host_url.owner}/{host_url.name}: {exc}") from None
     (scratch / MARKER).write_text(tree_id)
@@ -57,7 +54,7 @@ def export_from_git_host(host_url) -> Path:
 
 def git_host_location(url: str):
     """The git-host address of `url`, or None when `url` is not on the portal's git host."""
-    return parse_host_url(url)
+    return githost.parse_host_url(url)
 
 
 def dir_on_git_host(host_url, relative: str):

@@ -46,3 +46,23 @@ def test_a_broker_failure_is_logged_and_left_to_the_sweep(monkeypatch, django_ca
         task_enqueue_on_commit("catalog.tasks.location_refresh", "abc")
     assert "could not enqueue catalog.tasks.location_refresh('abc',)" in caplog.text
     assert "the periodic sweep will send it" in caplog.text
+
+
+def test_a_tasks_module_the_process_has_not_imported_is_imported_to_send(monkeypatch):
+    from core import queue
+
+    imported = []
+
+    class Registry(dict):
+        pass
+
+    registry = Registry()
+    monkeypatch.setattr(queue, "current_app", type("App", (), {"tasks": registry})())
+
+    def import_module(name):
+        imported.append(name)
+        registry["surveys.tasks.results_publish"] = "the task"
+
+    monkeypatch.setattr(queue.importlib, "import_module", import_module)
+    assert queue.task_by_name("surveys.tasks.results_publish") == "the task"
+    assert imported == ["surveys.tasks"]

@@ -104,7 +104,7 @@ def base_env(git_dir: Path | None = None, extra: dict | None = None) -> dict[str
 def run(git_dir: Path | None, *args: str, input: bytes | None = None, env: dict | None = None,
         check: bool = True) -> subprocess.CompletedProcess:
     """Run git with an explicit environment; raise GitHostError with git's stderr when `check`."""
-    timeout = getattr(settings, "PAVED_GIT_TIMEOUT_SECONDS", 300)
+    timeout = settings.PAVED_GIT_TIMEOUT_SECONDS
     try:
         result = subprocess.run([GIT, *args], input=input, capture_output=True, env=base_env(git_dir, env),
                                 cwd=git_dir or "/", timeout=timeout)
@@ -114,3 +114,16 @@ def run(git_dir: Path | None, *args: str, input: bytes | None = None, env: dict 
         message = result.stderr.decode("utf-8", "replace").strip() or f"exit status {result.returncode}"
         raise GitHostError(f"git {args[0]} failed: {message}")
     return result
+
+
+def git_run(owner: str, name: str, *args: str, input: bytes | None = None, env: dict | None = None) -> bytes:
+    """Run `git <args>` against the bare repository owner/name and return its stdout.
+
+    Private to githost: other apps call the services and selectors, which say what they do.
+    The environment is isolated (no system or user config) and GIT_DIR points at the repository;
+    `env` adds variables (GIT_INDEX_FILE, author...). Raises GitHostError carrying git's stderr.
+    """
+    path = repo_path(owner, name)
+    if not (path / "HEAD").is_file():
+        raise GitHostError(f"repository {owner}/{name} does not exist")
+    return run(path, *args, input=input, env=env).stdout

@@ -8,6 +8,7 @@ import pytest
 
 from catalog.models import Location
 from githost import services
+from githost.lib.git import git_run
 from githost.signals import repository_pushed
 from portal.tokens import api_token_create
 
@@ -121,7 +122,7 @@ def test_unknown_and_unregistered_repositories_are_404(client, repo, token, git_
     response = client.get("/git/acme/nope.git/info/refs?service=git-upload-pack", headers=basic(token))
     assert response.status_code == 404
     # On disk but not registered: neither served nor pushable.
-    services.git_run("acme", "web", "init", "--bare", "--quiet", str(git_root / "acme" / "stray.git"))
+    git_run("acme", "web", "init", "--bare", "--quiet", str(git_root / "acme" / "stray.git"))
     response = client.post("/git/acme/stray.git/git-receive-pack", b"0000",
                            content_type="application/x-git-receive-pack-request", headers=basic(token))
     assert response.status_code == 404

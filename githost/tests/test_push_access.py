@@ -8,6 +8,7 @@ import pytest
 
 from core.models import AuditEntry
 from githost import services
+from githost.lib.git import git_run
 from githost.tests.test_http import git
 from portal.tokens import api_token_create
 
@@ -144,11 +145,11 @@ def test_tags_are_created_by_members_and_moved_or_deleted_only_by_admins(host, t
     assert moved.returncode != 0 and "remote: Paved: tag v1 exists: only platform admins may move a tag" in moved.stderr
     deleted = clone("push", "origin", ":refs/tags/v1", check=False)
     assert deleted.returncode != 0 and "only platform admins may delete a tag" in deleted.stderr
-    assert services.git_run("acme", "web", "rev-parse", "refs/tags/v1").decode().strip() == tagged
+    assert git_run("acme", "web", "rev-parse", "refs/tags/v1").decode().strip() == tagged
 
     admin = Clone(host, tmp_path, admin_user)
     assert admin("push", "-q", "origin", ":refs/tags/v1").returncode == 0
-    assert services.git_run("acme", "web", "tag", "--list").decode().strip() == ""
+    assert git_run("acme", "web", "tag", "--list").decode().strip() == ""
 
 
 @pytest.mark.django_db(transaction=True)
@@ -207,4 +208,4 @@ def test_a_crafted_push_to_another_namespace_is_refused_by_the_hook(client, team
     [entry] = entries()
     assert (entry.outcome, entry.detail["ref"]) == ("denied", "refs/notes/commits")
     assert "only branches (refs/heads/) and tags (refs/tags/) may be pushed" in entry.detail["reason"]
-    assert services.git_run("acme", "web", "for-each-ref", "refs/notes/").strip() == b""
+    assert git_run("acme", "web", "for-each-ref", "refs/notes/").strip() == b""

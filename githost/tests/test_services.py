@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 
 from githost import services
+from githost.lib.git import git_run
 from githost.models import GitRepository
 from githost.services import GitHostError
 
@@ -73,7 +74,7 @@ def test_commit_files_adds_replaces_deletes_and_skips_no_op(repo):
     log = services.repo_log(owner="acme", name="web", ref="main")
     assert [c["message"] for c in log] == ["Change", "Initial commit"]
     assert log[0]["author"] == "Ada Lovelace" and log[0]["sha"] == sha and log[0]["date"].tzinfo is not None
-    committer = services.git_run("acme", "web", "log", "-1", "--format=%cn <%ce>", sha).decode().strip()
+    committer = git_run("acme", "web", "log", "-1", "--format=%cn <%ce>", sha).decode().strip()
     assert committer == "Paved <paved@localhost>"
 
 
@@ -113,7 +114,7 @@ def test_commit_tree_replaces_the_whole_tree_keeps_exec_bits_and_is_idempotent(r
     sha = services.repo_commit_tree(owner="acme", name="web", branch="main", source_dir=src, message="Replace",
                                     **AUTHOR)
     assert sha != head
-    listing = services.git_run("acme", "web", "ls-tree", "-r", sha).decode()
+    listing = git_run("acme", "web", "ls-tree", "-r", sha).decode()
     assert "100755 blob" in listing.split("bin/run.sh")[0].splitlines()[-1]
     paths = sorted(line.split("\t")[1] for line in listing.splitlines())
     assert paths == ["README.md", "bin/run.sh", "sub/keep.txt"]
@@ -170,14 +171,14 @@ def test_tree_lists_directories_first(repo):
 
 def test_export_writes_the_subtree_and_skips_symlinks(repo, tmp_path):
     # A symlink can only arrive by push; build one with plumbing the way a client would.
-    blob = services.git_run("acme", "web", "hash-object", "-w", "--stdin", input=b"/etc/passwd").decode().strip()
-    tree = services.git_run("acme", "web", "mktree", input=f"120000 blob {blob}\tlink\n".encode()).decode().strip()
+    blob = git_run("acme", "web", "hash-object", "-w", "--stdin", input=b"/etc/passwd").decode().strip()
+    tree = git_run("acme", "web", "mktree", input=f"120000 blob {blob}\tlink\n".encode()).decode().strip()
     head = services.repo_head(owner="acme", name="web", branch="main")
-    base = services.git_run("acme", "web", "rev-parse", f"{head}^{{tree}}").decode().strip()
-    listing = services.git_run("acme", "web", "ls-tree", base).decode() + f"040000 tree {tree}\tevil\n"
-    new_tree = services.git_run("acme", "web", "mktree", input=listing.encode()).decode().strip()
-    commit = services.git_run("acme", "web", "commit-tree", new_tree, "-p", head, "-m", "evil").decode().strip()
-    services.git_run("acme", "web", "update-ref", "refs/heads/evil", commit)
+    base = git_run("acme", "web", "rev-parse", f"{head}^{{tree}}").decode().strip()
+    listing = git_run("acme", "web", "ls-tree", base).decode() + f"040000 tree {tree}\tevil\n"
+    new_tree = git_run("acme", "web", "mktree", input=listing.encode()).decode().strip()
+    commit = git_run("acme", "web", "commit-tree", new_tree, "-p", head, "-m", "evil").decode().strip()
+    git_run("acme", "web", "update-ref", "refs/heads/evil", commit)
 
     count = services.repo_export(owner="acme", name="web", ref="evil", path="", dest=tmp_path / "out")
     assert count == 4
@@ -215,7 +216,7 @@ def test_repo_list_searches_and_orders_newest_first():
 
 def test_git_run_raises_with_stderr(repo):
     with pytest.raises(GitHostError, match="git cat-file failed: fatal"):
-        services.git_run("acme", "web", "cat-file", "-p", "nope")
+        git_run("acme", "web", "cat-file", "-p", "nope")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -239,7 +240,7 @@ def test_concurrent_commit_files_from_two_threads_both_land(git_root):
     for t in threads:
         t.join()
     assert errors == []
-    files = services.git_run("acme", "race", "ls-tree", "-r", "--name-only", "main").decode().split()
+    files = git_run("acme", "race", "ls-tree", "-r", "--name-only", "main").decode().split()
     assert len(files) == 10
     assert len(services.repo_log(owner="acme", name="race", ref="main")) == 10
     fsck = subprocess.run(["git", "--git-dir", str(git_root / "acme" / "race.git"), "fsck"], capture_output=True)

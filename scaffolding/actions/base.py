@@ -17,6 +17,11 @@ Rules for `run`:
 - Raise `ActionInputError` for bad input (message names the field) and `ActionError` for
   failures; any other exception is reported as an unexpected error of the step.
 - Set outputs with `ctx.output(name, value)`; they become `steps.<id>.output.<name>`.
+- An action describes itself to the rest of the scaffolder with class attributes, so adding one
+  touches its own module only: `builds_files` (it only writes files in the workspace: a retry runs
+  it again to rebuild the workspace, and template upgrades run it to re-render), `publishes` (it
+  creates a repository, and calls `ctx.record_published(...)` with what it published: lineage
+  records that), `registers_entities` (its `entityRef` output names what it put in the catalog).
 - Actions whose `supports_dry_run` is False are skipped in dry runs, and their outputs are
   examples generated from `output_schema`. Those with True must do nothing outside the
   workspace when `ctx.dry_run` is set.
@@ -32,6 +37,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+# The key of a step's checkpoint under which ctx.record_published keeps what the step published.
+PUBLISHED = "published"
+
+
+def published_records(checkpoint) -> list[dict]:
+    """The repositories a step recorded with ctx.record_published, read from its saved checkpoint."""
+    records = checkpoint.get(PUBLISHED) if isinstance(checkpoint, dict) else None
+    return [r for r in records if isinstance(r, dict)] if isinstance(records, list) else []
 
 
 class ActionError(Exception):
@@ -85,6 +99,16 @@ class ActionContext:
 
     def output(self, name: str, value: Any) -> None:
         self.outputs[name] = value
+
+    def record_published(self, *, provider: str, host: str, owner: str, repo: str, remote_url: str,
+                         default_branch: str, source_path: str = "") -> None:
+        """Note the repository this step published, for lineage: kept with the step (in its checkpoint,
+        under PUBLISHED, so a retry that publishes again replaces it rather than adding a second one)."""
+        record = {"provider": provider, "host": host, "owner": owner, "repo": repo, "remote_url": remote_url,
+                  "default_branch": default_branch, "source_path": source_path}
+        kept = [r for r in self.checkpoint.get(PUBLISHED) or []
+                if (r.get("provider"), r.get("owner"), r.get("repo")) != (provider, owner, repo)]
+        self.checkpoint[PUBLISHED] = [*kept, record]
 
     def record_created(self, kind: str, ref: str, url: str = "") -> None:
         """Note something made outside the workspace, e.g. ("repository", "acme/web", clone url)."""
@@ -163,6 +187,10 @@ class Action:
     output_schema: dict = {"type": "object"}
     supports_dry_run: bool = False
     examples: list = []
+    # See the module docstring: what the rest of the scaffolder may rely on this action doing.
+    builds_files: bool = False
+    publishes: bool = False
+    registers_entities: bool = False
 
     def run(self, ctx: ActionContext) -> None:
         raise NotImplementedError

@@ -8,6 +8,9 @@ import orjson
 import yaml
 from django.core.exceptions import ValidationError
 
+from catalog.lib.refs import RefError, parse_ref, split_key
+from catalog.selectors import entity_get
+from catalog.services import LocationExists, location_create, location_preview, location_refresh
 from scaffolding.actions.base import Action, ActionContext, ActionError, ActionInputError
 
 ENTITY_OBJECT = {"type": "object", "description": "Object containing the same values used in the Entity schema."}
@@ -15,6 +18,7 @@ ENTITY_OBJECT = {"type": "object", "description": "Object containing the same va
 
 class CatalogWrite(Action):
     id = "catalog:write"
+    builds_files = True
     description = "Writes the catalog-info.yaml for your template"
     supports_dry_run = True
     input_schema = {
@@ -93,6 +97,7 @@ def _problems_text(problems) -> str:
 
 class CatalogRegister(Action):
     id = "catalog:register"
+    registers_entities = True
     description = "Registers entities from a catalog descriptor file in the workspace into the software catalog."
     supports_dry_run = False
     input_schema = {
@@ -144,10 +149,6 @@ class CatalogRegister(Action):
 
     @staticmethod
     def _register(ctx: ActionContext, url: str) -> str:
-        from catalog.lib.refs import split_key
-        from catalog.selectors import entity_get
-        from catalog.services import LocationExists, location_create, location_preview, location_refresh
-
         try:
             preview = location_preview(type="url", target=url)
         except ValidationError as exc:
@@ -228,9 +229,6 @@ class CatalogFetch(Action):
 
     @staticmethod
     def _fetch(ctx: ActionContext, raw, field_name: str, optional: bool) -> dict | None:
-        from catalog.lib.refs import RefError, parse_ref
-        from catalog.selectors import entity_get
-
         default_kind = ctx.input.get("defaultKind") or None
         default_namespace = ctx.input.get("defaultNamespace") or "default"
         try:

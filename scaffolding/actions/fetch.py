@@ -15,6 +15,7 @@ from pathlib import Path
 
 from scaffolding.actions.base import Action, ActionContext, ActionError, ActionInputError, resolve_inside
 from scaffolding.actions.filesystem import glob_regex, walk_entries
+from scaffolding.lib.expressions import ExpressionError, render_path, render_skeleton
 from scaffolding.lib.fetch_source import fetch_file, fetch_into
 
 URL = {"title": "Fetch URL", "type": "string",
@@ -85,6 +86,7 @@ def _write(path: Path, data: bytes, *, mode: int | None = None, what: str) -> No
 
 class FetchPlain(Action):
     id = "fetch:plain"
+    builds_files = True
     description = "Downloads content and places it in the workspace, or optionally in a subdirectory " \
                   "specified by the `targetPath` input option."
     supports_dry_run = True
@@ -102,6 +104,7 @@ class FetchPlain(Action):
 
 class FetchPlainFile(Action):
     id = "fetch:plain:file"
+    builds_files = True
     description = "Downloads single file and places it in the workspace."
     supports_dry_run = True
     input_schema = {"type": "object", "required": ["url", "targetPath"],
@@ -160,6 +163,7 @@ def _is_skipped(path: str) -> bool:
 
 class FetchTemplate(Action):
     id = "fetch:template"
+    builds_files = True
     description = "Downloads a skeleton, templates variables into file and directory names and content, " \
                   "and places the result in the workspace, or optionally in a subdirectory specified by " \
                   "the `targetPath` input option."
@@ -224,8 +228,6 @@ class FetchTemplate(Action):
 
 def render_tree(ctx: ActionContext, template_dir: Path, out_dir: Path, options: TemplateOptions) -> None:
     """Render every entry of `template_dir` into `out_dir`, Backstage's fetch:template loop."""
-    from scaffolding.lib.expressions import ExpressionError, render_path
-
     for location in walk_entries(template_dir):
         ctx.check_cancelled()
         source = template_dir / location
@@ -269,7 +271,6 @@ def _write_dir(dest: Path, location: str) -> None:
 
 
 def _write_file(source: Path, dest: Path, location: str, render_contents: bool, options: TemplateOptions) -> None:
-    from scaffolding.lib.expressions import ExpressionError, render_skeleton
 
     data = source.read_bytes()
     if render_contents and not _is_binary(data):
@@ -287,6 +288,7 @@ def _write_file(source: Path, dest: Path, location: str, render_contents: bool, 
 
 class FetchTemplateFile(Action):
     id = "fetch:template:file"
+    builds_files = True
     description = "Downloads a single file and templates variables into it, then places it in the workspace."
     supports_dry_run = True
     input_schema = {
@@ -300,7 +302,6 @@ class FetchTemplateFile(Action):
                                                "      values:\n        name: ${{ parameters.name }}\n")
 
     def run(self, ctx: ActionContext) -> None:
-        from scaffolding.lib.expressions import ExpressionError, render_skeleton
 
         target = _file_target(ctx)
         values = _values(ctx)

@@ -122,6 +122,7 @@ def remove_entry(path: Path) -> None:
 
 class FsRename(Action):
     id = "fs:rename"
+    builds_files = True
     description = "Renames (moves) files and directories within the workspace."
     supports_dry_run = True
     input_schema = {
@@ -189,6 +190,7 @@ class FsRename(Action):
 
 class FsDelete(Action):
     id = "fs:delete"
+    builds_files = True
     description = "Deletes files and directories from the workspace; entries are glob patterns."
     supports_dry_run = True
     input_schema = {

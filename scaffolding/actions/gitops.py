@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from githost.services import GitHostError, repo_commit_files, repo_create, repo_head, repo_read_file, web_url
 from scaffolding.actions import gitops_manifests as manifests
+from scaffolding.actions._publish import api_request, commit_author
 from scaffolding.actions.base import Action, ActionContext, ActionError, ActionInputError
-from scaffolding.actions.publish_git import api_request, commit_author
 from scaffolding.lib.repo_url import clone_url_from
 
 BRANCH = "main"
@@ -36,8 +37,6 @@ def gitops_repo() -> tuple[str, str]:
 
 def gitops_commit(ctx: ActionContext, *, files: dict[str, bytes], message: str) -> str:
     """Commit `files` to the GitOps repository once for this task; returns the commit that holds them."""
-    from githost.services import GitHostError, repo_commit_files, repo_create, repo_head, repo_read_file, web_url
-
     owner, name = gitops_repo()
     author_name, author_email = commit_author(ctx)
     mine = set(ctx.checkpoint.get("files") or [])

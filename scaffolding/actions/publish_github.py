@@ -12,8 +12,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 
-from scaffolding.actions.base import Action, ActionContext, ActionError, ActionInputError
-from scaffolding.actions.publish_git import (
+from scaffolding.actions._publish import (
     COMMON_INPUTS,
     GITHUB_ONLY_INPUTS,
     PUBLISH_OUTPUTS,
@@ -26,6 +25,7 @@ from scaffolding.actions.publish_git import (
     repo_url_for_host,
     source_dir,
 )
+from scaffolding.actions.base import Action, ActionContext, ActionError, ActionInputError
 
 TOPIC_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
 SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -120,6 +120,7 @@ def _protection_body(ctx: ActionContext) -> dict:
 
 class PublishGitHub(Action):
     id = "publish:github"
+    publishes = True
     description = ("Create a GitHub repository (PAVED_GITHUB_TOKEN, PAVED_GITHUB_API_URL) and push the workspace "
                    "(or sourcePath) to its default branch; optional topics, collaborators and branch protection.")
     input_schema = {"type": "object", "required": ["repoUrl"], "properties": {**COMMON_INPUTS, **GITHUB_ONLY_INPUTS}}
@@ -170,6 +171,9 @@ class PublishGitHub(Action):
         if ctx.input.get("protectDefaultBranch", True):
             github.call("PUT", f"{repo_path}/branches/{quote(branch, safe='')}/protection", _protection_body(ctx))
         ctx.log(f"pushed {sha[:12]} to {full_name}@{branch}")
+        ctx.record_published(provider="github", host=parsed.host, owner=owner, repo=name,
+                             remote_url=str(repo.get("clone_url") or ""), default_branch=branch,
+                             source_path=str(ctx.input.get("sourcePath") or ""))
         ctx.output("remoteUrl", repo.get("clone_url"))
         ctx.output("repoContentsUrl", f"{str(repo.get('html_url') or '').rstrip('/')}/blob/{branch}")
         ctx.output("commitHash", sha)

@@ -24,8 +24,7 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 
-from scaffolding.actions.base import Action, ActionContext, ActionError, ActionInputError
-from scaffolding.actions.publish_git import (
+from scaffolding.actions._publish import (
     basic_auth_header,
     branch_check,
     commit_author,
@@ -34,6 +33,7 @@ from scaffolding.actions.publish_git import (
     repo_url_for_host,
     source_dir,
 )
+from scaffolding.actions.base import Action, ActionContext, ActionError, ActionInputError
 from scaffolding.actions.publish_github import SLUG_RE, GitHub
 
 STR = {"type": "string"}

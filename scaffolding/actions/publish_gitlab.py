@@ -10,8 +10,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 
-from scaffolding.actions.base import Action, ActionContext, ActionError, ActionInputError
-from scaffolding.actions.publish_git import (
+from scaffolding.actions._publish import (
     COMMON_INPUTS,
     PUBLISH_OUTPUTS,
     api_request,
@@ -23,6 +22,8 @@ from scaffolding.actions.publish_git import (
     repo_url_for_host,
     source_dir,
 )
+from scaffolding.actions.base import Action, ActionContext, ActionError, ActionInputError
+from scaffolding.lib.repo_url import RepoUrl
 
 GITLAB_INPUTS = {
     "repoVisibility": {"type": "string", "enum": ["private", "internal", "public"], "default": "private"},
@@ -46,7 +47,10 @@ class GitLab:
                            allow_404=allow_404)
 
 
-def _outputs(ctx: ActionContext, project: dict, branch: str, sha: str, created: bool) -> None:
+def _outputs(ctx: ActionContext, parsed: RepoUrl, project: dict, branch: str, sha: str, created: bool) -> None:
+    ctx.record_published(provider="gitlab", host=parsed.host, owner=parsed.owner, repo=parsed.repo,
+                         remote_url=str(project.get("http_url_to_repo") or ""), default_branch=branch,
+                         source_path=str(ctx.input.get("sourcePath") or ""))
     ctx.output("remoteUrl", project.get("http_url_to_repo"))
     ctx.output("repoContentsUrl", f"{str(project.get('web_url') or '').rstrip('/')}/-/blob/{branch}")
     ctx.output("commitHash", sha)
@@ -56,6 +60,7 @@ def _outputs(ctx: ActionContext, project: dict, branch: str, sha: str, created: 
 
 class PublishGitLab(Action):
     id = "publish:gitlab"
+    publishes = True
     description = ("Create a GitLab project in an existing group or user namespace (PAVED_GITLAB_TOKEN, "
                    "PAVED_GITLAB_URL) and push the workspace (or sourcePath) to its default branch.")
     input_schema = {"type": "object", "required": ["repoUrl"], "properties": {**COMMON_INPUTS, **GITLAB_INPUTS}}
@@ -91,7 +96,7 @@ class PublishGitLab(Action):
         if project is not None and ctx.checkpoint.get("created_repo") != full_name:
             if ctx.input.get("skipExisting"):
                 ctx.log(f"project {full_name} already exists; skipExisting is set, so nothing is pushed")
-                _outputs(ctx, project, branch, "", False)
+                _outputs(ctx, parsed, project, branch, "", False)
                 return
             raise ActionError(f"repository {full_name} already exists on {parsed.host}")
         if project is None:
@@ -113,7 +118,7 @@ class PublishGitLab(Action):
                                  message=str(ctx.input.get("gitCommitMessage") or "initial commit"),
                                  auth_header=basic_auth_header("oauth2", token), secret=token)
         ctx.log(f"pushed {sha[:12]} to {full_name}@{branch}")
-        _outputs(ctx, project, branch, sha, True)
+        _outputs(ctx, parsed, project, branch, sha, True)
 
 
 ACTIONS = [PublishGitLab()]

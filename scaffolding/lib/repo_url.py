@@ -60,7 +60,7 @@ class RepoUrl:
 def host_kind(host: str) -> str:
     """Which integration Backstage would pick for `host`; there is no integrations config, so by name."""
     name = host.split(":", 1)[0]
-    if "gitlab" in name or host == str(getattr(settings, "PAVED_GITLAB_HOST", "")).lower():
+    if "gitlab" in name or host == settings.PAVED_GITLAB_HOST:
         return "gitlab"
     if "bitbucket" in name:
         return "bitbucket"

@@ -29,6 +29,6 @@ def hello_template(tmp_path):
 @pytest.fixture
 def file_remotes(monkeypatch):
     """Let publish:* push to file:// remotes (the local bare repositories the fake hosts hand out)."""
-    from scaffolding.actions import publish_git
+    from scaffolding.actions import _publish as publish_git
 
     monkeypatch.setattr(publish_git, "ALLOW_FILE_REMOTES", True)

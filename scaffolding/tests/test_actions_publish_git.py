@@ -12,7 +12,7 @@ from core.models import AuditEntry, Grant
 from githost import services
 from githost.models import GitRepository
 from scaffolding.actions import action_registry
-from scaffolding.actions.base import ActionError, ActionInputError, ActionUser
+from scaffolding.actions.base import ActionError, ActionInputError, ActionUser, published_records
 from scaffolding.actions.publish_git import PublishGit
 from scaffolding.lib.repo_url import clone_url_from, repo_url_parse
 from scaffolding.tests.helpers import olive_ctx
@@ -77,6 +77,9 @@ def test_publishes_the_workspace_as_a_new_repository(git_host, workspace, tmp_pa
     assert ctx.created == [{"kind": "repository", "ref": "acme/web", "url": ctx.outputs["remoteUrl"],
                             "step": "create-repo"}]
     assert ctx.checkpoint["created_repo"] == "acme/web"
+    assert published_records(ctx.checkpoint) == [{
+        "provider": "git", "host": HOST, "owner": "acme", "repo": "web", "remote_url": ctx.outputs["remoteUrl"],
+        "default_branch": "main", "source_path": ""}]
 
 
 @pytest.mark.django_db
@@ -88,6 +91,7 @@ def test_a_retry_of_the_same_task_makes_no_second_repository_or_commit(git_host,
 
     assert retry.outputs["commitHash"] == first.outputs["commitHash"]
     assert retry.created == []
+    assert len(published_records(retry.checkpoint)) == 1, "a retry replaces what the step recorded"
     assert len(git("log", "--format=%H", cwd=clone(git_host, tmp_path)).splitlines()) == 1
     assert GitRepository.objects.filter(owner="acme", name="web").count() == 1
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from scaffolding.actions import publish_git
-from scaffolding.actions.base import ActionError, ActionInputError
+from scaffolding.actions import _publish as publish_git
+from scaffolding.actions.base import ActionError, ActionInputError, published_records
 from scaffolding.actions.publish_github import PublishGitHub
 from scaffolding.tests.helpers import bare_log, fake_git_api, olive_ctx
 
@@ -88,6 +88,9 @@ def test_creates_the_repository_pushes_and_protects_the_branch(github, workspace
     assert ctx.outputs == {"remoteUrl": f"file://{github.bare}", "commitHash": log[0].split("|")[0],
                            "repoContentsUrl": "https://github.com/acme/web/blob/main"}
     assert ctx.created[0]["kind"] == "repository" and ctx.created[0]["ref"] == "acme/web"
+    assert published_records(ctx.checkpoint) == [{
+        "provider": "github", "host": "github.com", "owner": "acme", "repo": "web",
+        "remote_url": f"file://{github.bare}", "default_branch": "main", "source_path": ""}]
     files = subprocess.run(["git", "--git-dir", str(github.bare), "ls-tree", "--name-only", "main"],
                            capture_output=True, text=True, check=True).stdout.split()
     assert files == ["README.md", "catalog-info.yaml"]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from scaffolding.actions.base import ActionError, ActionInputError
+from scaffolding.actions.base import ActionError, ActionInputError, published_records
 from scaffolding.actions.publish_gitlab import PublishGitLab
 from scaffolding.tests.helpers import bare_log, fake_git_api, olive_ctx
 
@@ -78,6 +78,9 @@ def test_creates_the_project_in_a_subgroup_and_pushes(gitlab, workspace):
                            "repoContentsUrl": "https://gitlab.com/platform/backend/orders/-/blob/develop",
                            "projectId": 100, "created": True}
     assert ctx.created[0]["ref"] == "platform/backend/orders"
+    assert published_records(ctx.checkpoint) == [{
+        "provider": "gitlab", "host": "gitlab.com", "owner": "platform/backend", "repo": "orders",
+        "remote_url": f"file://{gitlab.bare}", "default_branch": "develop", "source_path": ""}]
     assert not any(TOKEN in line for line in ctx.lines)
 
 
@@ -99,6 +102,7 @@ def test_an_existing_project_is_refused_unless_skip_existing(gitlab, workspace):
     ctx = make_ctx(workspace, repoUrl="gitlab.com?owner=platform&repo=orders", skipExisting=True)
     PublishGitLab().run(ctx)
     assert ctx.outputs["projectId"] == 5 and ctx.outputs["created"] is False
+    assert [r["repo"] for r in published_records(ctx.checkpoint)] == ["orders"], "an existing project is lineage too"
     assert "POST /api/v4/projects" not in gitlab.paths()
 
 

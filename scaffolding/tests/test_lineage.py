@@ -7,9 +7,12 @@ import pytest
 
 from catalog import services as catalog_services
 from catalog.tests.factories import location_load
+from githost.lib.git import git_run  # stands in for the owner's push: no service fast-forwards a branch
 from githost.services import repo_commit_files, repo_head, repo_log, repo_read_file
-from scaffolding import lineage, lineage_tasks, lineage_upgrade, runner
+from scaffolding import lineage, runner
 from scaffolding import services as scaffold_services
+from scaffolding.lineage import tasks as lineage_tasks
+from scaffolding.lineage import upgrade as lineage_upgrade
 from scaffolding.models import ScaffoldedRepository, ScaffoldRun, ScaffoldStep
 from scaffolding.selectors import template_get, template_version
 
@@ -124,13 +127,17 @@ def test_recording_twice_keeps_one_row(tpl, owner):
     assert len(again) == 1 and ScaffoldedRepository.objects.count() == 1
 
 
-def make_run(steps: list[dict], *, outputs: dict, statuses: dict | None = None, **fields) -> ScaffoldRun:
+def make_run(steps: list[dict], *, outputs: dict, statuses: dict | None = None, published: dict | None = None,
+             **fields) -> ScaffoldRun:
+    """A run as the runner leaves it; `published` = {step id: [what the step's ctx.record_published kept]}."""
     run = ScaffoldRun.objects.create(template_ref="template:default/t", template_version="v1",
                                      spec={"steps": steps}, status=fields.pop("status", ScaffoldRun.Status.COMPLETED),
                                      step_outputs=outputs, **fields)
     for index, step in enumerate(steps):
+        checkpoint = {"published": (published or {})[step["id"]]} if step["id"] in (published or {}) else {}
         ScaffoldStep.objects.create(run=run, index=index, step_id=step["id"], name=step["id"], action=step["action"],
-                                    status=(statuses or {}).get(step["id"], ScaffoldStep.Status.COMPLETED))
+                                    status=(statuses or {}).get(step["id"], ScaffoldStep.Status.COMPLETED),
+                                    checkpoint=checkpoint)
     return run
 
 
@@ -144,8 +151,18 @@ GITHUB_OUTPUTS = {"publish": {"remoteUrl": "https://github.com/acme/api.git"},
                   "register": {"entityRef": "component:default/api"}}
 
 
+def published(provider="github", owner="acme", repo="api", **fields) -> dict:
+    return {"provider": provider, "host": f"{provider}.com", "owner": owner, "repo": repo,
+            "remote_url": f"https://{provider}.com/{owner}/{repo}.git", "default_branch": "main", "source_path": "",
+            **fields}
+
+
+GITHUB_PUBLISHED = {"publish": [published(default_branch="trunk", source_path="svc")]}
+
+
 def test_records_provider_branch_source_path_and_registered_entity():
-    run = make_run(GITHUB_STEPS, outputs=GITHUB_OUTPUTS, values={"org": "acme", "name": "api"})
+    run = make_run(GITHUB_STEPS, outputs=GITHUB_OUTPUTS, published=GITHUB_PUBLISHED,
+                   values={"org": "acme", "name": "api"})
     [row] = lineage.lineage_record(run_id=run.pk)
     assert (row.provider, row.owner, row.name) == ("github", "acme", "api")
     assert (row.default_branch, row.source_path) == ("trunk", "svc")
@@ -160,7 +177,9 @@ def test_records_provider_branch_source_path_and_registered_entity():
     {"dry_run": True},
 ])
 def test_unfinished_failed_and_dry_runs_record_nothing(fields):
-    run = make_run(GITHUB_STEPS, outputs=GITHUB_OUTPUTS, values={"org": "acme", "name": "api"}, **fields)
+    run = make_run(GITHUB_STEPS, outputs=GITHUB_OUTPUTS, published=GITHUB_PUBLISHED,
+                   values={"org": "acme", "name": "api"},
+                   **fields)
     assert lineage.lineage_record(run_id=run.pk) == []
     assert not ScaffoldedRepository.objects.exists()
 
@@ -170,22 +189,24 @@ def test_unknown_run_ids_record_nothing(run_id):
     assert lineage.lineage_record(run_id=run_id) == []
 
 
-def test_odd_publish_steps_are_skipped_and_the_others_recorded():
-    steps = [
-        {"id": "bad-url", "action": "publish:gitlab", "input": {"repoUrl": "https://not-the-form"}},
-        {"id": "no-output", "action": "publish:github", "input": {"repoUrl": "github.com?owner=a&repo=b"}},
-        {"id": "broken", "action": "publish:github", "input": {"repoUrl": "${{ parameters.name | nosuchfilter }}"}},
-        {"id": "looped", "action": "publish:github", "each": ["x"], "input": {"repoUrl": "github.com?owner=a&repo=c"}},
-        {"id": "not-run", "action": "publish:github", "input": {"repoUrl": "github.com?owner=a&repo=d"}},
-        {"id": "good", "action": "publish:gitlab", "input": {"repoUrl": "gitlab.com?owner=team/sub&repo=e"}},
-    ]
-    outputs = {key: {"remoteUrl": f"https://h/{key}.git"} for key in ("bad-url", "broken", "looped", "not-run", "good")}
-    run = make_run(steps, outputs=outputs, statuses={"not-run": ScaffoldStep.Status.SKIPPED}, values={"name": "x"})
+def test_what_publishing_steps_recorded_is_recorded_and_nothing_else():
+    """Lineage reads what each step recorded with ctx.record_published, not its expressions: a step
+    that recorded nothing, did not run, recorded something incomplete, or whose action does not
+    publish adds no row; a step repeated with `each` records every repository it published."""
+    steps = [{"id": key, "action": action} for key, action in (
+        ("nothing", "publish:github"), ("not-run", "publish:github"), ("incomplete", "publish:gitlab"),
+        ("not-a-publisher", "debug:log"), ("looped", "publish:github"), ("good", "publish:gitlab"))]
+    records = {"not-run": [published(repo="d")], "incomplete": [published(repo="")],
+               "not-a-publisher": [published(repo="x")], "looped": [published(repo="c1"), published(repo="c2")],
+               "good": [published("gitlab", owner="team/sub", repo="e")]}
+    run = make_run(steps, outputs={}, published=records, statuses={"not-run": ScaffoldStep.Status.SKIPPED})
     rows = lineage.lineage_record(run_id=run.pk)
-    assert [(r.provider, r.owner, r.name) for r in rows] == [("gitlab", "team/sub", "e")]
+    assert [(r.provider, r.owner, r.name) for r in rows] == [
+        ("github", "acme", "c1"), ("github", "acme", "c2"), ("gitlab", "team/sub", "e")]
+    assert rows[-1].remote_url == "https://gitlab.com/team/sub/e.git"
 
 
-def test_a_spec_that_is_not_a_list_of_steps_records_nothing():
+def test_a_run_whose_steps_recorded_nothing_records_nothing():
     run = make_run([], outputs={}, values={})
     ScaffoldRun.objects.filter(pk=run.pk).update(spec={"steps": "oops"})
     ScaffoldStep.objects.create(run=run, index=0, step_id="p", name="p", action="publish:git",
@@ -253,7 +274,6 @@ def test_after_the_owner_merges_the_next_upgrade_starts_from_that_version(tpl, o
     # The owner merges the upgrade branch (a fast-forward of main), then edits line one.
     repo_commit_files(owner="acme", name="web", branch=first.branch, files={"app.txt": read(first.branch).replace(
         "one", "ONE (mine)").encode()}, message="mine", author_name="Olive", author_email="o@example.com")
-    from githost.services import git_run
     git_run("acme", "web", "update-ref", "refs/heads/main", f"refs/heads/{first.branch}")
     state = lineage.lineage_get(template=v2)
     assert state.repositories[0].version == template_version(template=v2) and not state.behind

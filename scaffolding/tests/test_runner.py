@@ -204,6 +204,7 @@ def test_resume_rebuilds_files_and_reuses_outputs_of_side_effect_steps(workspace
     class FetchStub(WriteFile):
         id = "fetch:stub"
         input_schema = {"type": "object"}
+        builds_files = True  # what makes a retry run it again, whatever its id
 
         def run(self, ctx):
             ctx.resolve_path("skeleton.txt").write_text("files")

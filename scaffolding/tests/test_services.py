@@ -80,3 +80,13 @@ def test_sweep_fails_runs_whose_worker_died_and_requeues_lost_messages(hello_tem
     assert stuck.status == "failed" and "stopped responding" in stuck.error and "Say hello" in stuck.error
     lost.refresh_from_db()
     assert lost.enqueued_at > old
+
+
+def test_oversized_values_are_refused_before_anything_is_stored():
+    from scaffolding import services
+    from scaffolding.models import ScaffoldRun
+
+    spec = {"parameters": [{"properties": {"name": {"type": "string"}}}], "steps": []}
+    with pytest.raises(services.ParameterErrors, match="at most 1,000,000 bytes"):
+        services.values_validate(spec=spec, values={"name": "x" * (services.MAX_VALUES_BYTES + 1)})
+    assert not ScaffoldRun.objects.exists()

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from githost.services import repo_commit_files, repo_create
-from scaffolding import lineage_tasks
+from scaffolding.lineage import tasks as lineage_tasks
 from scaffolding.models import ScaffoldedRepository
 from scaffolding.selectors import template_version
 from scaffolding.tests.helpers import template_load

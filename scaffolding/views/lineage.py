@@ -5,7 +5,7 @@ pending repository has its upgrade branch or the count runs out (a failed upgrad
 branch, and the page must not poll for ever).
 
 Everyone sees the lineage; the Upgrade button counts only the repositories the person may upgrade
-(scaffolding.lineage_upgrade.upgrade_allowed), the others are marked "not yours", and a POST by
+(scaffolding.lineage.upgrade_allowed), the others are marked "not yours", and a POST by
 someone who may upgrade none of them is the 403 page.
 """
 

@@ -1,12 +1,11 @@
-"""Template lineage: the repositories a template made, and upgrading them to its current version.
+"""Template lineage: the repositories a template made, and the page that lists them.
 
-Recording: when a run completes, each repository its publish:* steps created becomes a
-ScaffoldedRepository row holding the template's version and the answers behind it.
+Recording: when a run completes, each repository its publishing steps recorded (actions with
+`publishes`, through `ctx.record_published`) becomes a ScaffoldedRepository row holding the
+template's version and the answers behind it.
 
 Reading: the lineage page lists them with their upgrade state, read from the git host.
-
-Upgrading is a three-way merge on the repository itself; the machinery is in
-`scaffolding.lineage_upgrade`, whose public names this module re-exports.
+Upgrading is `scaffolding.lineage.upgrade`; this module queues it.
 """
 
 import logging
@@ -22,50 +21,21 @@ from catalog.selectors import entity_url
 from core.audit import audit_record
 from githost.models import GitRepository
 from githost.services import GitHostError, repo_git_dir, repo_head
-from scaffolding.lineage_upgrade import (
-    TEMPLATE_BRANCH_PREFIX,
+from scaffolding.actions import action_get
+from scaffolding.actions.base import published_records
+from scaffolding.lineage import tasks
+from scaffolding.lineage.upgrade import (
     UPGRADABLE_PROVIDERS,
-    UPGRADE_BRANCH_PREFIX,
-    UpgradeError,
-    UpgradeResult,
-    conflicts_from_message,
-    lineage_upgrade,
-    lineage_upgrade_repository,
     merged_template_version,
-    upgrade_allowed,
     upgrade_allowed_on,
     upgrade_branch_state,
 )
 from scaffolding.models import ScaffoldedRepository, ScaffoldRun, ScaffoldStep
 from scaffolding.selectors import template_version
 
-__all__ = [
-    "TEMPLATE_BRANCH_PREFIX",
-    "UPGRADABLE_PROVIDERS",
-    "UPGRADE_BRANCH_PREFIX",
-    "Lineage",
-    "LineageSkip",
-    "UpgradeError",
-    "UpgradeResult",
-    "conflicts_from_message",
-    "lineage_get",
-    "lineage_record",
-    "lineage_upgrade",
-    "lineage_upgrade_repository",
-    "lineage_upgrade_start",
-    "merged_template_version",
-    "upgrade_allowed",
-    "upgrade_branch_state",
-]
-
 logger = logging.getLogger(__name__)
 
-PUBLISH_PROVIDERS = {"publish:git": "git", "publish:github": "github", "publish:gitlab": "gitlab"}
 MAX_ROWS = 200
-
-
-class LineageSkip(Exception):
-    """A publish step whose repository cannot be recorded; the message says why."""
 
 
 # --- Recording ---------------------------------------------------------------------------------
@@ -86,68 +56,34 @@ def lineage_record(*, run_id) -> list[ScaffoldedRepository]:
         return []
 
 
-def _final_context(run: ScaffoldRun) -> dict:
-    user = {}
-    if run.created_by_ref:
-        row = Entity.objects.filter(ref=run.created_by_ref).only("body").first()
-        user = row.body if row else {}
-    steps = {key: {"output": value} for key, value in (run.step_outputs or {}).items()}
-    return {"parameters": run.values or {}, "steps": steps, "user": {"entity": user, "ref": run.created_by_ref}}
+def _does(step: ScaffoldStep, what: str) -> bool:
+    action = action_get(step.action)
+    return action is not None and getattr(action, what)
 
 
 def _record(run: ScaffoldRun) -> list[ScaffoldedRepository]:
-    specs = run.spec.get("steps") if isinstance(run.spec, dict) else None
-    if not isinstance(specs, list):
-        return []
     steps = list(run.steps.filter(status=ScaffoldStep.Status.COMPLETED).order_by("index"))
     outputs = run.step_outputs if isinstance(run.step_outputs, dict) else {}
     entity_ref = next((str(outputs.get(s.step_id, {}).get("entityRef") or "") for s in steps
-                       if s.action == "catalog:register" and isinstance(outputs.get(s.step_id), dict)), "")
-    context = _final_context(run)
+                       if _does(s, "registers_entities") and isinstance(outputs.get(s.step_id), dict)), "")
     rows = []
     for step in steps:
-        provider = PUBLISH_PROVIDERS.get(step.action)
-        if provider is None:
+        if not _does(step, "publishes"):
             continue
-        try:
-            found = _published(step, specs, outputs, context, provider)
-        except LineageSkip as exc:
-            logger.warning("lineage of run %s: step %s not recorded: %s", run.pk, step.step_id, exc)
-            continue
-        row, _ = ScaffoldedRepository.objects.update_or_create(
-            provider=provider, owner=found["owner"], name=found["name"],
-            defaults={"run": run, "template_ref": run.template_ref, "template_version": run.template_version,
-                      "values": run.values or {}, "remote_url": found["remote_url"],
-                      "default_branch": found["default_branch"], "source_path": found["source_path"],
-                      "entity_ref": entity_ref[:500]},
-        )
-        rows.append(row)
+        for found in published_records(step.checkpoint):
+            if not all(isinstance(found.get(key), str) and found[key] for key in ("provider", "owner", "repo")):
+                logger.warning("lineage of run %s: step %s recorded an incomplete repository", run.pk, step.step_id)
+                continue
+            row, _ = ScaffoldedRepository.objects.update_or_create(
+                provider=found["provider"][:20], owner=found["owner"][:200], name=found["repo"][:200],
+                defaults={"run": run, "template_ref": run.template_ref, "template_version": run.template_version,
+                          "values": run.values or {}, "remote_url": str(found.get("remote_url") or "")[:2000],
+                          "default_branch": str(found.get("default_branch") or "main")[:200],
+                          "source_path": str(found.get("source_path") or "")[:500],
+                          "entity_ref": entity_ref[:500]},
+            )
+            rows.append(row)
     return rows
-
-
-def _published(step: ScaffoldStep, specs: list, outputs: dict, context: dict, provider: str) -> dict:
-    from scaffolding.actions.base import ActionInputError
-    from scaffolding.lib.expressions import ExpressionError, render_value
-    from scaffolding.lib.repo_url import repo_url_parse
-
-    spec = specs[step.index] if step.index < len(specs) else None
-    if not isinstance(spec, dict) or not isinstance(spec.get("input"), dict):
-        raise LineageSkip("the run's spec has no input for this step")
-    if "each" in spec:
-        raise LineageSkip("publish steps repeated with `each` are not recorded")
-    # Only the fields lineage needs: the others may use secrets, which are gone once a run ends.
-    wanted = {key: spec["input"][key] for key in ("repoUrl", "defaultBranch", "sourcePath") if key in spec["input"]}
-    try:
-        rendered = render_value(wanted, context) or {}
-        parsed = repo_url_parse(rendered.get("repoUrl"), allow_subgroups=provider == "gitlab")
-    except (ExpressionError, ActionInputError) as exc:
-        raise LineageSkip(str(exc)) from None
-    remote = (outputs.get(step.step_id) or {}).get("remoteUrl") if isinstance(outputs.get(step.step_id), dict) else ""
-    if not isinstance(remote, str) or not remote:
-        raise LineageSkip("the step has no remoteUrl output")
-    return {"owner": parsed.owner[:200], "name": parsed.repo[:200], "remote_url": remote[:2000],
-            "default_branch": str(rendered.get("defaultBranch") or "main")[:200],
-            "source_path": str(rendered.get("sourcePath") or "")[:500]}
 
 
 # --- Reading: the lineage page -----------------------------------------------------------------
@@ -222,10 +158,10 @@ def _decorate(repo: ScaffoldedRepository, version: str) -> None:
 
 
 def _decorate_from_host(repo: ScaffoldedRepository, version: str) -> None:
-    git_dir = repo_git_dir(repo.owner, repo.name)
+    repo_git_dir(repo.owner, repo.name)  # GitHostError when it is gone from disk: shown as the row's problem
     head = repo_head(owner=repo.owner, name=repo.name, branch=repo.default_branch)
     if head:
-        repo.version = merged_template_version(git_dir, head) or repo.template_version
+        repo.version = merged_template_version(repo, head) or repo.template_version
     repo.upgrade = upgrade_branch_state(repo, version)
     if repo.upgraded_to_version and repo.upgraded_to_version != version:
         repo.last_upgrade = upgrade_branch_state(repo, repo.upgraded_to_version)
@@ -237,8 +173,6 @@ def _decorate_from_host(repo: ScaffoldedRepository, version: str) -> None:
 def lineage_upgrade_start(*, template: Entity, actor) -> int:
     """Queue the upgrade of the repositories of `template` that are behind and `actor` may upgrade;
     returns how many. PermissionDenied (audited) when some are behind but none of them is theirs."""
-    from scaffolding.lineage_tasks import lineage_upgrade as lineage_upgrade_task
-
     lineage = lineage_get(template=template, user=actor)
     pending = len(lineage.pending)
     if not pending and lineage.not_yours:
@@ -250,5 +184,5 @@ def lineage_upgrade_start(*, template: Entity, actor) -> int:
                                "(githost.repository.push, its owner's members).")
     if pending:
         ref, actor_id = template.ref, getattr(actor, "pk", None)
-        transaction.on_commit(lambda: lineage_upgrade_task.delay(ref, actor_id))
+        transaction.on_commit(lambda: tasks.lineage_upgrade.delay(ref, actor_id))
     return pending

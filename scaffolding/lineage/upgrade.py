@@ -11,8 +11,8 @@ cruft and copier do it. On the repository itself:
 conflicted files listed in its message) for the owner to review and merge. The git host is the
 record of what happened: which upgrade branches exist, which template branches are merged.
 
-`scaffolding.lineage` re-exports the public names here; the lineage page reads the branch state
-through `upgrade_branch_state` and `merged_template_version`.
+This module is the upgrade policy only: which base, which branches, who may. The git plumbing
+(merges, merged branches, ancestry) is githost's, called through its services.
 
 Access (issue 9): an upgrade opens branches on a repository, so it is made only for a person who
 may push to it (githost.repository.push: its owner's members) and holds scaffolder.template.upgrade
@@ -23,8 +23,6 @@ The worker checks again, for every repository, as whoever asked.
 
 import dataclasses
 import logging
-import os
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,17 +39,24 @@ from githost.access import repo_may_push, repository_resource
 from githost.models import GitRepository
 from githost.services import (
     GitHostError,
-    git_run,
+    conflicts_from_message,
     repo_branch_create,
     repo_branch_delete,
     repo_commit_tree,
     repo_get,
-    repo_git_dir,
     repo_head,
+    repo_is_ancestor,
     repo_log,
+    repo_merge_to_branch,
+    repo_merged_branches,
+    repo_root_commit,
 )
+from scaffolding.actions.base import ActionCancelled, ActionError, resolve_inside
+from scaffolding.lib.expressions import ExpressionError
 from scaffolding.models import ScaffoldedRepository, ScaffoldRun
+from scaffolding.runner import StepFailed, render_files_only
 from scaffolding.selectors import parameter_steps, template_base, template_get_by_ref, template_version
+from scaffolding.services import actor_ref
 
 logger = logging.getLogger(__name__)
 
@@ -96,34 +101,11 @@ def upgrade_branch_state(repo: ScaffoldedRepository, version: str) -> dict | Non
             "conflicts": conflicts_from_message(log[0]["message"] if log else "")}
 
 
-def conflicts_from_message(message: str) -> list[str]:
-    """The files listed under "Conflicts:" in an upgrade commit's message (git's own convention)."""
-    _, found, rest = message.partition("\nConflicts:\n")
-    return [line.strip() for line in rest.splitlines() if line.startswith("\t") and line.strip()] if found else []
-
-
-def _git(git_dir: Path, *args: str, input: bytes | None = None) -> subprocess.CompletedProcess:
-    """git against a bare repository, unchecked (merge-tree and merge-base answer with their exit status)."""
-    with tempfile.TemporaryDirectory(prefix="paved-lineage-home-") as home:
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "LC_ALL": "C", "GIT_DIR": str(git_dir),
-               "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_TERMINAL_PROMPT": "0"}
-        return subprocess.run(["git", *args], input=input, capture_output=True, env=env, cwd=git_dir, timeout=300)
-
-
-def merged_template_version(git_dir: Path, head: str) -> str:
-    """The version of the newest paved/template-<v> branch merged into `head`, or "" when none is."""
-    tips = {}
-    out = _git(git_dir, "for-each-ref", f"--merged={head}", "--format=%(objectname) %(refname:lstrip=2)",
-               f"refs/heads/{TEMPLATE_BRANCH_PREFIX}*").stdout.decode("utf-8", "replace")
-    for line in out.splitlines():
-        sha, _, branch = line.partition(" ")
-        tips.setdefault(sha, branch)
-    if not tips:
-        return ""
-    # The one no other merged template branch descends from; on a tie (unrelated), the newest commit.
-    independent = _git(git_dir, "merge-base", "--independent", *tips).stdout.decode().split()
-    newest = _git(git_dir, "rev-list", "--no-walk", "--max-count=1", *(independent or tips)).stdout.decode().strip()
-    return tips.get(newest, "").removeprefix(TEMPLATE_BRANCH_PREFIX)
+def merged_template_version(repo: ScaffoldedRepository, head: str) -> str:
+    """The version of the newest paved/template-<v> branch merged into `head`, or "" when none is:
+    the one no other merged template branch descends from; on a tie (unrelated), the newest commit."""
+    merged = repo_merged_branches(owner=repo.owner, name=repo.name, into=head, prefix=TEMPLATE_BRANCH_PREFIX)
+    return merged[0].removeprefix(TEMPLATE_BRANCH_PREFIX) if merged else ""
 
 
 # --- Who may upgrade ----------------------------------------------------------------------------
@@ -199,18 +181,17 @@ def lineage_upgrade_repository(*, repo: ScaffoldedRepository, template: Entity, 
 
 def _upgrade(repo: ScaffoldedRepository, template: Entity, version: str, actor) -> UpgradeResult:
     full_name = f"{repo.owner}/{repo.name}"
-    git_dir = repo_git_dir(repo.owner, repo.name)
     ours = repo_head(owner=repo.owner, name=repo.name, branch=repo.default_branch)
     if not ours:
         raise UpgradeError(f"{full_name} has no branch {repo.default_branch!r} to upgrade")
-    if merged_template_version(git_dir, ours) == version:
+    if merged_template_version(repo, ours) == version:
         return UpgradeResult(full_name, "up-to-date", message=f"{repo.default_branch} already has version {version}")
     author = _author(actor)
     theirs_branch = TEMPLATE_BRANCH_PREFIX + version
     audit = {"actor": actor, "via": f"upgrade to {template.ref} version {version}"}
     with tempfile.TemporaryDirectory(prefix="paved-upgrade-") as scratch:
         source = _render(repo, template, version, Path(scratch), actor)
-        base = _base(git_dir, ours)
+        base = _base(repo, ours)
         created = repo_branch_create(owner=repo.owner, name=repo.name, branch=theirs_branch, start_point=base,
                                      **audit)
         try:
@@ -219,27 +200,35 @@ def _upgrade(repo: ScaffoldedRepository, template: Entity, version: str, actor) 
                                       author_name=author[0], author_email=author[1], **audit)
         except GitHostError:
             if created:  # a template branch left at BASE would read as "merged": this version up to date
-                repo_branch_delete(owner=repo.owner, name=repo.name, branch=theirs_branch, expected=git_run(
-                    repo.owner, repo.name, "rev-parse", f"{base}^{{commit}}").decode().strip(), **audit)
+                repo_branch_delete(owner=repo.owner, name=repo.name, branch=theirs_branch, expected=base, **audit)
             raise
-    if _git(git_dir, "merge-base", "--is-ancestor", theirs, ours).returncode == 0:
+    if repo_is_ancestor(owner=repo.owner, name=repo.name, ancestor=theirs, descendant=ours):
         return UpgradeResult(full_name, "up-to-date", message="the new version renders no change to this repository")
     branch = UPGRADE_BRANCH_PREFIX + version
-    commit, conflicts = _merge(repo, git_dir, ours=ours, theirs=(theirs, theirs_branch), branch=branch,
-                               author=author, title=f"Upgrade to {template.ref} version {version}", audit=audit)
+    message = (f"Upgrade to {template.ref} version {version}\n\nMerges the re-rendered template ({theirs_branch}) "
+               f"into {repo.default_branch}. Review it, resolve any conflicts, then merge this branch.\n")
+    merged = repo_merge_to_branch(owner=repo.owner, name=repo.name, ours=repo.default_branch, theirs=theirs_branch,
+                                  branch=branch, message=message, author_name=author[0], author_email=author[1],
+                                  **audit)
+    if merged is None:  # of two workers upgrading at once, one branch wins and is kept
+        existing = upgrade_branch_state(repo, version)
+        if existing is None:
+            raise UpgradeError(f"cannot create {branch}")
+        commit, conflicts = existing["commit"], existing["conflicts"]
+    else:
+        commit, conflicts = merged.commit, merged.conflicts
     ScaffoldedRepository.objects.filter(pk=repo.pk).update(upgraded_at=timezone.now(), upgraded_to_version=version)
     return UpgradeResult(full_name, "upgraded", branch, commit, tuple(conflicts))
 
 
-def _base(git_dir: Path, ours: str) -> str:
-    """The last render the owner has: the newest merged template branch, else the root commit."""
-    version = merged_template_version(git_dir, ours)
-    if version:
-        return f"refs/heads/{TEMPLATE_BRANCH_PREFIX}{version}"
-    roots = _git(git_dir, "rev-list", "--first-parent", "--max-parents=0", ours).stdout.decode().split()
-    if not roots:
+def _base(repo: ScaffoldedRepository, ours: str) -> str:
+    """The commit of the last render the owner has: the newest merged template branch, else the root commit."""
+    version = merged_template_version(repo, ours)
+    base = (repo_head(owner=repo.owner, name=repo.name, branch=TEMPLATE_BRANCH_PREFIX + version) if version
+            else repo_root_commit(owner=repo.owner, name=repo.name, ref=ours))
+    if not base:
         raise UpgradeError("the default branch has no root commit")
-    return roots[-1]
+    return base
 
 
 def _author(actor) -> tuple[str, str]:
@@ -251,11 +240,6 @@ def _author(actor) -> tuple[str, str]:
 
 def _render(repo: ScaffoldedRepository, template: Entity, version: str, scratch: Path, actor) -> Path:
     """The current template rendered with the repository's answers; returns its published directory."""
-    from scaffolding.actions.base import ActionCancelled, ActionError, resolve_inside
-    from scaffolding.lib.expressions import ExpressionError
-    from scaffolding.runner import StepFailed, render_files_only
-    from scaffolding.services import actor_ref
-
     spec = (template.body or {}).get("spec") or {}
     origin = repo.run
     # The original creator, not whoever clicks Upgrade: templates that render `user` would otherwise
@@ -288,39 +272,3 @@ def _values(values, spec: dict) -> dict:
             if name not in values and isinstance(prop, dict) and "default" in prop:
                 values[name] = prop["default"]
     return values
-
-
-def _merge(repo, git_dir: Path, *, ours: str, theirs: tuple[str, str], branch: str, author: tuple[str, str],
-           title: str, audit: dict) -> tuple[str, list[str]]:
-    """Commit the merge of theirs (sha, branch) into ours (conflict markers and all) as a new `branch`."""
-    theirs_sha, theirs_branch = theirs
-    for _attempt in range(3):
-        # Branch names, not shas, so conflict markers say which side is which; full refs, as a tag named
-        # like the branch would win over it. The heads are read again below to commit what was merged.
-        merged = _git(git_dir, "merge-tree", "--write-tree", "-z", "--name-only", "--no-messages",
-                      f"refs/heads/{repo.default_branch}", f"refs/heads/{theirs_branch}")
-        now = repo_head(owner=repo.owner, name=repo.name, branch=repo.default_branch)
-        then = repo_head(owner=repo.owner, name=repo.name, branch=theirs_branch)
-        if (now, then) == (ours, theirs_sha):
-            break
-        ours, theirs_sha = now or ours, then or theirs_sha  # someone pushed meanwhile: merge what is there now
-    else:
-        raise UpgradeError(f"{repo.default_branch} keeps changing; try the upgrade again later")
-    if merged.returncode not in (0, 1):
-        raise UpgradeError(f"git merge-tree failed: {merged.stderr.decode('utf-8', 'replace').strip()}")
-    tree, *names = merged.stdout.decode("utf-8", "replace").split("\0")
-    conflicts = sorted({name for name in names if name}) if merged.returncode == 1 else []
-    message = (f"{title}\n\nMerges the re-rendered template ({theirs_branch}) into {repo.default_branch}. "
-               "Review it, resolve any conflicts, then merge this branch.\n")
-    if conflicts:
-        message += "\nConflicts:\n" + "".join(f"\t{name}\n" for name in conflicts)
-    env = {"GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1]}
-    commit = git_run(repo.owner, repo.name, "commit-tree", tree.strip(), "-p", ours, "-p", theirs_sha, "-F", "-",
-                     input=message.encode(), env=env).decode().strip()
-    # Create-only: of two workers upgrading at once, one branch wins and is kept.
-    if not repo_branch_create(owner=repo.owner, name=repo.name, branch=branch, start_point=commit, **audit):
-        existing = upgrade_branch_state(repo, branch.removeprefix(UPGRADE_BRANCH_PREFIX))
-        if existing is None:
-            raise UpgradeError(f"cannot create {branch}")
-        return existing["commit"], existing["conflicts"]
-    return commit, conflicts
