@@ -9,6 +9,7 @@ from catalog import services
 from catalog.ingest.readers import ReadError, read_target
 from catalog.lib.safe_yaml import YamlError, load_documents
 from catalog.models import Entity, Location, ProcessingError
+from catalog.tests.factories import component_yaml, documents_yaml
 
 from .test_ingest import SERVICE
 
@@ -205,17 +206,7 @@ def test_tags_and_recursive_aliases_are_refused(raw):
         load_documents(raw)
 
 
-INVALID_BESIDE_VALID = """\
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata: {name: good}
-spec: {type: service, lifecycle: production, owner: team-a}
----
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata: {name: Bad Name!}
-spec: {type: service, lifecycle: production, owner: team-a}
-"""
+INVALID_BESIDE_VALID = documents_yaml(component_yaml("good"), component_yaml("Bad Name!"))
 
 
 def test_errors_of_an_unchanged_file_stay_until_the_file_is_fixed(tmp_path, settings):
@@ -232,7 +223,7 @@ def test_errors_of_an_unchanged_file_stay_until_the_file_is_fixed(tmp_path, sett
         location.refresh_from_db()
         assert location.error_count == 1 and location.status == Location.Status.WARNING
         assert ProcessingError.objects.filter(location=location).count() == 1
-    path.write_text(INVALID_BESIDE_VALID.split("---")[0])
+    path.write_text(component_yaml("good"))
     services.location_refresh(location_id=location.pk)
     location.refresh_from_db()
     assert location.error_count == 0 and not ProcessingError.objects.filter(location=location).exists()

@@ -4,6 +4,7 @@ import pytest
 
 from scaffolding import selectors
 from scaffolding.models import ScaffoldEvent, ScaffoldRun
+from scaffolding.tests.test_api_eventstream import FakeTime
 
 pytestmark = pytest.mark.django_db
 
@@ -43,23 +44,9 @@ def test_a_deleted_run_reads_as_finished_with_no_events(owner):
     assert batch.run is None and batch.events == [] and batch.finished
 
 
-class FakeClock:
-    def __init__(self, on_sleep=None):
-        self.now, self.sleeps, self.on_sleep = 0.0, 0, on_sleep
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-        self.sleeps += 1
-        if self.on_sleep:
-            self.on_sleep(self)
-
-
 def test_run_events_wait_returns_as_soon_as_a_line_is_written(owner):
     run = make_run(owner)
-    fake = FakeClock(on_sleep=lambda f: f.sleeps == 3 and log(run, "late"))
+    fake = FakeTime(on_sleep=lambda f: f.sleeps == 3 and log(run, "late"))
     batch = selectors.run_events_wait(run_id=run.pk, after=None, timeout=30, interval=0.1,
                                       clock=fake.clock, sleep=fake.sleep)
     assert [e.body["message"] for e in batch.events] == ["late"] and fake.sleeps == 3
@@ -67,16 +54,16 @@ def test_run_events_wait_returns_as_soon_as_a_line_is_written(owner):
 
 def test_run_events_wait_stops_when_the_run_finishes_or_time_is_up(owner):
     run = make_run(owner)
-    fake = FakeClock(on_sleep=lambda f: f.sleeps == 2 and ScaffoldRun.objects.filter(pk=run.pk).update(
+    fake = FakeTime(on_sleep=lambda f: f.sleeps == 2 and ScaffoldRun.objects.filter(pk=run.pk).update(
         status=ScaffoldRun.Status.FAILED))
     batch = selectors.run_events_wait(run_id=run.pk, after=None, timeout=30, interval=0.1,
                                       clock=fake.clock, sleep=fake.sleep)
     assert batch.finished and batch.events == [] and fake.sleeps == 2
     idle = make_run(owner)
-    fake = FakeClock()
+    fake = FakeTime()
     batch = selectors.run_events_wait(run_id=idle.pk, after=None, timeout=1.0, interval=0.25,
                                       clock=fake.clock, sleep=fake.sleep)
     assert not batch.finished and batch.events == [] and fake.sleeps == 4
-    fake = FakeClock()
+    fake = FakeTime()
     selectors.run_events_wait(run_id=idle.pk, after=None, timeout=0, interval=0.25, clock=fake.clock, sleep=fake.sleep)
     assert fake.sleeps == 0  # no wait asked: one read
