@@ -23,10 +23,12 @@ class AuditFilterForm(forms.Form):
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
-def _filters(request: HttpRequest) -> tuple[AuditFilterForm, AuditFilters]:
+def _filters(request: HttpRequest) -> tuple[AuditFilterForm, AuditFilters | None]:
+    """The form and its filters; None when the filter is malformed (nothing is listed rather than
+    everything, which would look like a filtered answer)."""
     form = AuditFilterForm(request.GET)
     if not form.is_valid():
-        return form, AuditFilters()
+        return form, None
     return form, AuditFilters(**{k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
 
 
@@ -34,7 +36,8 @@ def _filters(request: HttpRequest) -> tuple[AuditFilterForm, AuditFilters]:
 def audit_log(request: HttpRequest) -> HttpResponse:
     require(request.user, "paved.audit.read")
     form, filters = _filters(request)
-    page = Paginator(audit_list(filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    entries = audit_list(filters=filters) if filters is not None else []
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "portal/audit_log.html", {"form": form, "page": page, "query": query.urlencode()})
@@ -43,7 +46,10 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 @require_GET
 def audit_export(request: HttpRequest) -> HttpResponse:
     require(request.user, "paved.audit.read")
-    _form, filters = _filters(request)
+    form, filters = _filters(request)
+    if filters is None:
+        problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
+        return HttpResponse(f"The filter is malformed ({problems}).\n", status=400, content_type="text/plain")
     response = StreamingHttpResponse(audit_export_lines(filters=filters), content_type="application/x-ndjson")
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     response["Content-Disposition"] = f'attachment; filename="paved-audit-{stamp}.jsonl"'
