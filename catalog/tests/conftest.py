@@ -5,11 +5,9 @@ import pytest
 
 from catalog import services
 from catalog.models import Location
+from core.testing import CORPUS_DIR
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-# Resolved, as settings resolve PAVED_FILE_ROOTS: a worktree may reach the corpus through a symlink.
-SHARED = (REPO_ROOT.parent / "shared").resolve()
-CORPUS = SHARED / "corpus"
+CORPUS = CORPUS_DIR
 
 
 @pytest.fixture

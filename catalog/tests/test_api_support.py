@@ -12,8 +12,9 @@ from django.test import Client
 
 from catalog.models import Location
 from catalog.tests.factories import location_load
+from core.testing import CORPUS_DIR
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "entities"
+CORPUS = CORPUS_DIR / "entities"
 
 ROOT_YAML = """\
 apiVersion: backstage.io/v1alpha1

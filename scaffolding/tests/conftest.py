@@ -1,12 +1,12 @@
 """Fixtures shared by the scaffolder tests (the project-wide users and clients live in the root conftest.py)."""
 
-from pathlib import Path
 
 import pytest
 
+from core.testing import CORPUS_DIR
 from scaffolding.tests.helpers import HELLO_TEMPLATE, template_load
 
-CORPUS_TEMPLATES = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "templates"
+CORPUS_TEMPLATES = CORPUS_DIR / "templates"
 
 
 @pytest.fixture(autouse=True)

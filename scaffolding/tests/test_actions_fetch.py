@@ -7,14 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from core.testing import CORPUS_DIR, shared_missing_reason
 from scaffolding.actions import fetch as fetch_actions
 from scaffolding.actions.base import ActionContext, ActionError, ActionInputError
 from scaffolding.lib import fetch_source
 from scaffolding.lib.fetch_source import fetch_file, fetch_into, resolve_source
 from scaffolding.tests.helpers import ada_ctx
 
-CORPUS = Path("/work/shared/corpus/templates")
+CORPUS = CORPUS_DIR / "templates"
 SPRING = CORPUS / "piomin__backstage-templates__templates__spring-boot-basic-on-openshift"
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=shared_missing_reason(CORPUS))
 AUTHOR = {"author_name": "Ada", "author_email": "ada@example.com"}
 
 
@@ -131,6 +133,7 @@ def test_dry_run_templates_under_the_workspace_dir_read_only_their_own_files(set
 # --- fetch:plain ------------------------------------------------------------------------------------
 
 
+@needs_corpus
 def test_fetch_plain_copies_a_corpus_skeleton_verbatim(workspace):
     ctx = run("fetch:plain", make_ctx(workspace, {"url": "./skeleton", "targetPath": "app"}, base=base_of(SPRING)))
     copied = files_under(workspace / "app")
@@ -295,6 +298,7 @@ def test_missing_paths_on_the_git_host_are_clear_errors(git_template, workspace)
 # --- fetch:template --------------------------------------------------------------------------------
 
 
+@needs_corpus
 def test_fetch_template_renders_a_whole_corpus_skeleton(workspace):
     values = {"orgName": "acme", "appName": "orders", "domainName": "Order", "groupId": "com.acme",
               "javaPackage": "com/acme/orders", "apiPath": "orders", "namespace": "shop",
@@ -310,6 +314,7 @@ def test_fetch_template_renders_a_whole_corpus_skeleton(workspace):
     assert "12 files written" in ctx.logs[-1]
 
 
+@needs_corpus
 def test_fetch_template_renders_a_big_corpus_skeleton_with_copy_without_render(workspace):
     template = CORPUS / "sourcefuse__sf-software-templates__scaffolder-templates__react-boilerplate"
     values = {"component_id": "web", "description": "Web app", "backstage_namespace": "default",

@@ -9,11 +9,12 @@ import yaml
 
 from catalog.models import Entity, ProcessingError
 from catalog.tests.factories import location_load
+from core.testing import CORPUS_DIR
 from scaffolding import runner, selectors, services
 from scaffolding.actions import action_registry
 from scaffolding.tests.corpus_values import sample_values
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "templates"
+CORPUS = CORPUS_DIR / "templates"
 TEMPLATE_FILES = sorted(CORPUS.glob("*/template.yaml"))
 # Answers the generic sampler cannot guess: a oneOf branch, a pattern that wants a code.
 OVERRIDES = {

@@ -4,11 +4,11 @@ import copy
 import itertools
 import math
 import time
-from pathlib import Path
 
 import pytest
 import yaml
 
+from core.testing import SEED_DOCUMENT
 from scaffolding.lib import expressions
 from scaffolding.lib.expressions import (
     ExpressionError,
@@ -21,7 +21,7 @@ from scaffolding.lib.expressions import (
     render_value,
 )
 
-SEED = Path("/work/shared/seed/platform-engineering-maturity.txt")
+SEED = SEED_DOCUMENT
 
 CONTEXT = {
     "parameters": {

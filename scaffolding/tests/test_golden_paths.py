@@ -19,6 +19,7 @@ from catalog import selectors as catalog_selectors
 from catalog import services as catalog_services
 from catalog.lib.validation import validate_entity
 from catalog.models import Entity, Location, ProcessingError
+from core.testing import SEED_DOCUMENT
 from scaffolding import runner, services
 from scaffolding.actions import action_registry
 from scaffolding.lib.expressions import evaluate_condition, render_path, render_skeleton, render_value
@@ -27,7 +28,7 @@ from scaffolding.tests_support import RecordingProgress
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = REPO_ROOT / "demo" / "templates"
 DEMO_ROOT = REPO_ROOT / "demo" / "catalog" / "all.yaml"
-SEED = REPO_ROOT.parent / "shared" / "seed" / "platform-engineering-maturity.txt"
+SEED = SEED_DOCUMENT
 
 ALLOWED_ACTIONS = {
     "fetch:template", "fetch:plain", "fetch:template:file", "fs:rename", "fs:delete", "debug:log",

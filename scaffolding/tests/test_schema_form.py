@@ -1,11 +1,11 @@
 """Template parameter schemas: conditions, validation wording, typed parsing, secrets, the corpus."""
 
-from pathlib import Path
 
 import pytest
 import yaml
 from django.http import QueryDict
 
+from core.testing import CORPUS_DIR
 from scaffolding.forms.fields import build_step, review_rows
 from scaffolding.forms.parse import parse_step
 from scaffolding.forms.schema import (
@@ -18,8 +18,7 @@ from scaffolding.forms.schema import (
 from scaffolding.lib.repo_url import repo_url_parts
 from scaffolding.selectors import parameter_steps
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-CORPUS = sorted((SHARED / "corpus" / "templates").glob("*/template.yaml"))
+CORPUS = sorted((CORPUS_DIR / "templates").glob("*/template.yaml"))
 
 SEED_STEP_1 = {
     "title": "Service Details",

@@ -1,7 +1,6 @@
 """The Create pages: template list, the multi-step form, review, Create and Dry run."""
 
 import re
-from pathlib import Path
 
 import pytest
 from django.core import signing
@@ -9,6 +8,7 @@ from django.test import Client
 
 from catalog.models import Entity
 from catalog.tests.factories import yaml_load
+from core.testing import CORPUS_DIR
 from scaffolding.forms import state as form_state
 from scaffolding.models import ScaffoldRun
 
@@ -356,7 +356,7 @@ def test_broken_parameters_show_an_error_page(client_owner, tmp_path):
     assert not ScaffoldRun.objects.exists()
 
 
-CORPUS = sorted((Path(__file__).resolve().parents[3] / "shared" / "corpus" / "templates").glob("*/template.yaml"))
+CORPUS = sorted((CORPUS_DIR / "templates").glob("*/template.yaml"))
 
 
 def test_every_corpus_template_renders_its_first_step(client_owner, tmp_path):

@@ -1,12 +1,12 @@
 """The five real doc sets in ../shared/corpus/techdocs build, or fail naming what they lack."""
 
-from pathlib import Path
 
 import pytest
 
+from core.testing import CORPUS_DIR
 from techdocs.builder import BuildError, build_site
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "techdocs"
+CORPUS = CORPUS_DIR / "techdocs"
 EXPECTED = {
     "benwilcock__systems-techdocs__tanzu-application-platform-system": 16,
     "benwilcock__systems-techdocs__where-for-dinner-system": 4,
