@@ -19,6 +19,7 @@ MODULES = [
     "scaffolding.actions.publish_github_pr",
     "scaffolding.actions.publish_gitlab",
     "scaffolding.actions.gitops",
+    "scaffolding.actions.roadie",
 ]
 
 
