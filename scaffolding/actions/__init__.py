@@ -20,6 +20,7 @@ MODULES = [
     "scaffolding.actions.publish_gitlab",
     "scaffolding.actions.gitops",
     "scaffolding.actions.roadie",
+    "scaffolding.actions.cookiecutter",
 ]
 
 

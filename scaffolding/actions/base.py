@@ -130,10 +130,11 @@ class ActionContext:
             raise ActionCancelled("the task ran out of time")
 
     def run_command(self, args: list[str], *, cwd: Path | None = None, env: dict | None = None,
-                    input: bytes | None = None) -> subprocess.CompletedProcess:
-        """Run a program, killed if the run is cancelled or out of time; raises ActionError on failure."""
+                    input: bytes | None = None, inherit_env: bool = True) -> subprocess.CompletedProcess:
+        """Run a program, killed if the run is cancelled or out of time; raises ActionError on failure.
+        With inherit_env=False the program sees only `env` (for programs running template code)."""
         return run_interruptible(args, cwd=cwd, env=env, input=input, cancel_event=self.cancel_event,
-                                 deadline=self.deadline)
+                                 deadline=self.deadline, inherit_env=inherit_env)
 
 
 def resolve_inside(root: Path, relative: str | None, *, field_name: str = "path") -> Path:
@@ -151,8 +152,8 @@ def resolve_inside(root: Path, relative: str | None, *, field_name: str = "path"
 
 def run_interruptible(args: list[str], *, cwd=None, env=None, input: bytes | None = None,
                       cancel_event: threading.Event | None = None,
-                      deadline: float | None = None) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, **(env or {})}
+                      deadline: float | None = None, inherit_env: bool = True) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, **(env or {})} if inherit_env else dict(env or {})
     proc = subprocess.Popen(args, cwd=cwd, env=full_env, stdin=subprocess.PIPE if input is not None else None,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     result: dict = {}

@@ -12,10 +12,10 @@ def ids_with(attribute: str) -> list[str]:
 
 
 def test_the_file_building_actions_are_the_ones_a_retry_reruns():
-    assert ids_with("builds_files") == ["catalog:write", "fetch:plain", "fetch:plain:file", "fetch:template",
-                                        "fetch:template:file", "fs:delete", "fs:rename", "roadiehq:utils:fs:append",
-                                        "roadiehq:utils:fs:write", "roadiehq:utils:json:merge", "roadiehq:utils:merge",
-                                        "roadiehq:utils:zip"]
+    assert ids_with("builds_files") == [
+        "catalog:write", "fetch:cookiecutter", "fetch:plain", "fetch:plain:file", "fetch:template",
+        "fetch:template:file", "fs:delete", "fs:rename", "roadiehq:utils:fs:append", "roadiehq:utils:fs:write",
+        "roadiehq:utils:json:merge", "roadiehq:utils:merge", "roadiehq:utils:zip"]
 
 
 def test_the_publishing_actions_are_the_ones_lineage_records():
