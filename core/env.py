@@ -71,3 +71,20 @@ def env_secret(name: str, default: str | None = None) -> str | None:
                 f"{name}_FILE points at {file_name!r}, which cannot be read: {exc}."
             ) from exc
     return os.environ.get(name, default)
+
+
+def env_json_objects(name: str) -> dict[str, dict]:
+    """NAME (or the file NAME_FILE names) as a JSON object of named objects, e.g. the Argo CD instances
+    {"main": {"url": "https://argocd.example.com", "token": "..."}}; {} when unset."""
+    raw = env_secret(name)
+    if raw is None or not raw.strip():
+        return {}
+    import json
+
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a JSON object ({exc}).") from None
+    if not isinstance(value, dict) or not all(isinstance(item, dict) for item in value.values()):
+        raise ImproperlyConfigured(f'{name} must be a JSON object of named objects: {{"<name>": {{...}}}}.')
+    return value

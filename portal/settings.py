@@ -11,7 +11,7 @@ import dj_database_url
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
-from core.env import env_bool, env_int, env_list, env_paths, env_secret, env_str
+from core.env import env_bool, env_int, env_json_objects, env_list, env_paths, env_secret, env_str
 from portal.file_roots import check_file_roots
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -403,6 +403,11 @@ PAVED_GITLAB_URL = env_str("PAVED_GITLAB_URL", "https://gitlab.com").strip().rst
 # Golden-signal monitors are committed to the GitOps repository; Datadog is called only when set.
 PAVED_DATADOG_API_KEY = env_secret("PAVED_DATADOG_API_KEY")
 PAVED_DATADOG_APP_KEY = env_secret("PAVED_DATADOG_APP_KEY")
+# argocd:create-resources and kube:apply call these when the template names a configured one, and
+# otherwise commit to the GitOps repository. JSON: {"<name>": {"url": "https://...", "token": "..."}}
+# (kube clusters may add "caData", base64 PEM). Use the _FILE form to keep the tokens in a file.
+PAVED_ARGOCD_INSTANCES = env_json_objects("PAVED_ARGOCD_INSTANCES")
+PAVED_KUBERNETES_CLUSTERS = env_json_objects("PAVED_KUBERNETES_CLUSTERS")
 PAVED_DATADOG_API_URL = env_str("PAVED_DATADOG_API_URL", "https://api.datadoghq.com").strip().rstrip("/")
 
 # --- Readable roots hold no internal state ---------------------------------------------------

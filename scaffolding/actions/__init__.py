@@ -21,6 +21,7 @@ MODULES = [
     "scaffolding.actions.gitops",
     "scaffolding.actions.roadie",
     "scaffolding.actions.cookiecutter",
+    "scaffolding.actions.kube",
 ]
 
 
