@@ -18,6 +18,8 @@ MODULES = [
     "scaffolding.actions.publish_github",
     "scaffolding.actions.publish_github_pr",
     "scaffolding.actions.publish_gitlab",
+    "scaffolding.actions.github",
+    "scaffolding.actions.gitlab",
     "scaffolding.actions.gitops",
     "scaffolding.actions.roadie",
     "scaffolding.actions.cookiecutter",

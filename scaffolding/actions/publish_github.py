@@ -133,50 +133,73 @@ class PublishGitHub(Action):
     }]
 
     def run(self, ctx: ActionContext) -> None:
-        token = settings.PAVED_GITHUB_TOKEN
-        if not token:
-            raise ActionError("publish:github needs a GitHub token: set PAVED_GITHUB_TOKEN on the workers "
-                              "(a token allowed to create repositories), or publish with publish:git")
+        token = github_token(self.id)
         parsed = repo_url_for_host(ctx, action_id=self.id, host=settings.PAVED_GITHUB_HOST, setting="PAVED_GITHUB_HOST")
-        owner, name, full_name = parsed.owner, parsed.repo, parsed.full_name
         branch = branch_check(ctx.input.get("defaultBranch"))
         source, author = source_dir(ctx), commit_author(ctx)
-        topics, grants = _topics(ctx.input.get("topics")), _grants(ctx, owner)
-        skipped = [n for n in sorted(set(GITHUB_ONLY_INPUTS) - APPLIED) if ctx.input.get(n) not in (None, "", [], {})]
-        if skipped:
-            ctx.log(f"not supported by Paved's publish:github, ignored: {', '.join(skipped)}")
         github = GitHub(token)
-        repo_path = f"/repos/{quote(owner)}/{quote(name)}"
-        repo = github.call("GET", repo_path, allow_404=True)
-        if repo is not None and ctx.checkpoint.get("created_repo") != full_name:
-            raise ActionError(f"repository {full_name} already exists on {parsed.host}")
-        if repo is None:
-            login = str((github.call("GET", "/user") or {}).get("login") or "")
-            create_path = "/user/repos" if login.lower() == owner.lower() else f"/orgs/{quote(owner)}/repos"
-            repo = github.call("POST", create_path, _create_body(ctx, name))
-            ctx.checkpoint["created_repo"] = full_name
-            ctx.record_created("repository", full_name, str(repo.get("html_url") or repo.get("clone_url") or ""))
-            ctx.log(f"created GitHub repository {full_name}")
-        for kind, grantee, permission in grants:
-            path = (f"/orgs/{quote(owner)}/teams/{quote(grantee)}/repos/{quote(owner)}/{quote(name)}"
-                    if kind == "team" else f"{repo_path}/collaborators/{quote(grantee)}")
-            github.call("PUT", path, {"permission": permission})
-        if topics:
-            github.call("PUT", f"{repo_path}/topics", {"names": topics})
-        remote = remote_check(repo.get("clone_url"), host=parsed.host, service="GitHub")
-        ctx.check_cancelled()
-        sha = git_push_directory(ctx, source=source, remote=remote, branch=branch, author=author,
-                                 message=str(ctx.input.get("gitCommitMessage") or "initial commit"),
-                                 auth_header=basic_auth_header("x-access-token", token), secret=token)
-        if ctx.input.get("protectDefaultBranch", True):
-            github.call("PUT", f"{repo_path}/branches/{quote(branch, safe='')}/protection", _protection_body(ctx))
-        ctx.log(f"pushed {sha[:12]} to {full_name}@{branch}")
-        ctx.record_published(provider="github", host=parsed.host, owner=owner, repo=name,
+        repo = repo_create(ctx, github, parsed)
+        sha = repo_push(ctx, github, parsed, repo, token=token, source=source, author=author, branch=branch)
+        ctx.record_published(provider="github", host=parsed.host, owner=parsed.owner, repo=parsed.repo,
                              remote_url=str(repo.get("clone_url") or ""), default_branch=branch,
                              source_path=str(ctx.input.get("sourcePath") or ""))
-        ctx.output("remoteUrl", repo.get("clone_url"))
-        ctx.output("repoContentsUrl", f"{str(repo.get('html_url') or '').rstrip('/')}/blob/{branch}")
-        ctx.output("commitHash", sha)
+        push_outputs(ctx, repo, branch, sha)
+
+
+def github_token(action_id: str) -> str:
+    token = settings.PAVED_GITHUB_TOKEN
+    if not token:
+        raise ActionError(f"{action_id} needs a GitHub token: set PAVED_GITHUB_TOKEN on the workers "
+                          "(a token allowed to create repositories), or publish with publish:git")
+    return token
+
+
+def repo_create(ctx: ActionContext, github: GitHub, parsed) -> dict:
+    """Create the repository (with its topics and grants) unless this task already did; returns GitHub's repo."""
+    owner, name, full_name = parsed.owner, parsed.repo, parsed.full_name
+    topics, grants = _topics(ctx.input.get("topics")), _grants(ctx, owner)
+    skipped = [n for n in sorted(set(GITHUB_ONLY_INPUTS) - APPLIED) if ctx.input.get(n) not in (None, "", [], {})]
+    if skipped:
+        ctx.log(f"not supported by Paved's GitHub actions, ignored: {', '.join(skipped)}")
+    repo_path = f"/repos/{quote(owner)}/{quote(name)}"
+    repo = github.call("GET", repo_path, allow_404=True)
+    if repo is not None and ctx.checkpoint.get("created_repo") != full_name:
+        raise ActionError(f"repository {full_name} already exists on {parsed.host}")
+    if repo is None:
+        login = str((github.call("GET", "/user") or {}).get("login") or "")
+        create_path = "/user/repos" if login.lower() == owner.lower() else f"/orgs/{quote(owner)}/repos"
+        repo = github.call("POST", create_path, _create_body(ctx, name))
+        ctx.checkpoint["created_repo"] = full_name
+        ctx.record_created("repository", full_name, str(repo.get("html_url") or repo.get("clone_url") or ""))
+        ctx.log(f"created GitHub repository {full_name}")
+    for kind, grantee, permission in grants:
+        path = (f"/orgs/{quote(owner)}/teams/{quote(grantee)}/repos/{quote(owner)}/{quote(name)}"
+                if kind == "team" else f"{repo_path}/collaborators/{quote(grantee)}")
+        github.call("PUT", path, {"permission": permission})
+    if topics:
+        github.call("PUT", f"{repo_path}/topics", {"names": topics})
+    return repo
+
+
+def repo_push(ctx: ActionContext, github: GitHub, parsed, repo: dict, *, token: str, source, author,
+              branch: str) -> str:
+    """Push `source` to the repository's `branch` and protect it (unless protectDefaultBranch is false)."""
+    remote = remote_check(repo.get("clone_url"), host=parsed.host, service="GitHub")
+    ctx.check_cancelled()
+    sha = git_push_directory(ctx, source=source, remote=remote, branch=branch, author=author,
+                             message=str(ctx.input.get("gitCommitMessage") or "initial commit"),
+                             auth_header=basic_auth_header("x-access-token", token), secret=token)
+    if ctx.input.get("protectDefaultBranch", True):
+        repo_path = f"/repos/{quote(parsed.owner)}/{quote(parsed.repo)}"
+        github.call("PUT", f"{repo_path}/branches/{quote(branch, safe='')}/protection", _protection_body(ctx))
+    ctx.log(f"pushed {sha[:12]} to {parsed.full_name}@{branch}")
+    return sha
+
+
+def push_outputs(ctx: ActionContext, repo: dict, branch: str, sha: str) -> None:
+    ctx.output("remoteUrl", repo.get("clone_url"))
+    ctx.output("repoContentsUrl", f"{str(repo.get('html_url') or '').rstrip('/')}/blob/{branch}")
+    ctx.output("commitHash", sha)
 
 
 ACTIONS = [PublishGitHub()]

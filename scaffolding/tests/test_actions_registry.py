@@ -19,7 +19,7 @@ def test_the_file_building_actions_are_the_ones_a_retry_reruns():
 
 
 def test_the_publishing_actions_are_the_ones_lineage_records():
-    assert ids_with("publishes") == ["publish:git", "publish:github", "publish:gitlab"]
+    assert ids_with("publishes") == ["github:repo:push", "publish:git", "publish:github", "publish:gitlab"]
     assert ids_with("registers_entities") == ["catalog:register"]
 
 
