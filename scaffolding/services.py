@@ -75,7 +75,6 @@ def template_steps_check(*, spec: dict, template_ref: str) -> list[dict]:
     if len(steps) > MAX_STEPS:
         raise TemplateError(f"{template_ref}: {len(steps)} steps; at most {MAX_STEPS} are allowed")
     installed = action_registry()
-    seen: set[str] = set()
     for index, step in enumerate(steps):
         where = f"{template_ref}: spec.steps[{index}]"
         if not isinstance(step, dict):
@@ -86,10 +85,9 @@ def template_steps_check(*, spec: dict, template_ref: str) -> list[dict]:
         if action not in installed:
             raise TemplateError(f"{where} ({step.get('id') or step.get('name') or action}) uses the action "
                                 f"{action!r}, which is not installed; see the installed actions page")
+        # A step id used twice is run as Backstage runs it (NunjucksWorkflowRunner sets
+        # context.steps[step.id] after each step): the later step's output replaces the earlier's.
         step_id = step_id_of(step, index)
-        if step_id in seen:
-            raise TemplateError(f"{where}: the step id {step_id!r} is used twice")
-        seen.add(step_id)
         if "input" in step and not isinstance(step["input"], dict | type(None)):
             raise TemplateError(f"{where} ({step_id}): input must be an object")
     return steps

@@ -35,6 +35,13 @@ def fetches_from_the_internet(document: dict) -> bool:
                for step in document["spec"].get("steps") or [] if str(step.get("action")).startswith("fetch:"))
 
 
+def fetches_outside_its_folder(document: dict) -> bool:
+    """Steps that fetch `../` skeletons: read from a local file, as here, Backstage refuses them too
+    (resolveSafeChildPath); they work from a repository location, where the url resolves on the host."""
+    return any(str((step.get("input") or {}).get("url", "")).startswith("../")
+               for step in document["spec"].get("steps") or [] if str(step.get("action")).startswith("fetch:"))
+
+
 def installed(document: dict) -> bool:
     actions = action_registry()
     return document.get("apiVersion") == "scaffolder.backstage.io/v1beta3" and all(
@@ -42,7 +49,7 @@ def installed(document: dict) -> bool:
 
 
 def runnable(document: dict) -> bool:
-    return installed(document) and not fetches_from_the_internet(document)
+    return installed(document) and not fetches_from_the_internet(document) and not fetches_outside_its_folder(document)
 
 
 def test_the_corpus_is_there():
@@ -69,6 +76,8 @@ def test_every_corpus_template_is_parsed(path):
 DRY_RUNNABLE = [p for p in TEMPLATE_FILES if any(runnable(d) for d in documents(p))]
 NEEDS_NETWORK = [p for p in TEMPLATE_FILES if any(installed(d) and fetches_from_the_internet(d)
                                                   for d in documents(p))]
+OUTSIDE_FOLDER = [p for p in TEMPLATE_FILES if p not in NEEDS_NETWORK and any(
+    installed(d) and fetches_outside_its_folder(d) for d in documents(p))]
 
 
 def test_the_dry_run_set_is_most_of_the_runnable_corpus():
@@ -110,3 +119,20 @@ def test_corpus_templates_with_installed_actions_pass_a_dry_run(path, settings, 
         for item in run.dry_run_files:
             base64.b64decode(item["base64Content"])
         assert not (tmp_path / "git").exists() or not any((tmp_path / "git").iterdir()), "no side effects"
+
+
+@pytest.mark.parametrize("path", OUTSIDE_FOLDER, ids=lambda p: p.parent.name)
+def test_templates_that_fetch_outside_their_folder_fail_saying_so(path, settings, tmp_path, owner):
+    settings.PAVED_SCAFFOLDER_WORKSPACE_DIR = tmp_path / "ws"
+    location_load(path)
+    document = next(d for d in documents(path) if installed(d) and fetches_outside_its_folder(d))
+    template = selectors.template_get(namespace="default", name=document["metadata"]["name"])
+    values = {}
+    for step in selectors.template_parameter_steps(template=template):
+        values.update(sample_values(step["schema"]))
+    values.update(OVERRIDES.get(path.parent.name, {}))
+    run = services.run_create(template=template, values=values, actor=owner, dry_run=True)
+    services.run_claim(run_id=run.pk, task_id="test")
+    assert runner.run_execute(run_id=run.pk) == "failed"
+    run.refresh_from_db()
+    assert "leads outside the template's own directory" in run.error
