@@ -25,7 +25,7 @@ from catalog.lib.relations import RELATION_PAIRS
 NODE_W, NODE_H = 168, 42
 ROW_PITCH = NODE_H + 16
 COLUMN_GAP = 150  # room for an edge label between two columns
-MAX_ROWS = 12  # a hop with more nodes on one side wraps into another column
+MAX_ROWS = 16  # a hop with more nodes on one side wraps into another column
 MARGIN = 12
 MAX_NODES = 60
 MAX_DEPTH = 3
@@ -253,13 +253,21 @@ def graph_svg(graph: Graph) -> SafeString:
             continue
         (x1, y1), (x2, y2) = positions[a], positions[b]
         label = ", ".join(sorted(types))
-        # The label sits just before the box it points to, where rows are ROW_PITCH apart.
-        toward = -1 if x2 > x1 else 1
-        lx = x2 + toward * (NODE_W / 2 + 6) if x1 != x2 else x2
-        ly = y2 - 4 if x1 != x2 else (y1 + y2) / 2
+        if graph.parent.get(b) != a:  # a relation between two nodes already drawn: a faint line, no label
+            edges.append(
+                f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" class="graph-edge graph-edge-cross" '
+                f'style="stroke-dasharray:4 4;opacity:0.5">'
+                f'<title>{escape(a)} {escape(label)} {escape(b)}</title></line>'
+            )
+            continue
+        # The line runs from the side of one box to the facing side of the other; the label sits just
+        # above its end, beside the box it points to (rows are ROW_PITCH apart, so labels never collide).
         if x1 != x2:
-            ly = y2 + (y1 - y2) * (NODE_W / 2 + 6) / abs(x2 - x1) - 4
-        anchor = "end" if toward == -1 else "start"
+            toward = 1 if x2 > x1 else -1
+            x1, x2 = x1 + toward * NODE_W / 2, x2 - toward * NODE_W / 2
+            lx, ly, anchor = x2 - toward * 6, y2 - 5, "end" if toward == 1 else "start"
+        else:
+            lx, ly, anchor = x1 + 6, (y1 + y2) / 2, "start"
         edges.append(
             f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" class="graph-edge"/>'
             f'<text x="{lx:.1f}" y="{ly:.1f}" class="graph-edge-label" text-anchor="{anchor}" '
