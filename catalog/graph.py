@@ -95,9 +95,11 @@ def _hop_edges(frontier: set[str], rows: Iterable[tuple[str, str, str]]) -> list
 
 
 def neighbourhood(*, centre: Node, first_hop: Sequence[tuple[str, Node]], depth: int = 1,
-                  types: Iterable[str] = (), max_nodes: int = MAX_NODES, url_for=None) -> Graph:
+                  types: Iterable[str] = (), max_nodes: int = MAX_NODES, url_for=None, visible=None) -> Graph:
     """The graph around `centre`. `first_hop`: (relation type as seen from the centre, node), as the
-    entity overview read them. `types`: relation types to keep (all when empty)."""
+    entity overview read them. `types`: relation types to keep (all when empty). `visible`: the read
+    policy's condition on Entity (None: everything); what it hides is neither drawn nor walked through,
+    at one more query per hop."""
     from catalog.models import Entity, Relation  # the drawing half stays usable without a database
 
     depth = max(1, min(MAX_DEPTH, depth))
@@ -126,10 +128,21 @@ def neighbourhood(*, centre: Node, first_hop: Sequence[tuple[str, Node]], depth:
         graph.nodes.append((node or Node(ref, "", ""), hop))
         return True
 
+    def readable(new: set[str]) -> set[str]:
+        if visible is None or not new:
+            return new
+        allowed = set(Entity.objects.filter(visible, ref__in=new).values_list("ref", flat=True))
+        if allowed != new:
+            graph.nodes = [(n, h) for n, h in graph.nodes if n.ref not in new or n.ref in allowed]
+            graph.edges = {pair: t for pair, t in graph.edges.items()
+                           if not (set(pair) & (new - allowed))}
+        return allowed
+
     frontier = set()
     for rtype, node in first_hop:
         if visit(centre.ref, rtype, node.ref, 1, node):
             frontier.add(node.ref)
+    frontier = readable(frontier)
     for hop in range(2, depth + 1):
         if not frontier:
             break
@@ -142,7 +155,7 @@ def neighbourhood(*, centre: Node, first_hop: Sequence[tuple[str, Node]], depth:
         for parent, rtype, other in _hop_edges(frontier, rows):
             if visit(parent, rtype, other, hop):
                 next_frontier.add(other)
-        frontier = next_frontier
+        frontier = readable(next_frontier)
     unresolved = [ref for ref, _ in ((n.ref, h) for n, h in graph.nodes) if ref not in known]
     resolved = {}
     if unresolved:

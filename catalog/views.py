@@ -137,11 +137,11 @@ def _graph_params(request: HttpRequest) -> tuple[int, list[str]]:
     return depth, types
 
 
-def _graph(entity: Entity, overview: selectors.EntityOverview, *, depth: int = 1, types=()) -> dict:
+def _graph(entity: Entity, overview: selectors.EntityOverview, *, depth: int = 1, types=(), visible=None) -> dict:
     centre = Node(entity.ref, entity.kind, entity.title or entity.name)
     graph = neighbourhood(
         centre=centre, first_hop=[(n.type, Node(n.ref, n.kind, n.label, n.url)) for n in overview.neighbours],
-        depth=depth, types=types, url_for=selectors.entity_url,
+        depth=depth, types=types, url_for=selectors.entity_url, visible=visible,
     )
     present = sorted(set(overview.by_type) | set(types))
     return {
@@ -183,7 +183,8 @@ def entity_detail(request: HttpRequest, namespace: str, kind: str, name: str) ->
     metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
     spec = body.get("spec") if isinstance(body.get("spec"), dict) else {}
     depth, types = _graph_params(request)
-    graph = _graph(entity, overview, depth=depth, types=types) if tab in ("overview", "relations") else None
+    graph = _graph(entity, overview, depth=depth, types=types, visible=access.entity_read_filter(request.user)) \
+        if tab in ("overview", "relations") else None
     if graph is not None and is_partial(request) and request.headers.get("HX-Target") == "entity-graph":
         response = render(request, "catalog/partials/entity_graph.html", {"entity": entity, "tab": tab, "graph": graph,
                                                                           "kind": entity.kind.lower()})

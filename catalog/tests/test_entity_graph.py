@@ -196,3 +196,18 @@ def test_depth_three_on_a_hub_is_bounded(client_owner, tmp_path):
     print("queries", counts, "seconds", timings)
     assert counts[0] == counts[1] <= 14, counts
     assert timings[1] < 2.0
+
+
+@pytest.mark.django_db
+def test_deeper_hops_respect_the_read_policy(org, outsider, client):
+    from core.models import Grant
+
+    client.force_login(outsider)
+    html = client.get("/catalog/default/component/billing/", {"depth": "3"}).content.decode()
+    assert "user:default/outsider" in _drawn(html)  # the default policy reads everything
+    Grant.objects.filter(role__everyone=True, permission="catalog.entity.read").update(rule="IS_ENTITY_OWNER")
+    from core.access import access_cache_clear
+
+    access_cache_clear()
+    html = client.get("/catalog/default/component/billing/", {"depth": "3"}).content.decode()
+    assert _drawn(html) == {"component:default/billing", "group:default/team-b"}
