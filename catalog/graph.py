@@ -284,7 +284,7 @@ def graph_svg(graph: Graph) -> SafeString:
         edges.append(
             f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" class="graph-edge"/>'
             f'<text x="{lx:.1f}" y="{ly:.1f}" class="graph-edge-label" text-anchor="{anchor}" '
-            f'style="text-anchor:{anchor}">{escape(_short(label, 26))}</text>'
+            f'style="text-anchor:{anchor}">{escape(_short(label, 22))}</text>'
         )
     nodes = [_node_svg(node, *positions[node.ref]) for node, _ in graph.nodes]
     cx, cy = positions[graph.centre.ref]

@@ -29,6 +29,7 @@ class Parameter:
     type: str = ""
     deprecated: bool = False
     schema: SafeString | str = ""
+    examples: list[tuple[str, SafeString]] = field(default_factory=list)
 
 
 @dataclass
@@ -113,6 +114,7 @@ def _parameter(doc: Document, raw, *, v2: bool) -> Parameter | None:
         description=doc.describe(item.get("description")), type=_type_label(doc, schema) if schema else "",
         deprecated=item.get("deprecated") is True,
         schema=schema_html(doc, schema) if isinstance(schema, dict) and _is_structured(doc, schema) else "",
+        examples=examples(doc, item) if location != "body" else [],
     )
 
 

@@ -53,7 +53,13 @@ paths:
       responses: {default: {description: Whatever}}
 components:
   parameters:
-    Id: {name: id, in: path, required: true, description: The pet's id, schema: {type: string, format: uuid}}
+    Id:
+      name: id
+      in: path
+      required: true
+      description: The pet's id
+      schema: {type: string, format: uuid}
+      examples: {nil: {summary: The nil UUID, value: 00000000-0000-0000-0000-000000000000}}
   responses:
     NotFound:
       description: No such pet
@@ -172,6 +178,7 @@ def test_openapi3_operations_bodies_responses_schemas_security_and_examples():
     get, put, health = doc.operations
     assert (get.method, get.path, get.operation_id, get.tags) == ("GET", "/pets/{id}", "getPet", ["pets"])
     assert [(p.name, p.location, p.required, p.type) for p in get.parameters] == [("id", "path", True, "string (uuid)")]
+    assert get.parameters[0].examples[0][0] == "The nil UUID"
     assert [r.status for r in get.responses] == ["200", "404"]
     assert get.responses[0].headers[0].name == "X-Rate-Limit"
     assert get.security == ["bearer"] and put.security == ["oauth (write:pets)"]
