@@ -143,7 +143,8 @@ def _graph(entity: Entity, overview: selectors.EntityOverview, *, depth: int = 1
         centre=centre, first_hop=[(n.type, Node(n.ref, n.kind, n.label, n.url)) for n in overview.neighbours],
         depth=depth, types=types, url_for=selectors.entity_url, visible=visible,
     )
-    present = sorted(set(overview.by_type) | set(types))
+    drawn = {t for edge_types in graph.edges.values() for t in edge_types}
+    present = sorted(set(overview.by_type) | set(types) | drawn)
     return {
         "svg": graph_svg(graph), "depth": depth, "types": types, "hidden": graph.hidden, "size": len(graph.nodes),
         "depths": GRAPH_DEPTHS,
