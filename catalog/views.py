@@ -23,7 +23,8 @@ from django_htmx.http import HttpResponseStopPolling
 from catalog import access, selectors, services
 from catalog.apidocs import api_doc, highlighted
 from catalog.forms import EntityFilterForm, RegisterForm
-from catalog.graph import Node, neighbourhood_svg
+from catalog.graph import Node, graph_svg, neighbourhood
+from catalog.lib.relations import RELATION_PAIRS
 from catalog.models import Entity, Location
 from catalog.panels import panels_for
 from core.access import authorize, require
@@ -117,11 +118,38 @@ def _profile(spec: dict) -> dict:
     return {k: profile[k] for k in ("displayName", "email") if isinstance(profile.get(k), str)}
 
 
-def _graph(entity: Entity, overview: selectors.EntityOverview):
+GRAPH_DEPTHS = (1, 2, 3)
+MAX_RELATION_FILTERS = 20
+
+
+def _graph_params(request: HttpRequest) -> tuple[int, list[str]]:
+    """Depth (1-3, else 1) and relation types to keep (known types only; unknown ones are dropped)."""
+    try:
+        depth = int(request.GET.get("depth", "1"))
+    except ValueError:
+        depth = 1
+    depth = depth if depth in GRAPH_DEPTHS else 1
+    known = set(RELATION_LABELS) | set(RELATION_PAIRS)
+    types = []
+    for value in request.GET.getlist("rel")[:MAX_RELATION_FILTERS]:
+        if value in known and value not in types:
+            types.append(value)
+    return depth, types
+
+
+def _graph(entity: Entity, overview: selectors.EntityOverview, *, depth: int = 1, types=(), visible=None) -> dict:
     centre = Node(entity.ref, entity.kind, entity.title or entity.name)
-    return neighbourhood_svg(centre=centre, neighbours=[
-        (n.type, Node(n.ref, n.kind, n.label, n.url)) for n in overview.neighbours
-    ])
+    graph = neighbourhood(
+        centre=centre, first_hop=[(n.type, Node(n.ref, n.kind, n.label, n.url)) for n in overview.neighbours],
+        depth=depth, types=types, url_for=selectors.entity_url, visible=visible,
+    )
+    drawn = {t for edge_types in graph.edges.values() for t in edge_types}
+    present = sorted(set(overview.by_type) | set(types) | drawn)
+    return {
+        "svg": graph_svg(graph), "depth": depth, "types": types, "hidden": graph.hidden, "size": len(graph.nodes),
+        "depths": GRAPH_DEPTHS,
+        "type_choices": [(t, RELATION_LABELS.get(t, t), t in types) for t in present],
+    }
 
 
 def _raw(entity: Entity) -> dict:
@@ -155,6 +183,14 @@ def entity_detail(request: HttpRequest, namespace: str, kind: str, name: str) ->
     body = entity.body if isinstance(entity.body, dict) else {}
     metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
     spec = body.get("spec") if isinstance(body.get("spec"), dict) else {}
+    depth, types = _graph_params(request)
+    graph = _graph(entity, overview, depth=depth, types=types, visible=access.entity_read_filter(request.user)) \
+        if tab in ("overview", "relations") else None
+    if graph is not None and is_partial(request) and request.headers.get("HX-Target") == "entity-graph":
+        response = render(request, "catalog/partials/entity_graph.html", {"entity": entity, "tab": tab, "graph": graph,
+                                                                          "kind": entity.kind.lower()})
+        patch_vary_headers(response, ("HX-Request", "HX-Target"))
+        return response
     my_refs = set(selectors.user_owner_refs(request.user))
     context = {
         "entity": entity, "overview": overview, "tab": tab, "is_api": is_api,
@@ -167,7 +203,7 @@ def entity_detail(request: HttpRequest, namespace: str, kind: str, name: str) ->
         "is_mine": bool(entity.owner_ref and entity.owner_ref in my_refs),
         "can_refresh": bool(entity.location_id) and authorize(request.user, "catalog.entity.refresh", resource),
         "can_delete": authorize(request.user, "catalog.entity.delete", resource),
-        "graph": _graph(entity, overview) if tab in ("overview", "relations") else "",
+        "graph": graph,
         "api": api_doc(api_type=spec.get("type"), definition=spec.get("definition")) if is_api and tab == "api"
         else None,
         "raw": _raw(entity) if tab == "raw" else None,
@@ -177,7 +213,9 @@ def entity_detail(request: HttpRequest, namespace: str, kind: str, name: str) ->
         # What the apps above the catalog add (docs, ...): see catalog/panels.py.
         "panels": panels_for(entity, request),
     }
-    return render(request, "catalog/entity_detail.html", context)
+    response = render(request, "catalog/entity_detail.html", context)
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
 
 
 @login_required

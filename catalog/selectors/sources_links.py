@@ -67,8 +67,12 @@ def entity_source_links(*, entity: Entity) -> SourceLinks:
     edit = _http(annotations.get(EDIT_URL))
     repository = _target(annotations.get(SOURCE_LOCATION))
     hosted = parse_host_url(file_url) if file_url else None
-    if hosted is not None:  # Paved's git host: browse pages, no web editor
+    if hosted is not None:  # Paved's git host: its browse pages (a raw or .git URL too), no web editor
         repository = repository or web_url(hosted.owner, hosted.name)
+        if not _http(annotations.get(VIEW_URL)):
+            page = "blob" if hosted.path else "tree"
+            view = f"{web_url(hosted.owner, hosted.name)}/{page}/{urllib.parse.quote(hosted.ref, safe='')}" + (
+                f"/{urllib.parse.quote(hosted.path)}" if hosted.path else "")
     elif file_url:
         derived_edit, derived_repository = _hosted(file_url)
         edit = edit or derived_edit

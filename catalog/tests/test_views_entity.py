@@ -58,7 +58,7 @@ def test_entity_page_answers_who_owns_it(client_owner, demo):
     assert 'href="/catalog/default/resource/postgresql-payments/">Payments PostgreSQL</a>' in html
     assert 'href="/catalog/default/api/payment-api/">Payment API</a>' in html
     assert 'href="https://wiki.internal/payment-service" rel="noopener noreferrer">Wiki</a>' in html
-    assert "<svg" in html and 'class="graph-edge-label">dependsOn</text>' in html
+    assert "<svg" in html and 'class="graph-edge-label"' in html and '>dependsOn</text>' in html
     assert "pagerduty.com/service-id" in html
     # `owner` is not in team-payments: no Refresh or Unregister (see test_permissions for who is).
     assert 'action="/catalog/default/component/payment-service/refresh/"' not in html
