@@ -5,8 +5,11 @@ open to them. A constant number of queries, whatever the size of the catalog.
 "Mine" follows the access policy (core.access): an entity is the person's when its owner is one of
 their catalog User refs; their team's when it is one of their groups or those groups' child groups.
 
-Panels of apps that do not exist yet (scorecards, ...) plug in through `home_panel_register`: the
-home page renders every registered panel, in order, and leaves out one that raises.
+Scorecard status (and other apps that do not exist yet) plugs in through `home_panel_register`: the
+home page renders every registered panel, in order, and leaves out one that raises. The apps sit
+below the portal and may not import it, so the portal registers their panel (in PortalConfig.ready)
+with a context function that reads the app's public selectors, e.g. the team's scorecard results.
+No panel is registered until such an app exists: the home page shows nothing it cannot back.
 """
 
 import logging
@@ -150,7 +153,7 @@ _PANELS: dict[str, HomePanel] = {}
 
 def home_panel_register(*, key: str, title: str, template: str, context: Callable, order: int = 100) -> HomePanel:
     """Add (or replace) a home page panel: `context(request)` returns the template's context, or None
-    to leave the panel out for this person. Scorecards register their team status here when they land."""
+    to leave the panel out for this person (the template also gets `panel_title`)."""
     panel = HomePanel(key=key, title=title, template=template, context=context, order=order)
     _PANELS[key] = panel
     return panel
