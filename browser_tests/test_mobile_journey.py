@@ -76,6 +76,11 @@ def test_menu_folds_and_pages_fit_a_phone(phone: Page, live_server, owner, passw
                             exact=True)).to_be_attached()
     assert page.locator(".table-scroll > table").count() >= 1  # the table scrolls inside its wrapper
     _no_sideways_scroll(page)
+    page.get_by_placeholder("Filter by name").fill("long-name-1")  # htmx swaps the table in: wrapped too
+    expect(page.get_by_role("link", name="A component whose title is long enough to push a table wider than a phone 0",
+                            exact=True)).to_have_count(0)
+    expect(page.locator(".table-scroll > table")).to_have_count(1)
+    _no_sideways_scroll(page)
 
     page.goto(f"{live_server.url}/catalog/default/component/a-component-with-a-rather-long-name-3/")
     expect(page.get_by_role("button", name="☆ Star")).to_be_visible()
