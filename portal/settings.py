@@ -409,6 +409,12 @@ PAVED_DATADOG_APP_KEY = env_secret("PAVED_DATADOG_APP_KEY")
 PAVED_ARGOCD_INSTANCES = env_json_objects("PAVED_ARGOCD_INSTANCES")
 PAVED_KUBERNETES_CLUSTERS = env_json_objects("PAVED_KUBERNETES_CLUSTERS")
 PAVED_DATADOG_API_URL = env_str("PAVED_DATADOG_API_URL", "https://api.datadoghq.com").strip().rstrip("/")
+# On-call and chat for new services (pagerduty:service:create, slack:channel:create): without a token
+# those steps fail naming the setting (templates can skip them with an `if:` on a parameter).
+PAVED_PAGERDUTY_TOKEN = env_secret("PAVED_PAGERDUTY_TOKEN")
+PAVED_PAGERDUTY_API_URL = env_str("PAVED_PAGERDUTY_API_URL", "https://api.pagerduty.com").strip().rstrip("/")
+PAVED_SLACK_TOKEN = env_secret("PAVED_SLACK_TOKEN")
+PAVED_SLACK_API_URL = env_str("PAVED_SLACK_API_URL", "https://slack.com/api").strip().rstrip("/")
 
 # --- Readable roots hold no internal state ---------------------------------------------------
 # Last, once every folder below is known: start-up fails when a PAVED_FILE_ROOTS entry is, holds
