@@ -24,6 +24,7 @@ MODULES = [
     "scaffolding.actions.roadie",
     "scaffolding.actions.cookiecutter",
     "scaffolding.actions.kube",
+    "scaffolding.actions.notification",
 ]
 
 
