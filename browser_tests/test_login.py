@@ -13,7 +13,7 @@ def test_signs_in_through_the_login_page_and_sees_the_navigation(page: Page, liv
 
     expect(page).to_have_url(f"{live_server.url}/")
     nav = page.get_by_role("navigation", name="Main")
-    for label in ("Catalog", "Create", "Docs", "Surveys", "Insights"):
+    for label in ("Catalog", "Create", "Docs", "Surveys"):
         expect(nav.get_by_role("link", name=label)).to_be_visible()
     expect(page.get_by_role("heading", name="Welcome, owner")).to_be_visible()
 

@@ -6,6 +6,11 @@ class PortalConfig(AppConfig):
     verbose_name = "Portal"
 
     def ready(self) -> None:
+        from catalog.panels import panel_register
         from portal import auth_audit
+        from portal.star_views import star_panel_context
 
         auth_audit.connect()
+        # The star button on every entity page; loading it records the visit for the home page.
+        panel_register(key="portal.star", title="Star", template="portal/panels/entity_star_placeholder.html",
+                       context=star_panel_context, order=0)

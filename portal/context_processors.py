@@ -9,7 +9,7 @@ NAV = [
     ("docs", "Docs", "/docs/"),
     ("git", "Repositories", "/git/"),
     ("surveys", "Surveys", "/surveys/"),
-    ("insights", "Insights", "/insights/"),
+    # Insights joins the menu when its app lands; /insights/ answers with a placeholder until then.
 ]
 
 

@@ -27,3 +27,39 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.prefix}…"
+
+
+class EntityStar(models.Model):
+    """A catalog entity a person starred, by ref (as Backstage stores stars): a star survives the
+    entity being unregistered and registered again."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="entity_stars")
+    entity_ref = models.CharField(max_length=320, help_text="kind:namespace/name, lower case.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "entity_ref"], name="portal_entitystar_unique_user_ref"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ★ {self.entity_ref}"
+
+
+class EntityVisit(models.Model):
+    """The last time a person opened an entity's page; only the most recent few per person are kept."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="entity_visits")
+    entity_ref = models.CharField(max_length=320, help_text="kind:namespace/name, lower case.")
+    visited_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-visited_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "entity_ref"], name="portal_entityvisit_unique_user_ref"),
+        ]
+        indexes = [models.Index(fields=["user", "visited_at"], name="portal_entityvisit_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.entity_ref}"

@@ -6,7 +6,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from portal import audit_views, views
+from portal import audit_views, star_views, views
 from portal.sso import views as sso_views
 
 portal_patterns = [
@@ -23,6 +23,9 @@ portal_patterns = [
     path("search/", views.search, name="search"),
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("stars/<str:namespace>/<str:kind>/<str:name>/", star_views.entity_star, name="entity_star"),
+    path("stars/<str:namespace>/<str:kind>/<str:name>/button/", star_views.entity_star_button,
+         name="entity_star_button"),
     path("audit/", audit_views.audit_log, name="audit_log"),
     path("audit/export.jsonl", audit_views.audit_export, name="audit_export"),
 ]

@@ -14,6 +14,7 @@ from catalog.selectors import catalog_summary, entity_search
 from core.htmx import render_page_or_fragment
 from portal import health
 from portal.forms import ApiTokenForm, SearchForm
+from portal.home import home_data, home_panels
 from portal.models import ApiToken
 from portal.tokens import api_token_create, api_token_revoke
 from techdocs.search import docs_search
@@ -39,7 +40,9 @@ def readyz(request: HttpRequest) -> JsonResponse:
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {"summary": catalog_summary()})
+    """The developer's own page: what they and their team own, star, visited, run and read."""
+    context = {"summary": catalog_summary(), "home": home_data(user=request.user), "home_panels": home_panels(request)}
+    return render(request, "portal/home.html", context)
 
 
 @login_required

@@ -10,8 +10,9 @@ def test_home_greets_the_signed_in_user_with_the_navigation(client_owner):
     assert response.status_code == 200
     content = response.content.decode()
     assert "Welcome, owner" in content
-    for href in ("/catalog/", "/create/", "/docs/", "/surveys/", "/insights/"):
+    for href in ("/catalog/", "/create/", "/docs/", "/surveys/"):
         assert f'href="{href}"' in content
+    assert 'href="/insights/"' not in content  # hidden until the Insights app exists
     assert 'hx-headers=\'{"X-CSRFToken": "' in content
     assert "/static/vendor/htmx/htmx.min.js" in content
 
