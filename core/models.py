@@ -128,3 +128,36 @@ class AuditEntry(models.Model):
         if self.pk is not None:
             raise ValidationError("The audit log is append-only.")
         super().save(*args, **kwargs)
+
+
+class Notification(models.Model):
+    """One message to one person (Backstage's notifications): what happened, a link, how urgent, read or not."""
+
+    class Severity(models.TextChoices):
+        CRITICAL = "critical"
+        HIGH = "high"
+        NORMAL = "normal"
+        LOW = "low"
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    link = models.CharField(max_length=2000, blank=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.NORMAL)
+    topic = models.CharField(max_length=200, blank=True)
+    origin = models.CharField(max_length=200, help_text="What sent it, e.g. plugin:scaffolder")
+    created = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    # Sent by e-mail when PAVED_NOTIFICATIONS_EMAIL is on: wanted at creation, stamped once sent.
+    email_wanted = models.BooleanField(default=False)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at", "-created"], name="core_notif_inbox"),
+            models.Index(fields=["email_wanted", "emailed_at"], name="core_notif_email_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} → {self.recipient_id}"

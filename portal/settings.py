@@ -271,6 +271,10 @@ PAVED_ACCESS_CACHE_SECONDS = env_int("PAVED_ACCESS_CACHE_SECONDS", 5, minimum=0)
 PAVED_AUDIT_RETENTION_DAYS = env_int("PAVED_AUDIT_RETENTION_DAYS", 400, minimum=0)
 # Behind a reverse proxy, take the client address from the last X-Forwarded-For entry.
 PAVED_TRUST_X_FORWARDED_FOR = env_bool("PAVED_TRUST_X_FORWARDED_FOR", False)
+# Notifications (the header's bell) are also e-mailed to their recipients when this is on.
+PAVED_NOTIFICATIONS_EMAIL = env_bool("PAVED_NOTIFICATIONS_EMAIL", False)
+# Read notifications older than this many days are deleted daily (0 keeps them forever).
+PAVED_NOTIFICATIONS_RETENTION_DAYS = env_int("PAVED_NOTIFICATIONS_RETENTION_DAYS", 90, minimum=0)
 
 # --- Catalog -----------------------------------------------------------------------------
 # Directories that `file` locations, templates and `dir:` docs may read from (os.pathsep or comma
@@ -291,6 +295,8 @@ PAVED_TOKEN_CACHE_SECONDS = env_int("PAVED_TOKEN_CACHE_SECONDS", 10, minimum=0)
 
 CELERY_BEAT_SCHEDULE = {
     "audit-prune": {"task": "core.tasks.audit_prune_old", "schedule": 86400.0},
+    "notifications-email": {"task": "core.tasks.notifications_email_send", "schedule": 300.0},
+    "notifications-prune": {"task": "core.tasks.notifications_prune_old", "schedule": 86400.0},
     "catalog-refresh-due-locations": {
         "task": "catalog.tasks.catalog_refresh_due",
         "schedule": float(PAVED_CATALOG_REFRESH_SECONDS),

@@ -6,7 +6,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from portal import audit_views, star_views, views
+from portal import audit_views, notification_views, star_views, views
 from portal.sso import views as sso_views
 
 portal_patterns = [
@@ -26,6 +26,9 @@ portal_patterns = [
     path("stars/<str:namespace>/<str:kind>/<str:name>/", star_views.entity_star, name="entity_star"),
     path("stars/<str:namespace>/<str:kind>/<str:name>/button/", star_views.entity_star_button,
          name="entity_star_button"),
+    path("notifications/", notification_views.notification_list, name="notification_list"),
+    path("notifications/mark/", notification_views.notification_mark, name="notification_mark"),
+    path("notifications/bell/", notification_views.notification_bell, name="notification_bell"),
     path("audit/", audit_views.audit_log, name="audit_log"),
     path("audit/export.jsonl", audit_views.audit_export, name="audit_export"),
 ]
@@ -40,6 +43,10 @@ urlpatterns += [
     path("api/techdocs/", include("techdocs.api.urls")),
     path("api/scaffolder/v2/", include("scaffolding.api.urls")),
     path("api/surveys/", include("surveys.api.urls")),
+    # Backstage's notifications API (the portal's own; core.notifications holds the rows).
+    path("api/notifications/notifications", notification_views.api_notifications),
+    path("api/notifications/status", notification_views.api_status),
+    path("api/notifications/update", notification_views.api_update),
     path("git/", include("githost.urls")),
     path("catalog/", include("catalog.urls")),
     path("create/", include("scaffolding.urls")),

@@ -8,6 +8,7 @@ same methods.
 from django.db import transaction
 from django.utils import timezone
 
+from core.notifications import notify
 from scaffolding.models import ScaffoldEvent, ScaffoldRun, ScaffoldStep
 
 MAX_MESSAGE = 10_000
@@ -67,6 +68,20 @@ class DatabaseProgress:
             # As in Backstage, a cancelled run also ends with a `completion` event (status cancelled);
             # the `cancelled` event itself is written when the cancel is asked for.
             ScaffoldEvent.objects.create(run_id=self.run_id, type=ScaffoldEvent.Type.COMPLETION, body=body)
+            _notify_creator(self.run_id, status, error)
+
+
+def _notify_creator(run_id, status: str, error: str) -> None:
+    """Tell the person who started a real (not dry) run how it ended: the bell, and e-mail when that is on."""
+    run = ScaffoldRun.objects.filter(pk=run_id).select_related("created_by").only(
+        "id", "dry_run", "template_ref", "template_title", "created_by").first()
+    if run is None or run.dry_run or run.created_by is None:
+        return
+    name = run.template_title or run.template_ref
+    outcome = {"completed": "finished", "failed": "failed", "cancelled": "was cancelled"}.get(status, status)
+    notify(users=[run.created_by], title=f"{name} {outcome}", description=error[:2000],
+           link=f"/create/tasks/{run.pk}/", severity="high" if status == ScaffoldRun.Status.FAILED else "normal",
+           topic="scaffolder", origin=f"scaffolder:task:{run.pk}")
 
 
 class NullProgress:

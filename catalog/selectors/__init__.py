@@ -34,6 +34,7 @@ from catalog.selectors.search import entity_search
 from catalog.selectors.sources_links import SourceLinks, entity_source_links
 from catalog.selectors.users import (
     IdentityAmbiguous,
+    accounts_for_refs,
     user_entity_email,
     user_entity_for_identity,
     user_entity_refs,
@@ -42,6 +43,7 @@ from catalog.selectors.users import (
 )
 
 __all__ = [
+    "accounts_for_refs",
     "SourceLinks",
     "EntityFilters",
     "EntityListResult",

@@ -6,7 +6,9 @@ Backstage's sign-in resolvers look users up in the default namespace by name, or
 case-insensitively, as refs and e-mail addresses do.
 """
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
 
 from catalog.lib.refs import entity_key
 from catalog.models import Entity, Relation, SearchEntry
@@ -47,6 +49,41 @@ def user_owner_refs(user) -> list[str]:
         return []
     groups = Relation.objects.filter(type="memberOf", source_ref__in=user_refs).values_list("target_ref", flat=True)
     return sorted(set(user_refs) | set(groups))
+
+
+# --- People behind catalog refs (notifications) ----------------------------------------------
+
+MAX_GROUP_DEPTH = 10
+
+
+def accounts_for_refs(refs) -> list:
+    """The active accounts of the people `refs` name: User refs directly, Group refs through their
+    members and their child groups' members (Backstage's notification recipients for an entity).
+    An account is a User's when its user name is the User's name or its e-mail the User's e-mail."""
+    wanted = {str(ref).strip().lower() for ref in refs if str(ref).strip()}
+    user_refs = {ref for ref in wanted if ref.startswith("user:")}
+    groups = {ref for ref in wanted if ref.startswith("group:")}
+    frontier = set(groups)
+    for _ in range(MAX_GROUP_DEPTH):  # child groups, breadth first, bounded (a parentOf cycle ends here)
+        children = set(Relation.objects.filter(type="parentOf", source_ref__in=frontier)
+                       .values_list("target_ref", flat=True)) - groups
+        if not children:
+            break
+        groups |= children
+        frontier = children
+    if groups:
+        members = Relation.objects.filter(type="hasMember", source_ref__in=groups, target_ref__startswith="user:")
+        member_of = Relation.objects.filter(type="memberOf", target_ref__in=groups, source_ref__startswith="user:")
+        user_refs |= set(members.values_list("target_ref", flat=True))
+        user_refs |= set(member_of.values_list("source_ref", flat=True))
+    if not user_refs:
+        return []
+    entities = Entity.objects.filter(ref__in=user_refs)
+    names = {name.lower() for name in entities.values_list("name", flat=True)}
+    emails = set(SearchEntry.objects.filter(key=EMAIL_KEY, entity__in=entities).values_list("value", flat=True))
+    accounts = get_user_model().objects.filter(is_active=True).annotate(
+        login=Lower("username"), address=Lower("email"))
+    return list(accounts.filter(Q(login__in=names) | Q(address__in=emails - {""})))
 
 
 # --- Sign-in resolvers (single sign-on) ------------------------------------------------------

@@ -25,6 +25,7 @@ MODULES = [
     "scaffolding.actions.cookiecutter",
     "scaffolding.actions.kube",
     "scaffolding.actions.oncall",
+    "scaffolding.actions.notification",
 ]
 
 
