@@ -57,17 +57,37 @@ def index_remove(*, site: DocsSite) -> None:
                            "(SELECT id FROM techdocs_docspage WHERE site_id = %s)", [site.pk])
 
 
+def _tsquery(words: list[str]) -> str:
+    return " & ".join(f"{w}:*" for w in words)
+
+
+def _fts_match(words: list[str]) -> str:
+    return " ".join(f'"{w}"*' for w in words)
+
+
+def page_match_sql(words: list[str]) -> tuple[str, list]:
+    """SQL selecting the ids of pages containing every word (as prefixes), for use in a subquery;
+    ("", []) on a database without the index."""
+    if not words:
+        return "", []
+    if connection.vendor == "postgresql":
+        return "SELECT id FROM techdocs_docspage WHERE search_vector @@ to_tsquery('english', %s)", [_tsquery(words)]
+    if connection.vendor == "sqlite":
+        return "SELECT rowid FROM techdocs_docspage_fts WHERE techdocs_docspage_fts MATCH %s", [_fts_match(words)]
+    return "", []
+
+
 def _ranked_ids(words: list[str], limit: int) -> list[int]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            tsquery = " & ".join(f"{w}:*" for w in words)
+            tsquery = _tsquery(words)
             cursor.execute(
                 "SELECT id FROM techdocs_docspage WHERE search_vector @@ to_tsquery('english', %s) "
                 "ORDER BY ts_rank(search_vector, to_tsquery('english', %s)) DESC, id LIMIT %s",
                 [tsquery, tsquery, limit],
             )
         elif connection.vendor == "sqlite":
-            match = " ".join(f'"{w}"*' for w in words)
+            match = _fts_match(words)
             cursor.execute(
                 "SELECT rowid FROM techdocs_docspage_fts WHERE techdocs_docspage_fts MATCH %s "
                 "ORDER BY bm25(techdocs_docspage_fts, 10.0, 4.0, 1.0) LIMIT %s",

@@ -10,6 +10,8 @@ tasks (techdocs.tasks): a documented entity whose site was never synced gets a "
 state that polls the build status while docs_site_refresh reads the source and requests the build.
 """
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -28,18 +30,34 @@ from techdocs.models import DocsBuild
 from techdocs.navigation import render_nav, render_toc
 
 
+def _param(request: HttpRequest, key: str, limit: int = 320) -> str:
+    """A text parameter, trimmed, without NUL (PostgreSQL refuses it in a string)."""
+    return request.GET.get(key, "").replace("\x00", "").strip()[:limit]
+
+
 @login_required
 @require_GET
 def docs_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:200]
-    owner = request.GET.get("owner", "").strip()[:320]
+    query, owner, after, before = (_param(request, key) for key in ("q", "owner", "after", "before"))
     state = request.GET.get("state", "")
     state = state if state in selectors.STATES else ""
-    page, owners = selectors.docs_list(query=query, owner=owner, state=state, page=request.GET.get("page", 1),
-                                       visible=entity_read_filter(request.user))
-    context = {"page": page, "owners": owners, "states": selectors.STATES, "query": query, "owner": owner,
-               "state": state}
+    visible = entity_read_filter(request.user)
+    page = selectors.docs_list(query=query, owner=owner, state=state, after=after, before=before, visible=visible)
+    filters = urlencode({key: value for key, value in (("q", query), ("owner", owner), ("state", state)) if value})
+    context = {"page": page, "states": selectors.STATES, "query": query, "owner": owner, "state": state,
+               "filters": filters}
+    if not is_partial(request):
+        context["owners"] = selectors.docs_owner_suggestions(text=owner, visible=visible)
     return render_page_or_fragment(request, "techdocs/docs_list.html", "techdocs/partials/docs_table.html", context)
+
+
+@login_required
+@require_GET
+def owner_suggestions(request: HttpRequest) -> HttpResponse:
+    """The owner box's datalist options for what was typed so far (at most a hundred)."""
+    text = _param(request, "owner")
+    owners = selectors.docs_owner_suggestions(text=text, visible=entity_read_filter(request.user))
+    return render(request, "techdocs/partials/owner_options.html", {"owners": owners})
 
 
 def _site_or_404(request: HttpRequest, namespace: str, kind: str, name: str):
