@@ -16,21 +16,22 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.lib.refs import RefError, entity_key, parse_ref
-from catalog.models import Entity, SearchEntry
+from catalog.models import Entity
 from catalog.selectors import entity_get, entity_url
 from techdocs.models import DocsBuild, DocsPage, DocsSite
 from techdocs.navigation import NavIndex, build_index
 from techdocs.search import page_match_sql, words_of
 
 ANNOTATION = "backstage.io/techdocs-ref"
-ANNOTATION_KEY = f"metadata.annotations.{ANNOTATION}"
 LIST_COLUMNS = ("id", "ref", "kind", "namespace", "name", "title", "description", "owner_ref")
 
 
 def documented_entities() -> QuerySet:
-    """Catalog entities carrying the techdocs-ref annotation (read-only query on the catalog)."""
-    ids = SearchEntry.objects.filter(key=ANNOTATION_KEY).values("entity_id")
-    return Entity.objects.filter(id__in=ids)
+    """Catalog entities carrying the techdocs-ref annotation (read-only query on the catalog).
+
+    The condition is written exactly as the partial index of migration 0004 states it, so on
+    PostgreSQL the list walks that index in ref order and stops after a page."""
+    return Entity.objects.filter(body__metadata__annotations__has_key=ANNOTATION)
 
 
 def techdocs_ref_of(entity: Entity) -> str:
@@ -165,16 +166,19 @@ def _state_filter(state: str) -> Q:
 
 
 def _text_filter(query: str) -> Q:
-    """Every word in the entity's name, title or description or the site's name or description; or
-    all of them in one page of the docs (the full-text index global search uses)."""
+    """Every word in the entity's own text (name, title, description, tags, owner: the catalog's
+    lower-case search_text), or in the site's name or description, or in one page of the docs (the
+    full-text index global search uses). The entity part is checked while walking the index of
+    migration 0004, which carries search_text, so a common word stops after one page; the docs
+    parts are subqueries that run once."""
     words = words_of(query)
     if not words:
         return Q()
-    cond = Q()
+    own, sites = Q(), DocsSite.objects.all()
     for word in words:
-        site_refs = DocsSite.objects.filter(Q(site_name__icontains=word) | Q(site_description__icontains=word))
-        cond &= (Q(name__icontains=word) | Q(title__icontains=word) | Q(description__icontains=word)
-                 | Q(ref__in=site_refs.values("entity_ref")))
+        own &= Q(search_text__contains=word)
+        sites = sites.filter(Q(site_name__icontains=word) | Q(site_description__icontains=word))
+    cond = own | Q(ref__in=sites.values("entity_ref"))
     sql, params = page_match_sql(words)
     if sql:
         cond |= Q(ref__in=RawSQL(
