@@ -244,8 +244,11 @@ def docs_owner_suggestions(*, text: str = "", visible: Q | None = None) -> list[
     owners = Entity.objects.filter(kind__in=("Group", "User"))
     if visible is not None:
         owners = owners.filter(visible)
+    # Ranges of the ref index ("C" collation, catalog migration 0005): a walk that stops at 100.
     if ":" in text:
         owners = owners.filter(ref__startswith=text)
     elif text:
         owners = owners.filter(Q(ref__startswith=f"group:default/{text}") | Q(ref__startswith=f"user:default/{text}"))
+    else:
+        owners = owners.filter(ref__gte="group:")  # groups sort first: the walk starts there
     return list(owners.order_by("ref").values_list("ref", flat=True)[:OWNER_SUGGESTIONS])

@@ -28,6 +28,9 @@ from core.sanitize import block_external_images
 from techdocs import selectors, services, storage, tasks
 from techdocs.models import DocsBuild
 from techdocs.navigation import render_nav, render_toc
+from techdocs.search import docs_search
+
+SITE_SEARCH_LIMIT = 30
 
 
 def _param(request: HttpRequest, key: str, limit: int = 320) -> str:
@@ -98,6 +101,23 @@ def docs_page(request: HttpRequest, namespace: str, kind: str, name: str, path: 
     context.update(page=page, page_html=html, nav=render_nav(nav, current=page.path), toc=render_toc(page.toc),
                    trail=nav.trail_of.get(page.path, []), home=prefix)
     return render(request, "techdocs/docs_page.html", context)
+
+
+@login_required
+@require_GET
+def site_search(request: HttpRequest, namespace: str, kind: str, name: str) -> HttpResponse:
+    """The search box of one site: its pages only, through the docs search index."""
+    entity, site = _site_or_404(request, namespace, kind, name)
+    if site is None or not site.page_count:
+        return redirect("techdocs:site", namespace=namespace, kind=kind, name=name)
+    query = _param(request, "q", 200)
+    hits = docs_search(query=query, limit=SITE_SEARCH_LIMIT, site=site) if query else []
+    prefix = reverse("techdocs:site", kwargs={"namespace": site.namespace, "kind": site.kind, "name": site.name})
+    context = {"entity": entity, "entity_url": entity_url(entity.ref), "site": site, "query": query, "hits": hits,
+               "home": prefix, "nav": render_nav(selectors.docs_site_nav(site=site), current=""),
+               "can_build": _can_build(request, entity), "build": selectors.docs_build_latest(site=site)}
+    return render_page_or_fragment(request, "techdocs/docs_site_search.html", "techdocs/partials/site_hits.html",
+                                   context)
 
 
 def _can_build(request: HttpRequest, entity) -> bool:
