@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseStopPolling
+from django_htmx.http import HttpResponseClientRefresh, HttpResponseStopPolling
 
 from catalog.access import entity_read_filter, entity_readable, entity_resource
 from catalog.selectors import entity_url
@@ -86,7 +86,7 @@ def docs_page(request: HttpRequest, namespace: str, kind: str, name: str, path: 
         return render(request, "techdocs/docs_status.html",
                       {**context, "preparing": True, "namespace": namespace, "kind": kind, "name": name})
     if site is None or not site.page_count:
-        return render(request, "techdocs/docs_status.html", context, status=200 if site else 404)
+        return render(request, "techdocs/docs_status.html", {**context, "reload": True}, status=200 if site else 404)
     page = selectors.docs_page_get(site=site, path=path)
     prefix = reverse("techdocs:site", kwargs={"namespace": site.namespace, "kind": site.kind, "name": site.name})
     if page is None:
@@ -125,7 +125,12 @@ def _can_build(request: HttpRequest, entity) -> bool:
 
 
 def _status_response(request: HttpRequest, entity, site, build) -> HttpResponse:
-    context = {"site": site, "build": build, "can_build": _can_build(request, entity)}
+    # Polled from a page that shows no docs yet (`then=reload`): once a build has published pages,
+    # htmx reloads that page, which then renders them (Backstage's reader does the same).
+    reload = request.GET.get("then") == "reload"
+    if reload and is_partial(request) and site.page_count and not (build and build.active):
+        return HttpResponseClientRefresh()
+    context = {"site": site, "build": build, "can_build": _can_build(request, entity), "reload": reload}
     response = render(request, "techdocs/partials/build_status.html", context)
     if request.htmx and request.method == "GET" and not (build and build.active):
         stop = HttpResponseStopPolling(response.content)
