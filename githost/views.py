@@ -21,6 +21,7 @@ from core.sanitize import sanitize
 from githost import selectors
 from githost.access import repo_may_read, repo_read_filter
 from githost.lib.git import GitHostError, repo_path
+from githost.lib.highlight import highlight_lines, lexer_name
 from githost.lib.readme_links import rewrite_readme_links
 from githost.models import GitRepository
 from githost.services import remote_url
@@ -143,9 +144,10 @@ def blob(request: HttpRequest, owner: str, name: str, ref: str, path: str) -> Ht
     repo = _repo(request, owner, name)
     data, size = selectors.repo_read_head(owner=owner, name=name, ref=ref, path=path, max_bytes=SHOW_MAX_BYTES)
     binary = b"\0" in data[:8000]
-    lines = [] if binary else data.decode("utf-8", "replace").splitlines()
+    lines, highlighted = ([], False) if binary else highlight_lines(data.decode("utf-8", "replace"), path)
     context = {**_repo_context(repo, ref, "code"), "path": path, "crumbs": _crumbs(repo, ref, path), "size": size,
-               "binary": binary, "lines": lines, "truncated": size > len(data),
+               "binary": binary, "lines": lines, "truncated": size > len(data), "highlighted": highlighted,
+               "language": lexer_name(path) if highlighted else "",
                "raw_url": reverse("githost:raw", args=[owner, name, ref, path])}
     return render(request, "githost/blob.html", context)
 

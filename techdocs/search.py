@@ -57,21 +57,43 @@ def index_remove(*, site: DocsSite) -> None:
                            "(SELECT id FROM techdocs_docspage WHERE site_id = %s)", [site.pk])
 
 
-def _ranked_ids(words: list[str], limit: int) -> list[int]:
+def _tsquery(words: list[str]) -> str:
+    return " & ".join(f"{w}:*" for w in words)
+
+
+def _fts_match(words: list[str]) -> str:
+    return " ".join(f'"{w}"*' for w in words)
+
+
+def page_match_sql(words: list[str]) -> tuple[str, list]:
+    """SQL selecting the ids of pages containing every word (as prefixes), for use in a subquery;
+    ("", []) on a database without the index."""
+    if not words:
+        return "", []
+    if connection.vendor == "postgresql":
+        return "SELECT id FROM techdocs_docspage WHERE search_vector @@ to_tsquery('english', %s)", [_tsquery(words)]
+    if connection.vendor == "sqlite":
+        return "SELECT rowid FROM techdocs_docspage_fts WHERE techdocs_docspage_fts MATCH %s", [_fts_match(words)]
+    return "", []
+
+
+def _ranked_ids(words: list[str], limit: int, site_id: int | None = None) -> list[int]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            tsquery = " & ".join(f"{w}:*" for w in words)
+            tsquery = _tsquery(words)
+            in_site = "AND site_id = %s " if site_id is not None else ""
             cursor.execute(
-                "SELECT id FROM techdocs_docspage WHERE search_vector @@ to_tsquery('english', %s) "
+                f"SELECT id FROM techdocs_docspage WHERE search_vector @@ to_tsquery('english', %s) {in_site}"
                 "ORDER BY ts_rank(search_vector, to_tsquery('english', %s)) DESC, id LIMIT %s",
-                [tsquery, tsquery, limit],
+                [tsquery, *([site_id] if site_id is not None else []), tsquery, limit],
             )
         elif connection.vendor == "sqlite":
-            match = " ".join(f'"{w}"*' for w in words)
+            in_site = ("AND rowid IN (SELECT id FROM techdocs_docspage WHERE site_id = %s) "
+                       if site_id is not None else "")
             cursor.execute(
-                "SELECT rowid FROM techdocs_docspage_fts WHERE techdocs_docspage_fts MATCH %s "
+                f"SELECT rowid FROM techdocs_docspage_fts WHERE techdocs_docspage_fts MATCH %s {in_site}"
                 "ORDER BY bm25(techdocs_docspage_fts, 10.0, 4.0, 1.0) LIMIT %s",
-                [match, limit],
+                [_fts_match(words), *([site_id] if site_id is not None else []), limit],
             )
         else:
             return []
@@ -105,14 +127,17 @@ def highlight(text: str, patterns: list[re.Pattern]) -> SafeString:
     return mark_safe(prefix + "".join(out) + suffix)  # noqa: S308 - every piece is escaped above
 
 
-def docs_search(*, query: str, limit: int = 20, visible: Q | None = None) -> list[DocsHit]:
+def docs_search(*, query: str, limit: int = 20, visible: Q | None = None, site: DocsSite | None = None
+                ) -> list[DocsHit]:
     """Pages matching `query`, best first. With `visible` (catalog.entity.read as a Q on Entity),
-    only pages of entities it lets through: docs are readable exactly when their entity is."""
+    only pages of entities it lets through: docs are readable exactly when their entity is. With
+    `site`, only that site's pages (the search box of a site; its reader was checked already)."""
     words = words_of(query)
     if not words:
         return []
     # Ranking runs before the policy; ask for more so a restrictive policy still fills the page.
-    ids = _ranked_ids(words, limit if visible is None else limit * VISIBLE_OVERFETCH)
+    ids = _ranked_ids(words, limit if visible is None else limit * VISIBLE_OVERFETCH,
+                      site_id=site.pk if site is not None else None)
     if not ids:
         return []
     pages = DocsPage.objects.filter(pk__in=ids).select_related("site")

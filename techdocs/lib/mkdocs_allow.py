@@ -197,11 +197,36 @@ def _redirects(options: dict, where: Where) -> dict:
     return options
 
 
+def _plain_name(value, *, where: Where, what: str) -> None:
+    if not isinstance(value, str) or not value or "/" in value or "\\" in value or value.startswith("."):
+        raise ConfigRefused(f"{where.label}: {what} {value!r} must be the plain name of one of the theme's "
+                            "tag layouts (no path).")
+
+
 def _tags(options: dict, where: Where) -> dict:
     export = options.get("export_file", "tags.json")  # written at site_dir / export_file
     if not isinstance(export, str) or _escapes(export):
         raise ConfigRefused(f"{where.label}: plugin tags option export_file {export!r} must be a relative path "
                             "inside the site.")
+    # A layout names a folder of the theme's Jinja templates (fragments/tags/<layout>/): a path
+    # would pick some other template to render; only the theme's own folders are meant.
+    if "listings_layout" in options:
+        _plain_name(options["listings_layout"], where=where, what="plugin tags option listings_layout")
+    listings = options.get("listings_map") or {}
+    if not isinstance(listings, dict):
+        raise ConfigRefused(f"{where.label}: plugin tags option listings_map must be a mapping.")
+    for key, listing in listings.items():
+        if isinstance(listing, dict) and "layout" in listing:
+            _plain_name(listing["layout"], where=where, what=f"plugin tags option listings_map.{key}.layout")
+    return options
+
+
+def _search(options: dict, where: Where) -> dict:
+    # jieba's dictionaries are files the search plugin opens (relative to mkdocs.yml, the build's
+    # working directory): kept inside the source tree like every other path option.
+    for name in ("jieba_dict", "jieba_dict_user"):
+        if options.get(name):
+            check_path(options[name], where=where, what=f"plugin search option {name}")
     return options
 
 
@@ -215,7 +240,10 @@ def _meta(options: dict, where: Where) -> dict:
 # techdocs-core and what it bundles (search, monorepo, gh-admonitions) or depends on (redirects);
 # mkdocs-material's plugins that read only the docs and write only the site (a bare name such
 # as `tags` resolves to `material/tags` under the material theme, which techdocs-core forces).
-_MATERIAL_SAFE = {"search": _harmless, "tags": _tags, "meta": _meta, "offline": _harmless, "typeset": _harmless}
+# Each one's options were read (material/plugins/*/config.py, 9.7): search opens jieba dictionaries,
+# tags writes export_file and renders named layouts, meta reads meta_file among the docs; offline
+# and typeset take no path at all.
+_MATERIAL_SAFE = {"search": _search, "tags": _tags, "meta": _meta, "offline": _harmless, "typeset": _harmless}
 PLUGINS: dict[str, Callable[[dict, Where], dict]] = {
     "techdocs-core": _harmless, "monorepo": _harmless, "gh-admonitions": _harmless, "redirects": _redirects,
     **_MATERIAL_SAFE, **{f"material/{name}": rule for name, rule in _MATERIAL_SAFE.items()},

@@ -87,3 +87,31 @@ def test_a_site_with_material_tags_builds(tmp_path):
     root = write_site(tmp_path / "src", mkdocs="site_name: x\nplugins:\n  - techdocs-core\n  - tags\n",
                       pages={"index.md": "---\ntags: [payments]\n---\n# Home\n"})
     assert [p.title for p in build(root, tmp_path / "out").pages] == ["Home"]
+
+
+@pytest.mark.parametrize(("plugin", "message"), [
+    ("search:\n      jieba_dict: /etc/passwd", "plugin search option jieba_dict '/etc/passwd' is an absolute path"),
+    ("material/search:\n      jieba_dict_user: ../../../../proc/self/environ",
+     "plugin search option jieba_dict_user '../../../../proc/self/environ' leaves the source tree"),
+    ("search:\n      jieba_dict: !ENV HOME", "plugin search option jieba_dict cannot come from `!ENV`"),
+    ("tags:\n      listings_layout: ../../main.html", "plugin tags option listings_layout '../../main.html'"),
+    ("tags:\n      listings_map:\n        all: {layout: /etc}", "plugin tags option listings_map.all.layout '/etc'"),
+])
+def test_material_plugin_options_that_read_files_are_kept_inside_the_source(tmp_path, plugin, message):
+    with pytest.raises(ConfigRefused, match=f"mkdocs.yml: {message}"):
+        vet(tmp_path, f"site_name: x\nplugins:\n  - {plugin}\n")
+
+
+def test_material_plugin_options_inside_the_source_pass(tmp_path):
+    vetted = vet(tmp_path, "site_name: x\nplugins:\n  - search:\n      jieba_dict_user: docs/words.txt\n"
+                           "      lang: en\n  - tags:\n      listings_layout: default\n  - offline\n  - typeset\n"
+                           "  - meta:\n      meta_file: .meta.yml\n")
+    assert vetted.plugins == ["search", "tags", "offline", "typeset", "meta"]
+
+
+def test_a_site_with_every_allowed_material_plugin_builds(tmp_path):
+    root = write_site(tmp_path / "src", mkdocs="site_name: x\nplugins:\n  - techdocs-core\n  - tags\n  - offline\n"
+                                               "  - typeset\n  - meta\n",
+                      pages={"index.md": "---\ntags: [payments]\n---\n# Home <small>v2</small>\n",
+                             "ops/.meta.yml": "tags: [ops]\n", "ops/run.md": "# Run\n"})
+    assert sorted(p.title for p in build(root, tmp_path / "out").pages) == ["Home v2", "Run"]

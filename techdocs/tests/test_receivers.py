@@ -98,3 +98,38 @@ def test_an_entity_registered_from_the_git_host_gets_its_docs_built(settings, tm
         assert tasks.docs_entities_registered(enqueued[0]) == 1
     build = DocsBuild.objects.get()
     assert builds == [build.pk] and build.site.source_hash and not build.site.ref_error
+
+
+@pytest.fixture
+def eager_catalog(monkeypatch):
+    """Celery runs the catalog's refresh in-process (as a worker would, right after the commit)."""
+    from celery import current_app
+
+    monkeypatch.setattr(current_app.conf, "task_always_eager", True)
+    monkeypatch.setattr(current_app.conf, "task_eager_propagates", True)
+
+
+@pytest.mark.parametrize("via", ["ui", "api"])
+def test_registering_through_the_ui_or_the_api_requests_the_docs_build_at_once(
+        via, client_owner, tmp_path, settings, eager_catalog, enqueued, django_capture_on_commit_callbacks):
+    """No wait for the periodic scan: location_create enqueues the read, the read stores the entity,
+    entities_stored asks techdocs for its docs."""
+    import json
+
+    from django.urls import reverse
+
+    from techdocs.tests.conftest import write_site
+
+    settings.PAVED_FILE_ROOTS = [*settings.PAVED_FILE_ROOTS, str(tmp_path)]
+    root = write_site(tmp_path / "ledger")
+    (root / "catalog-info.yaml").write_text(ENTITY.format(name="ledger", ref="dir:."))
+    target = str(root / "catalog-info.yaml")
+    with django_capture_on_commit_callbacks(execute=True):
+        if via == "ui":
+            response = client_owner.post(reverse("catalog:register"),
+                                         {"target": target, "action": "import"})
+        else:
+            response = client_owner.post("/api/catalog/locations", json.dumps({"type": "file", "target": target}),
+                                         content_type="application/json")
+    assert response.status_code in (201, 302), response.content[:500]
+    assert enqueued == [["component:default/ledger"]]

@@ -66,7 +66,6 @@ def test_the_docs_list_shows_only_readable_entities(built):
 
     from techdocs import selectors
 
-    page, owners = selectors.docs_list(visible=Q(name="another-teams-thing"))
-    assert list(page.object_list) == [] and owners == []
-    page, _ = selectors.docs_list(visible=Q(name="ledger"))
-    assert [row.entity.name for row in page.object_list] == ["ledger"]
+    assert selectors.docs_list(visible=Q(name="another-teams-thing")).rows == []
+    assert selectors.docs_owner_suggestions(visible=Q(name="another-teams-thing")) == []
+    assert [row.entity.name for row in selectors.docs_list(visible=Q(name="ledger")).rows] == ["ledger"]

@@ -116,3 +116,18 @@ def test_entity_page_has_a_docs_tab(client_owner, built):
 
 def test_docs_need_a_signed_in_user(client, built):
     assert client.get("/docs/").status_code == 302
+
+
+def test_a_status_page_polling_for_a_first_build_reloads_once_pages_are_published(client_owner, documented):
+    documented("ledger")
+    page_url = reverse("techdocs:site", kwargs={"namespace": "default", "kind": "component", "name": "ledger"})
+    status_url = reverse("techdocs:build_status", kwargs={"namespace": "default", "kind": "component",
+                                                          "name": "ledger"})
+    assert f'hx-get="{status_url}?then=reload"' in client_owner.get(page_url).content.decode()  # preparing
+    build_id = services.docs_scan(enqueue=False)[0]
+    polled = client_owner.get(status_url, {"then": "reload"}, HTTP_HX_REQUEST="true")
+    assert "HX-Refresh" not in polled and f'{status_url}?then=reload' in polled.content.decode()  # queued
+    assert services.docs_build_here(build_id=build_id).status == DocsBuild.Status.SUCCEEDED
+    assert client_owner.get(status_url, {"then": "reload"}, HTTP_HX_REQUEST="true")["HX-Refresh"] == "true"
+    # A docs page polling a rebuild keeps its place: no reload without then=reload.
+    assert "HX-Refresh" not in client_owner.get(status_url, HTTP_HX_REQUEST="true")
