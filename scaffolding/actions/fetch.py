@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scaffolding.actions.base import Action, ActionContext, ActionError, ActionInputError, resolve_inside
-from scaffolding.actions.filesystem import glob_regex, walk_entries
+from scaffolding.actions.filesystem import walk_entries
 from scaffolding.lib.expressions import ExpressionError, render_path, render_skeleton
 from scaffolding.lib.fetch_source import fetch_file, fetch_into
+from scaffolding.lib.globmatch import GlobError, globby_select
 
 URL = {"title": "Fetch URL", "type": "string",
        "description": "Relative path or absolute URL pointing to the directory tree to fetch"}
@@ -122,7 +123,7 @@ class FetchPlainFile(Action):
 @dataclass
 class TemplateOptions:
     values: dict
-    patterns: list
+    patterns: list  # glob patterns, matched as Backstage's globby does (scaffolding/lib/globmatch.py)
     render_filename: bool  # copyWithoutTemplating: matched files keep templated *paths*
     cookiecutter: bool
     extension: str | None
@@ -142,7 +143,12 @@ def _patterns(ctx: ActionContext) -> tuple[list, bool]:
         return [], False
     if not isinstance(patterns, list) or not all(isinstance(p, str) and p.strip() for p in patterns):
         raise ActionInputError(f"{name}: expected a list of glob patterns, got {patterns!r}")
-    return [glob_regex(p) for p in patterns], without_templating is not None
+    for pattern in patterns:
+        try:
+            globby_select(pattern, {})  # refuse a pattern that cannot be matched before fetching anything
+        except GlobError as exc:
+            raise ActionInputError(f"{name}: {pattern!r}: {exc}") from None
+    return list(patterns), without_templating is not None
 
 
 def _extension(ctx: ActionContext) -> str | None:
@@ -228,7 +234,17 @@ class FetchTemplate(Action):
 
 def render_tree(ctx: ActionContext, template_dir: Path, out_dir: Path, options: TemplateOptions) -> None:
     """Render every entry of `template_dir` into `out_dir`, Backstage's fetch:template loop."""
-    for location in walk_entries(template_dir):
+    locations = list(walk_entries(template_dir))
+    verbatim: set[str] = set()
+    if options.patterns and not options.extension:
+        entries = {location: (template_dir / location).is_dir() and not (template_dir / location).is_symlink()
+                   for location in locations}
+        for pattern in options.patterns:
+            try:
+                verbatim |= globby_select(pattern, entries)
+            except GlobError as exc:
+                raise ActionInputError(f"copyWithoutTemplating: {pattern!r}: {exc}") from None
+    for location in locations:
         ctx.check_cancelled()
         source = template_dir / location
         is_dir = source.is_dir()
@@ -237,7 +253,7 @@ def render_tree(ctx: ActionContext, template_dir: Path, out_dir: Path, options: 
             local = location[: -len(options.extension)] if render_contents else location
             render_name = True
         else:
-            render_contents = not any(p.fullmatch(location) for p in options.patterns)
+            render_contents = location not in verbatim
             local, render_name = location, options.render_filename or render_contents
         try:
             if render_name:

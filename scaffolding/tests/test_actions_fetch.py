@@ -474,3 +474,35 @@ def test_a_broken_expression_in_a_file_name_names_the_entry(template, workspace)
     with pytest.raises(ActionError, match=r"url: cannot render the name of '\$\{\{ values.name \| nosuchfilter"):
         run("fetch:template", make_ctx(workspace, {"url": "./skeleton", "values": {"name": "a"}},
                                        base=base_of(template)))
+
+
+@pytest.mark.parametrize("pattern", [".github/workflows/", ".github/workflows", "./.github/", ".github/**"])
+def test_copy_without_templating_a_directory_copies_everything_under_it(template, workspace, pattern):
+    # Backstage's globby expands a directory pattern to everything under it (dir-glob), so GitHub
+    # Actions expressions are copied verbatim; Paved used to match only the directory entry.
+    skeleton = template / "skeleton"
+    (skeleton / ".github" / "workflows").mkdir(parents=True)
+    workflow = "jobs:\n  build:\n    steps:\n      - run: echo ${{ github.sha }} ${{ steps.x.outputs.y }}\n"
+    (skeleton / ".github" / "workflows" / "ci.yml").write_text(workflow)
+    ctx = run("fetch:template", make_ctx(workspace, {"url": "./skeleton", "values": {"name": "ci"},
+                                                     "copyWithoutTemplating": [pattern]}, base=base_of(template)))
+    assert (workspace / ".github" / "workflows" / "ci.yml").read_text() == workflow
+    assert (workspace / "README.md").read_text() == "# ci\n"
+    assert "(1 without templating)" in ctx.logs[-1]
+
+
+def test_copy_without_render_a_directory_keeps_names_and_contents_under_it(template, workspace):
+    skeleton = template / "skeleton"
+    (skeleton / "docs" / "${{ values.name }}").mkdir(parents=True)
+    (skeleton / "docs" / "${{ values.name }}" / "index.md").write_text("${{ values.name }}")
+    run("fetch:template", make_ctx(workspace, {"url": "./skeleton", "values": {"name": "x"},
+                                               "copyWithoutRender": ["docs/"]}, base=base_of(template)))
+    assert (workspace / "docs" / "${{ values.name }}" / "index.md").read_text() == "${{ values.name }}"
+    assert (workspace / "README.md").read_text() == "# x\n"
+
+
+@pytest.mark.parametrize("pattern", ["{a,b}" * 20, "a!(b)c"])
+def test_copy_without_templating_refuses_hostile_patterns_naming_them(template, workspace, pattern):
+    ctx = make_ctx(workspace, {"url": "./skeleton", "copyWithoutTemplating": [pattern]}, base=base_of(template))
+    with pytest.raises(ActionInputError, match="copyWithoutTemplating"):
+        run("fetch:template", ctx)
