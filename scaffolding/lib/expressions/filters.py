@@ -115,7 +115,9 @@ def pick(obj: Any, path: Any) -> Any:
         elif isinstance(current, (list, tuple)) and key.isdigit() and int(key) < len(current):
             current = current[int(key)]
         else:
-            return Undefined(hint=f"pick: {'.'.join(keys)!r} is not present")
+            from scaffolding.lib.expressions.jsops import JsUndefined  # jsops imports this module
+
+            return JsUndefined(hint=f"pick: {'.'.join(keys)!r} is not present")
     return current
 
 

@@ -8,12 +8,12 @@ import types
 from collections.abc import Iterator
 from typing import Any
 
-from jinja2 import ChainableUndefined, Undefined, nodes
+from jinja2 import Undefined, nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
-from scaffolding.lib.expressions import filters as js
+from scaffolding.lib.expressions import jsmethods, jsops
 from scaffolding.lib.expressions.guards import (
     _check_binop,
     _check_str_method,
@@ -103,6 +103,9 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         if isinstance(obj, dict) and attribute in obj:
             return obj[attribute]  # nunjucks: `values.items` is the key "items", not dict.items
         _refuse_private(attribute)
+        member = jsmethods.member(obj, attribute)  # nunjucks: `name.replaceAll(...)`, `tags.length`
+        if member is not jsmethods.MISSING:
+            return member
         return super().getattr(obj, attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
@@ -111,6 +114,10 @@ class _Sandbox(ImmutableSandboxedEnvironment):
             raise misuse(secret_name(obj), "indexing or slicing it")
         if not (isinstance(obj, dict) and isinstance(argument, str) and argument in obj):
             _refuse_private(argument)
+        if isinstance(argument, str):
+            member = jsmethods.member(obj, argument)  # `name['length']` is `name.length`
+            if member is not jsmethods.MISSING:
+                return member
         return super().getitem(obj, argument)
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
@@ -126,6 +133,8 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         budget.tick()
         refuse_secrets(f"the operator {operator}", left, right)
         _check_binop(budget, operator, left, right)
+        if operator == "+":
+            return jsops.add(left, right, limit=budget.limits.output)  # JavaScript's +: 'a' + undefined
         return self.binop_table[operator](left, right)
 
     def paved_iterate(self, iterable: Any, literal_size: int) -> Iterator:
@@ -143,7 +152,8 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         budget = _budget()
         budget.tick()
         refuse_secrets("joining it with ~", *parts)
-        texts = [js.js_string(part, limit=budget.limits.output) for part in parts]
+        # nunjucks compiles `a ~ b` to `a + "" + b`: undefined joins as "undefined", null as "null".
+        texts = [jsops.to_string(part, limit=budget.limits.output) for part in parts]
         budget.size(sum(map(len, texts)), "the result of ~")
         return "".join(texts)
 
@@ -153,7 +163,7 @@ def _environment(cookiecutter: bool, crlf: bool) -> _Sandbox:
     env = _Sandbox(
         variable_start_string="{{" if cookiecutter else "${{",
         variable_end_string="}}",
-        undefined=ChainableUndefined,
+        undefined=jsops.JsUndefined,
         autoescape=False,
         keep_trailing_newline=True,
         newline_sequence="\r\n" if crlf else "\n",
