@@ -134,6 +134,15 @@ METHOD_CASES = [
     ("${{ parameters.tags.slice(1) }}", ["b", "c"]),
     ("${{ parameters.tags.at(-1) }}", "c"),
     ("${{ parameters.obj.length }}", None),  # a plain object has no length
+    # Number.prototype.toFixed (ties go to the larger n), toString(radix); Boolean.prototype.toString
+    ("${{ 2.5.toFixed(0) }}", "3"),
+    ("${{ (1.005).toFixed(2) }}", "1.00"),  # the double is 1.00499999999999989...
+    ("${{ parameters.n.toFixed(2) }}", "5.00"),
+    ("${{ (-1.5).toFixed(0) }}", "-2"),
+    ("${{ parameters.n.toString() }}", "5"),
+    ("${{ 255 .toString(16) }}", "ff"),
+    ("${{ true.toString() }}", "true"),
+    ("${{ parameters.n.length }}", None),
     # a dict's own keys still win over everything (memberLookup reads obj[val])
     ("${{ {'length': 'L'}.length }}", "L"),
 ]
@@ -224,6 +233,8 @@ HOSTILE = [
     ("${{ [1] | batch(1000000000, 'x') }}", "linecount"),
     ("${{ ('a\n' * 1000) | indent(100000) }}", "width"),
     ("${{ ('&' * 300000) | escape }}", "escape"),
+    ("${{ 1.5.toFixed(1000) }}", "between 0 and 100"),
+    ("${{ 5 .toString(99) }}", "between 2 and 36"),
 ]
 
 

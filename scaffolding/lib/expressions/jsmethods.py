@@ -19,6 +19,7 @@ callback and the sandbox refuses mutation.
 
 from __future__ import annotations
 
+import decimal
 import functools
 import math
 from collections.abc import Callable
@@ -304,16 +305,64 @@ ARRAY_METHODS: dict[str, Callable[[list | tuple, tuple], Any]] = {
 }
 
 
+# --- Number.prototype and Boolean.prototype ------------------------------------------------------
+
+
+def _to_fixed(number: int | float, args: tuple) -> str:
+    """Number.prototype.toFixed (21.1.3.3): of two nearest results the larger n wins (2.5 -> "3")."""
+    digits = jsops.to_integer(_arg(args, 0))
+    if not 0 <= digits <= 100:
+        raise js.FilterError(f"toFixed: digits must be between 0 and 100, got {digits}")
+    if isinstance(number, float) and not math.isfinite(number):
+        return js.js_string(number)
+    if abs(number) >= 1e21:
+        return js.js_string(number)
+    quantum = decimal.Decimal(1).scaleb(-int(digits))
+    rounded = decimal.Decimal(abs(number)).quantize(quantum, rounding=decimal.ROUND_HALF_UP)
+    text = f"{rounded:f}"
+    return f"-{text}" if number < 0 and rounded != 0 else text
+
+
+def _number_to_string(number: int | float, args: tuple) -> str:
+    radix = 10 if isinstance(_arg(args, 0), Undefined) else jsops.to_integer(args[0])
+    if not 2 <= radix <= 36:
+        raise js.FilterError(f"toString: radix must be between 2 and 36, got {radix}")
+    if radix == 10 or not (isinstance(number, int) or number.is_integer()):
+        return js.js_string(number)
+    value, digits = abs(int(number)), ""
+    while True:
+        value, remainder = divmod(value, int(radix))
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[remainder] + digits
+        if not value:
+            break
+    return ("-" if number < 0 else "") + digits
+
+
+NUMBER_METHODS: dict[str, Callable[[Any, tuple], Any]] = {
+    "toFixed": _to_fixed,
+    "toString": _number_to_string,
+    "valueOf": lambda number, args: number,
+}
+BOOLEAN_METHODS: dict[str, Callable[[Any, tuple], Any]] = {
+    "toString": lambda flag, args: "true" if flag else "false",
+    "valueOf": lambda flag, args: flag,
+}
+
+
 def member(obj: Any, name: str) -> Any:
-    """`obj.name` as JavaScript reads it for strings and arrays; MISSING for anything else."""
+    """`obj.name` as JavaScript reads it for strings, arrays, numbers and booleans; MISSING otherwise."""
     if isinstance(obj, str):
         table = STRING_METHODS
     elif isinstance(obj, (list, tuple)):
         table = ARRAY_METHODS
+    elif isinstance(obj, bool):
+        table = BOOLEAN_METHODS
+    elif isinstance(obj, (int, float)):
+        table = NUMBER_METHODS
     else:
         return MISSING
     if name == "length":
-        return len(obj)
+        return len(obj) if isinstance(obj, (str, list, tuple)) else jsops.UNDEFINED
     method = table.get(name)
     if method is None:
         return MISSING
