@@ -14,7 +14,8 @@ markDirectories: true, followSymbolicLinks: false})`) and renders every entry no
 fast-glob then matches each entry's relative path against the pattern with picomatch (`dot: true`):
 `*` and `?` stay inside one path segment and match dotfiles; a `**` segment spans any number of
 segments; `[...]` is a class (`[!...]`/`[^...]` negated, `[[:alpha:]]` POSIX classes); `{a,b}` and
-`{1..3}` expand first (they may hold `/`); `@(a|b)`, `?(..)`, `+(..)`, `*(..)` are extglobs and `!(..)`
+`{1..3}` expand first (they may hold `/`); `@(a|b)`, `?(..)`, `+(..)`, `*(..)` are extglobs, bare
+`(a|b)` a group (so `x(1).txt` matches "x1.txt", not itself: picomatch's test/parens.js) and `!(..)`
 a negated segment; `\\` escapes; a leading `./` is dropped; a trailing `/` selects directories only;
 `a/**` also selects `a` itself unless `a` is fast-glob's static base (then it is where the walk starts,
 not an entry). Matching is case-sensitive (Linux); absolute and `../` patterns select nothing here
@@ -268,6 +269,13 @@ def _translate(segment: str, depth: int) -> str:
                 options = _split_top(segment[i + 2:end], "|")
                 body = "|".join(_translate(option, depth + 1) for option in options)
                 out.append("(?:" + body + ")" + {"@": "", "?": "?", "+": "+", "*": "*"}[char])
+                i = end + 1
+                continue
+        if char == "(":
+            end = _closing(segment, i, "(", ")")
+            if end is not None:  # picomatch: bare parentheses are a group, `(a|b)` as `@(a|b)`
+                options = _split_top(segment[i + 1:end], "|")
+                out.append("(?:" + "|".join(_translate(option, depth + 1) for option in options) + ")")
                 i = end + 1
                 continue
         if char == "*":

@@ -21,7 +21,7 @@ TREE = {
     "src": True, "src/main.py": False, "src/.env": False, "src/util": True, "src/util/a.py": False,
     "README.md": False, ".gitignore": False, "file1.txt": False, "file10.txt": False, "b.txt": False,
     "a.txt": False, "x.yaml": False, "chart": True, "chart/templates": True, "chart/templates/dep.yaml": False,
-    "star*.txt": False,
+    "star*.txt": False, "x(1).txt": False, "x1.txt": False,
 }
 
 UNDER_WORKFLOWS = {".github/workflows/ci.yml", ".github/workflows/release.yaml"}
@@ -75,7 +75,11 @@ UNDER_WORKFLOWS = {".github/workflows/ci.yml", ".github/workflows/release.yaml"}
     ("file?([0-9]).txt", {"file1.txt"}),
     ("file*(1|0).txt", {"file1.txt", "file10.txt"}),
     ("src/!(*.py)", {"src/.env", "src/util"}),
+    ("(a|b).txt", {"a.txt", "b.txt"}),  # picomatch 2.3.1 test/parens.js: bare parentheses group
+    ("*.*", {n for n in TREE if "/" not in n and "." in n}),  # dot: true, `*` may be empty before `.`
     ("star\\*.txt", {"star*.txt"}),
+    ("x(1).txt", {"x1.txt"}),
+    ("x\\(1\\).txt", {"x(1).txt"}),
     # case-sensitive; leaving the skeleton selects nothing
     ("readme.md", set()),
     ("/etc/*", set()),
