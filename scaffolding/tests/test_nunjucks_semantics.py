@@ -153,6 +153,23 @@ def test_javascript_members(expression, expected):
     assert value(expression) == expected
 
 
+# --- nunjucks syntax Backstage templates use -----------------------------------------------------------
+SYNTAX_CASES = [
+    # compiler.js compilePair: a bare name as a dict key is a string (Backstage's parseEntityRef docs)
+    ("${{ 'web' | parseEntityRef({ defaultKind: 'group', defaultNamespace: 'ops' }) }}",
+     {"kind": "group", "namespace": "ops", "name": "web"}),
+    ("${{ {name: parameters.name}.name }}", "My App"),
+    # parser.js parseIf: `elseif` and `elif`
+    ("{% if parameters.n > 9 %}big{% elseif parameters.n > 3 %}mid{% else %}small{% endif %}", "mid"),
+    ("{% if false %}a{%- elseif true -%} b{% endif %}", "b"),
+]
+
+
+@pytest.mark.parametrize(("expression", "expected"), SYNTAX_CASES)
+def test_nunjucks_syntax(expression, expected):
+    assert value(expression) == expected
+
+
 # --- 12.3: nunjucks' filters (filters.js) ----------------------------------------------------------
 FILTER_CASES = [
     ("${{ 'a.b.a' | replace('a', 'x') }}", "x.b.x"),

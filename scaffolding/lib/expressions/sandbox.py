@@ -59,7 +59,15 @@ class _Harden(NodeTransformer):
             return node
         return _env_call("paved_measured", node, lineno=node.lineno)
 
-    visit_List = visit_Tuple = visit_Dict = _measured
+    visit_List = visit_Tuple = _measured
+
+    def visit_Dict(self, node: nodes.Dict) -> nodes.Node:
+        # nunjucks/src/compiler.js compilePair: a bare name as a key is the string itself, so
+        # `parseEntityRef({ defaultKind: 'group' })` passes {"defaultKind": "group"}.
+        for pair in node.items:
+            if isinstance(pair.key, nodes.Name):
+                pair.key = nodes.Const(pair.key.name, lineno=pair.key.lineno)
+        return self._measured(node)
 
 
 def _env_call(name: str, *args: nodes.Expr, lineno: int) -> nodes.Call:
