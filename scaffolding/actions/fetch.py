@@ -144,8 +144,8 @@ def _patterns(ctx: ActionContext) -> tuple[list, bool]:
     if not isinstance(patterns, list) or not all(isinstance(p, str) and p.strip() for p in patterns):
         raise ActionInputError(f"{name}: expected a list of glob patterns, got {patterns!r}")
     for pattern in patterns:
-        try:
-            globby_select(pattern, {})  # refuse a pattern that cannot be matched before fetching anything
+        try:  # refuse a pattern that cannot be matched before fetching anything
+            globby_select(pattern[1:] if pattern.startswith("!") else pattern, {})
         except GlobError as exc:
             raise ActionInputError(f"{name}: {pattern!r}: {exc}") from None
     return list(patterns), without_templating is not None
@@ -239,11 +239,10 @@ def render_tree(ctx: ActionContext, template_dir: Path, out_dir: Path, options: 
     if options.patterns and not options.extension:
         entries = {location: (template_dir / location).is_dir() and not (template_dir / location).is_symlink()
                    for location in locations}
-        for pattern in options.patterns:
-            try:
-                verbatim |= globby_select(pattern, entries)
-            except GlobError as exc:
-                raise ActionInputError(f"copyWithoutTemplating: {pattern!r}: {exc}") from None
+        try:
+            verbatim = globby_select(options.patterns, entries)
+        except GlobError as exc:
+            raise ActionInputError(f"copyWithoutTemplating: {exc}") from None
     for location in locations:
         ctx.check_cancelled()
         source = template_dir / location

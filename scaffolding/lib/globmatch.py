@@ -1,15 +1,19 @@
-"""Which skeleton entries a copyWithoutTemplating / copyWithoutRender pattern selects, as Backstage does.
+"""Which skeleton entries copyWithoutTemplating / copyWithoutRender patterns select, as Backstage does.
 
-Backstage's fetch:template calls globby once per pattern (plugins/scaffolder-backend/src/scaffolder/
-actions/builtin/fetch/template.ts: `globby(pattern, {cwd: templateDir, dot: true, onlyFiles: false,
-markDirectories: true, followSymbolicLinks: false})`) and renders every entry not in the union. globby 11
-(the version the scaffolder depends on) adds two rules to fast-glob's matcher (picomatch):
+Backstage's fetch:template calls globby once with the whole list (plugins/scaffolder-backend/src/
+scaffolder/actions/builtin/fetch/templateActionHandler.ts: `globby(copyOnlyPatterns, {cwd: templateDir,
+dot: true, onlyFiles: false, markDirectories: true, followSymbolicLinks: false})`; releases before 2025
+called it once per pattern, which differs only for `!` patterns) and renders every entry not selected.
+globby 11 (the version the scaffolder depends on) adds two rules to fast-glob's matcher (picomatch):
 
 - dir-glob (`expandDirectories`, on by default): a pattern naming an existing directory, literally
   (`docs`, `.github/workflows/`, `./docs`), becomes `<that directory>/**`, so it selects everything
   *under* the directory (not the directory entry itself: fast-glob walks from it).
-- a pattern starting with `!` is only an ignore list for the patterns before it *in the same call*
-  (generateGlobTasks skips it); called alone, as Backstage does, it selects nothing.
+- a pattern starting with `!` is only an ignore pattern for the positive patterns before it
+  (generateGlobTasks); Backstage passes the whole list to one call (templateActionHandler.ts), so
+  `['.github/', '!.github/workflows/release.yml']` keeps release.yml templated. fast-glob leaves out
+  entries an ignore pattern matches and does not walk into directories matched by one that ends
+  with `/**` or whose last segment is static.
 
 fast-glob then matches each entry's relative path against the pattern with picomatch (`dot: true`):
 `*` and `?` stay inside one path segment and match dotfiles; a `**` segment spans any number of
@@ -64,25 +68,59 @@ class _Segment:
 class _Compiled:
     segments: tuple[_Segment, ...]
     dir_only: bool
-    static_base: str | None  # the static prefix of a `prefix/**` pattern: fast-glob's base, never an entry
+    base: str  # fast-glob's base directory (the leading static segments): where its walk starts, never an entry
+    affects_depth: bool  # as an ignore pattern, stops the walk from entering matching directories
 
 
-def globby_select(pattern: str, entries: Mapping[str, bool]) -> set[str]:
-    """The entries (relative POSIX path -> is it a directory) that `globby(pattern)` returns."""
-    if not isinstance(pattern, str):
-        raise GlobError(f"expected a glob pattern, got {pattern!r}")
-    if len(pattern) > MAX_PATTERN_LENGTH:
-        raise GlobError(f"the pattern is longer than {MAX_PATTERN_LENGTH} characters")
-    if pattern.startswith("!"):
-        return set()  # globby: a negative pattern only filters earlier patterns of the same call
-    compiled = [_compile(expanded) for expanded in expand_braces(_expand_directory(pattern, entries))]
-    selected = set()
-    for path, is_dir in entries.items():
-        for pattern_ in compiled:
-            if pattern_ is not None and _matches(pattern_, path, is_dir):
-                selected.add(path)
-                break
+def globby_select(patterns: str | list[str], entries: Mapping[str, bool]) -> set[str]:
+    """The entries (relative POSIX path -> is it a directory) that `globby(patterns)` returns.
+
+    globby's generateGlobTasks: each positive pattern is a task ignoring the `!` patterns that come
+    after it; a `!` pattern before every positive one, or alone, filters nothing and selects nothing.
+    """
+    patterns = [patterns] if isinstance(patterns, str) else list(patterns)
+    for pattern in patterns:
+        if not isinstance(pattern, str):
+            raise GlobError(f"expected a glob pattern, got {pattern!r}")
+        if len(pattern) > MAX_PATTERN_LENGTH:
+            raise GlobError(f"the pattern is longer than {MAX_PATTERN_LENGTH} characters")
+    selected: set[str] = set()
+    for index, pattern in enumerate(patterns):
+        if pattern.startswith("!"):
+            continue
+        # The ignore list is not dir-expanded against the template: globby 11 runs dir-glob on it
+        # without a cwd (so against the server's working directory), which holds no skeleton.
+        ignore = [compiled for negative in patterns[index:] if negative.startswith("!")
+                  for expanded in expand_braces(negative[1:]) if (compiled := _compile(expanded)) is not None]
+        positives = [compiled for expanded in expand_braces(_expand_directory(pattern, entries))
+                     if (compiled := _compile(expanded)) is not None]
+        for path, is_dir in entries.items():
+            if path in selected:
+                continue
+            for positive in positives:
+                if path != positive.base and _matches(positive, path, is_dir) \
+                        and not _ignored(path, is_dir, positive.base, ignore):
+                    selected.add(path)
+                    break
     return selected
+
+
+def _ignored(path: str, is_dir: bool, base: str, ignore: list[_Compiled]) -> bool:
+    """fast-glob: an entry matching an ignore pattern is left out (entry filter), and so is everything
+    under a directory below the base that an ignore pattern affecting depth matches (deep filter)."""
+    if any(_matches(pattern, path, is_dir) for pattern in ignore):
+        return True
+    deep = [pattern for pattern in ignore if pattern.affects_depth]
+    if not deep:
+        return False
+    names = path.split("/")
+    for depth in range(1, len(names)):
+        ancestor = "/".join(names[:depth])
+        if base != "." and not ancestor.startswith(base + "/"):
+            continue
+        if any(_matches(pattern, ancestor, True) for pattern in deep):
+            return True
+    return False
 
 
 def _expand_directory(pattern: str, entries: Mapping[str, bool]) -> str:
@@ -225,10 +263,14 @@ def _compile(pattern: str) -> _Compiled | None:
                 compiled.append(_Segment(None))  # `**/**` is one globstar
         else:
             compiled.append(_segment(segment))
-    static_base = None
-    if len(segments) > 1 and segments[-1] == "**" and not any(set(s) & _GLOB_CHARS for s in segments[:-1]):
-        static_base = "/".join(segments[:-1])
-    return _Compiled(tuple(compiled), dir_only, static_base)
+    static = []
+    for segment in segments[:-1]:
+        if set(segment) & _GLOB_CHARS:
+            break
+        static.append(segment)
+    # fast-glob's isAffectDepthOfReadingPattern: ends with `/**` or its last segment is static.
+    affects_depth = segments[-1] == "**" and len(segments) > 1 or not set(segments[-1]) & _GLOB_CHARS
+    return _Compiled(tuple(compiled), dir_only, "/".join(static) or ".", affects_depth)
 
 
 def _segment(segment: str) -> _Segment:
@@ -331,8 +373,6 @@ def _bracket(segment: str, start: int) -> tuple[str, int]:
 
 def _matches(pattern: _Compiled, path: str, is_dir: bool) -> bool:
     if pattern.dir_only and not is_dir:
-        return False
-    if path == pattern.static_base:
         return False
     names = path.split("/")
     segments = pattern.segments

@@ -506,3 +506,19 @@ def test_copy_without_templating_refuses_hostile_patterns_naming_them(template, 
     ctx = make_ctx(workspace, {"url": "./skeleton", "copyWithoutTemplating": [pattern]}, base=base_of(template))
     with pytest.raises(ActionInputError, match="copyWithoutTemplating"):
         run("fetch:template", ctx)
+
+
+def test_copy_without_templating_exclusion_filter_as_backstage_tests_it(template, workspace):
+    # Backstage's fetch/template.test.ts "with exclusion filter": a later `!` pattern takes a file
+    # back out of copyWithoutTemplating, so it is rendered.
+    skeleton = template / "skeleton"
+    (skeleton / ".unprocessed").mkdir()
+    (skeleton / ".unprocessed" / "templated-content-${{ values.name }}.txt").write_text("${{ values.count }}")
+    (skeleton / ".unprocessed" / "templated-process-content-${{ values.name }}.txt").write_text("${{ values.count }}")
+    run("fetch:template", make_ctx(workspace, {
+        "url": "./skeleton", "values": {"name": "test-project", "count": 1234},
+        "copyWithoutTemplating": [".unprocessed", "!*/templated-process-content-${{ values.name }}.txt"]},
+        base=base_of(template)))
+    unprocessed = workspace / ".unprocessed"
+    assert (unprocessed / "templated-process-content-test-project.txt").read_text() == "1234"
+    assert (unprocessed / "templated-content-test-project.txt").read_text() == "${{ values.count }}"

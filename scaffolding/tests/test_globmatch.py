@@ -56,7 +56,7 @@ UNDER_WORKFLOWS = {".github/workflows/ci.yml", ".github/workflows/release.yaml"}
     # a trailing `/` on a glob selects directories only
     ("*/", {".github", "docs", "src", "chart"}),
     ("src/*/", {"src/util"}),
-    # negation: globby only uses `!` patterns to filter the earlier patterns of the same call
+    # a `!` pattern alone filters nothing and selects nothing (globby generateGlobTasks)
     ("!docs/**", set()),
     ("!*.md", set()),
     # ? [] {} extglobs escapes
@@ -89,6 +89,28 @@ UNDER_WORKFLOWS = {".github/workflows/ci.yml", ".github/workflows/release.yaml"}
 ])
 def test_globby_table(pattern, expected):
     assert globby_select(pattern, TREE) == expected
+
+
+@pytest.mark.parametrize(("patterns", "expected"), [
+    # Backstage's own test (fetch/template.test.ts, "with exclusion filter"): a later `!` pattern
+    # takes matches out of the earlier ones.
+    ([".github", "!*/CODEOWNERS"], {".github/workflows"} | UNDER_WORKFLOWS),
+    ([".github", "!*/release.yaml"], {".github/workflows", ".github/CODEOWNERS"} | UNDER_WORKFLOWS),  # one level
+    ([".github", "!*/*/release.yaml"], {".github/workflows", ".github/workflows/ci.yml", ".github/CODEOWNERS"}),
+    ([".github/", "!.github/workflows/release.yaml"],
+     {".github/workflows", ".github/workflows/ci.yml", ".github/CODEOWNERS"}),
+    (["**/*.md", "!docs/**"], {"README.md"}),
+    (["!docs/**", "**/*.md"], {"README.md", "docs/index.md"}),  # only later `!` patterns apply
+    (["docs", "!docs/img/**"], {"docs/index.md"}),  # picomatch: `docs/img/**` matches `docs/img` too
+    # fast-glob's deep filter: a static-basename ignore pattern stops the walk into a directory
+    (["src/**", "!**/util"], {"src/main.py", "src/.env"}),
+    (["src/**", "!**/u*l"], {"src/main.py", "src/.env", "src/util/a.py"}),  # not static: only the entry
+    (["*.md", "!*.md", "*.txt"], {"a.txt", "b.txt", "file1.txt", "file10.txt", "star*.txt", "x(1).txt",
+                                  "x1.txt"}),
+    ([], set()),
+])
+def test_globby_lists(patterns, expected):
+    assert globby_select(patterns, TREE) == expected
 
 
 @pytest.mark.parametrize(("pattern", "message"), [
