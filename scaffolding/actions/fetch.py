@@ -38,6 +38,10 @@ COOKIECUTTER = {"title": "Cookiecutter compatibility mode", "type": "boolean",
                                "fetch:cookiecutter: `{{ cookiecutter.x }}` instead of `${{ values.x }}`"}
 REPLACE = {"title": "Replace files", "type": "boolean",
            "description": "If set, replace files in targetPath instead of skipping existing ones."}
+TRIM_BLOCKS = {"title": "Trim Blocks", "type": "boolean",
+               "description": "If set, the first newline after a block is removed (block, not variable tag!)."}
+LSTRIP_BLOCKS = {"title": "Lstrip Blocks", "type": "boolean",
+                 "description": "If set, leading spaces and tabs are stripped from the start of a line to a block."}
 NO_OUTPUT = {"type": "object", "properties": {}}
 
 
@@ -128,6 +132,8 @@ class TemplateOptions:
     cookiecutter: bool
     extension: str | None
     replace: bool
+    trim_blocks: bool = False
+    lstrip_blocks: bool = False
     counts: dict = field(default_factory=lambda: {"written": 0, "verbatim": 0, "kept": 0, "skipped": 0})
 
 
@@ -195,10 +201,8 @@ class FetchTemplate(Action):
                 "description": "If set, only files with the given extension will be templated (and the "
                                "extension removed). If set to `true`, the default extension `.njk` is used."},
             "replace": REPLACE,
-            "trimBlocks": {"title": "Trim Blocks", "type": "boolean",
-                           "description": "Accepted for compatibility; use `{%- -%}` to trim whitespace."},
-            "lstripBlocks": {"title": "Lstrip Blocks", "type": "boolean",
-                             "description": "Accepted for compatibility; use `{%- -%}` to trim whitespace."},
+            "trimBlocks": TRIM_BLOCKS,
+            "lstripBlocks": LSTRIP_BLOCKS,
             "token": TOKEN,
         },
     }
@@ -210,8 +214,6 @@ class FetchTemplate(Action):
         options = self.options(ctx)
         target_path = ctx.input.get("targetPath") or "./"
         out_dir = ctx.resolve_path(target_path, field_name="targetPath")
-        if ctx.input.get("trimBlocks") or ctx.input.get("lstripBlocks"):
-            ctx.log("trimBlocks/lstripBlocks are accepted but not applied; use {%- and -%} to trim whitespace")
         with tempfile.TemporaryDirectory(prefix="paved-template-") as tmp:
             template_dir = Path(tmp) / "template"
             fetch_into(base=ctx.template_base, url=ctx.input.get("url"), dest=template_dir, log=ctx.log)
@@ -229,7 +231,9 @@ class FetchTemplate(Action):
             raise ActionInputError("templateFileExtension cannot be combined with copyWithoutRender, "
                                    "copyWithoutTemplating or cookiecutterCompat")
         return TemplateOptions(values=_values(ctx), patterns=patterns, render_filename=render_filename,
-                               cookiecutter=cookiecutter, extension=extension, replace=bool(ctx.input.get("replace")))
+                               cookiecutter=cookiecutter, extension=extension, replace=bool(ctx.input.get("replace")),
+                               trim_blocks=ctx.input.get("trimBlocks") is True,
+                               lstrip_blocks=ctx.input.get("lstripBlocks") is True)
 
 
 def render_tree(ctx: ActionContext, template_dir: Path, out_dir: Path, options: TemplateOptions) -> None:
@@ -291,7 +295,8 @@ def _write_file(source: Path, dest: Path, location: str, render_contents: bool, 
     if render_contents and not _is_binary(data):
         try:
             text = render_skeleton(data.decode("utf-8"), options.values, cookiecutter_compat=options.cookiecutter,
-                                   name=location)
+                                   name=location, trim_blocks=options.trim_blocks,
+                                   lstrip_blocks=options.lstrip_blocks)
         except ExpressionError as exc:
             raise ActionError(f"url: cannot render {location!r}: {exc}") from None
         data = text.encode("utf-8")
@@ -310,7 +315,8 @@ class FetchTemplateFile(Action):
         "type": "object",
         "required": ["url", "targetPath"],
         "properties": {"url": FILE_URL, "targetPath": TARGET_FILE, "values": VALUES,
-                       "cookiecutterCompat": COOKIECUTTER, "replace": REPLACE, "token": TOKEN},
+                       "cookiecutterCompat": COOKIECUTTER, "replace": REPLACE, "token": TOKEN,
+                       "trimBlocks": TRIM_BLOCKS, "lstripBlocks": LSTRIP_BLOCKS},
     }
     output_schema = NO_OUTPUT
     examples = _example("fetch:template:file", "      url: ./files/README.md\n      targetPath: README.md\n"
@@ -328,7 +334,9 @@ class FetchTemplateFile(Action):
         if not _is_binary(data):
             try:
                 text = render_skeleton(data.decode("utf-8"), values,
-                                       cookiecutter_compat=bool(ctx.input.get("cookiecutterCompat")), name=str(url))
+                                       cookiecutter_compat=bool(ctx.input.get("cookiecutterCompat")), name=str(url),
+                                       trim_blocks=ctx.input.get("trimBlocks") is True,
+                                       lstrip_blocks=ctx.input.get("lstripBlocks") is True)
             except ExpressionError as exc:
                 raise ActionError(f"url: cannot render {url!r}: {exc}") from None
             data = text.encode("utf-8")

@@ -522,3 +522,18 @@ def test_copy_without_templating_exclusion_filter_as_backstage_tests_it(template
     unprocessed = workspace / ".unprocessed"
     assert (unprocessed / "templated-process-content-test-project.txt").read_text() == "1234"
     assert (unprocessed / "templated-content-test-project.txt").read_text() == "${{ values.count }}"
+
+
+@pytest.mark.parametrize(("flags", "expected"), [
+    ({}, "list:\n  \n  - a\n  \n  - b\n  \n"),
+    ({"trimBlocks": True}, "list:\n    - a\n    - b\n  "),
+    ({"lstripBlocks": True}, "list:\n\n  - a\n\n  - b\n\n"),
+    ({"trimBlocks": True, "lstripBlocks": True}, "list:\n  - a\n  - b\n"),
+])
+def test_trim_blocks_and_lstrip_blocks_apply_as_in_nunjucks(template, workspace, flags, expected):
+    # fetch:template passes trimBlocks / lstripBlocks to nunjucks' configure (SecureTemplater nunjucksConfigs).
+    skeleton = template / "skeleton"
+    (skeleton / "list.yaml").write_text("list:\n  {% for x in values.items %}\n  - ${{ x }}\n  {% endfor %}\n")
+    run("fetch:template", make_ctx(workspace, {"url": "./skeleton", "values": {"items": ["a", "b"]}, **flags},
+                                   base=base_of(template)))
+    assert (workspace / "list.yaml").read_text() == expected

@@ -167,8 +167,10 @@ class _Sandbox(ImmutableSandboxedEnvironment):
 
 
 @functools.cache
-def _environment(cookiecutter: bool, crlf: bool) -> _Sandbox:
+def _environment(cookiecutter: bool, crlf: bool, trim_blocks: bool = False, lstrip_blocks: bool = False) -> _Sandbox:
     env = _Sandbox(
+        trim_blocks=trim_blocks,  # nunjucks' trimBlocks / lstripBlocks, which fetch:template passes on
+        lstrip_blocks=lstrip_blocks,
         variable_start_string="{{" if cookiecutter else "${{",
         variable_end_string="}}",
         undefined=jsops.JsUndefined,
@@ -205,8 +207,8 @@ def _single_expression(tree: nodes.Template) -> nodes.Expr | None:
     return None
 
 
-def _build(text: str, cookiecutter: bool) -> Any:
-    return _environment(cookiecutter, _is_crlf(text)).from_string(text)
+def _build(text: str, cookiecutter: bool, trim_blocks: bool = False, lstrip_blocks: bool = False) -> Any:
+    return _environment(cookiecutter, _is_crlf(text), trim_blocks, lstrip_blocks).from_string(text)
 
 
 _compile_string = functools.lru_cache(maxsize=4096)(_build)
