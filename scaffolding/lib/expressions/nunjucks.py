@@ -253,7 +253,15 @@ def sort(value: Any, reverse: Any = False, case_sensitive: Any = False, attribut
     else:
         tail = []
 
+    budget = _budget()
+    if not attribute and (all(jsops.is_number(item) and item == item for item in items)
+                          or all(isinstance(item, str) for item in items)):
+        # Numbers alone, or strings alone, order as Python orders them: sort without a comparator.
+        key = (lambda item: item.lower()) if items and isinstance(items[0], str) and not case_sensitive else None
+        return sorted(items, key=key, reverse=bool(reverse)) + tail
+
     def compare(a: Any, b: Any) -> int:
+        budget.visit()  # a long sort still meets the time limit
         x, y = get(a), get(b)
         if not case_sensitive and isinstance(x, str) and isinstance(y, str):
             x, y = x.lower(), y.lower()
