@@ -328,7 +328,7 @@ def _number_to_string(number: int | float, args: tuple) -> str:
     if not 2 <= radix <= 36:
         raise js.FilterError(f"toString: radix must be between 2 and 36, got {radix}")
     if isinstance(number, int) and abs(number) >= 2 ** 53:
-        number = float(number) if number.bit_length() <= 1024 else math.copysign(math.inf, number)
+        number = float(number) if number.bit_length() <= 1024 else (math.inf if number > 0 else -math.inf)
     if radix == 10 or not (isinstance(number, int) or number.is_integer()):  # JavaScript numbers are doubles
         return js.js_string(number)
     value, digits = abs(int(number)), ""
