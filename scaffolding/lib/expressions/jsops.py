@@ -18,42 +18,17 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from jinja2 import ChainableUndefined, Undefined
+from jinja2 import Undefined
 
 from scaffolding.lib.expressions import filters as js
 from scaffolding.lib.expressions.opaque import refuse_secrets
+from scaffolding.lib.expressions.undefined import JsUndefined
 
 NAN = float("nan")
 # ECMA-262 WhiteSpace and LineTerminator: what String.prototype.trim and Number() strip.
 JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
            "\u2028\u2029\u202f\u205f\u3000\ufeff"
 _DECIMAL = re.compile(r"[+-]?(?:Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)")
-
-
-class JsUndefined(ChainableUndefined):
-    """nunjucks' undefined: members are undefined, prints as "", compares false, arithmetic gives NaN."""
-
-    __slots__ = ()
-
-    def _nan(self, *args: Any) -> float:
-        return NAN
-
-    __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _nan
-    __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = __pow__ = __rpow__ = _nan
-    __neg__ = __pos__ = _nan
-
-    def _false(self, other: Any) -> bool:
-        return False
-
-    __lt__ = __le__ = __gt__ = __ge__ = _false
-
-    def __eq__(self, other: Any) -> bool:
-        return isinstance(other, Undefined)
-
-    def __ne__(self, other: Any) -> bool:
-        return not isinstance(other, Undefined)
-
-    __hash__ = ChainableUndefined.__hash__
 
 
 UNDEFINED = JsUndefined()
