@@ -182,6 +182,9 @@ FILTER_CASES = [
     ("${{ parameters.none | upper }}", ""),  # normalize(null, '')
     ("${{ 'hello-world foo' | title }}", "Hello-world Foo"),  # split(' ') only
     ("${{ parameters.spaced | trim }}", "hi"),
+    ("${{ '/a/b/' | trim('/') }}", "a/b"),  # Jinja's chars argument still works
+    ("${{ parameters.tags | join(d='+') }}", "a+b+c"),
+    ("${{ 'aaa' | replace('a', 'x', count=1) }}", "xaa"),
     ("${{ parameters.missing | default('d') }}", "d"),
     ("${{ parameters.none | default('d') }}", None),  # `val !== undefined ? val : def`
     ("${{ [] | default('d', true) }}", []),  # `val || def`: [] is truthy in JavaScript

@@ -44,7 +44,8 @@ The package, by topic:
     limits.py      Limits and the per-call budget that counts time, iterations and sizes
     guards.py      size checks run before operators, str methods and filters; range()
     javascript.py  nunjucks' ===, ||, ?: and JavaScript printing, joining and truthiness
-    jsops.py       JavaScript's undefined, +, String(), Number(), === and < (what nunjucks compiles to)
+    undefined.py   JsUndefined, nunjucks' undefined (chainable, compares false, NaN in arithmetic)
+    jsops.py       JavaScript's +, String(), Number(), === and < (what nunjucks compiles to)
     jsmethods.py   String.prototype / Array.prototype / Number.prototype members, sized within the limits
     nunjucks.py    nunjucks' built-in filters where they differ from Jinja's
     sandbox.py     the hardened Jinja environment and the compiled-template caches

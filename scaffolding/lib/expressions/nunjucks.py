@@ -73,10 +73,11 @@ def title(value: Any) -> str:
     return " ".join(_capitalize(word) for word in _text(value).split(" "))
 
 
-def trim(value: Any) -> Any:
+def trim(value: Any, chars: Any = None) -> Any:
+    # nunjucks strips JavaScript's white space; Jinja's `chars` argument still works.
     if isinstance(value, Undefined):
         return value
-    return _text(value).strip(jsops.JS_SPACE)
+    return _text(value).strip(chars if isinstance(chars, str) and chars else jsops.JS_SPACE)
 
 
 def default(value: Any, default_value: Any = jsops.UNDEFINED, boolean: Any = False) -> Any:
@@ -115,11 +116,13 @@ def length(value: Any) -> Any:
     return jsops.UNDEFINED  # (5).length
 
 
-def join(value: Any, delimiter: Any = "", attribute: Any = None) -> Any:
+def join(value: Any, delimiter: Any = "", attribute: Any = None, d: Any = None) -> Any:
     # `arr.join(del || '')`: nothing between items by default (Jinja too), and items print as
     # JavaScript's join prints them: null and undefined as "", true as "true", [1, 2] as "1,2".
     if isinstance(value, Undefined):
         return value
+    if d is not None:  # Jinja's name for the delimiter
+        delimiter = d
     delimiter = jsops.to_string(delimiter) if delimiter else ""
     items = list(value) if isinstance(value, Iterable) and not isinstance(value, (str, Mapping)) else \
         list(value) if isinstance(value, str) else []
@@ -333,7 +336,7 @@ def indent(value: Any, width: Any = 4, indentfirst: Any = False, blank: Any = Tr
                      else pad + line for index, line in enumerate(lines))
 
 
-def replace(value: Any, old: Any, new: Any = jsops.UNDEFINED, max_count: Any = None) -> Any:
+def replace(value: Any, old: Any, new: Any = jsops.UNDEFINED, count: Any = None) -> Any:
     """`replace(old, new, maxCount)`: every occurrence of a string (never a regex: nunjucks' `r/.../`
     literals do not parse here); a non-string `old` returns the input unchanged."""
     if jsops.is_number(value):
@@ -343,7 +346,7 @@ def replace(value: Any, old: Any, new: Any = jsops.UNDEFINED, max_count: Any = N
     if not isinstance(old, str) or not isinstance(value, str):
         return value
     new_text = jsops.to_string(new, limit=_limit())
-    count = -1 if max_count is None or isinstance(max_count, Undefined) else jsops.to_integer(max_count)
+    count = -1 if count is None or isinstance(count, Undefined) else jsops.to_integer(count)
     if old == "":
         size = len(value) + (len(value) + 1) * len(new_text)
         if size > _limit():
