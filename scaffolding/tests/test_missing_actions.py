@@ -80,12 +80,19 @@ def test_the_template_page_lists_the_missing_actions_escaped(client_owner, forei
     assert "&lt;img src=x onerror=alert(1)&gt;" in text
 
 
+def test_the_template_list_marks_the_card(client_owner, foreign):
+    body = client_owner.get("/create/").content.decode()
+    assert "Cannot run yet" in body and "needs publish:bitbucketServer, confluence:transform:markdown" in body
+    assert "<img src=x" not in body
+
+
 def test_a_template_with_every_action_installed_has_no_warning(client_owner, tmp_path):
     fine = FOREIGN
     for action in ("publish:bitbucketServer", "confluence:transform:markdown", "<img src=x onerror=alert(1)>"):
         fine = fine.replace(action, "debug:log")
     yaml_load(tmp_path, fine, name="fine.yaml")
     assert 'id="missing-actions"' not in client_owner.get(URL).content.decode()
+    assert "Cannot run yet" not in client_owner.get("/create/").content.decode()
 
 
 @pytest.mark.parametrize("action", ["create", "dry_run"])

@@ -46,6 +46,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
     for template in templates:
         template.form_url = reverse("scaffolding:template_form", args=[template.namespace, template.name])
         template.owner_url = entity_url(template.owner_ref) if template.owner_ref else ""
+        template.missing_actions = [item["action"] for item in _missing_actions(template)]
     context = {"templates": templates, "tags": selectors.template_tags(), "query": query, "tag": tag,
                "filtered": bool(query or tag)}
     return render_page_or_fragment(request, "scaffolding/template_list.html",
