@@ -64,6 +64,12 @@ def test_arithmetic_with_undefined_is_nan(expression):
     assert value(expression) is None  # a typed value goes through JSON, where NaN is null
 
 
+def test_calling_a_method_of_undefined_fails_naming_the_missing_value():
+    # runtime.js callWrap throws "Unable to call ..., which is undefined or falsey" in Backstage too.
+    with pytest.raises(ExpressionError, match="has no attribute 'system', so it cannot be called"):
+        render_skeleton("ns: ${{ values.system.split('/')[1] }}", {})
+
+
 def test_a_skeleton_reading_a_member_of_a_string_value_renders():
     # values.destination is "github.com?owner=o&repo=r" (a string): .owner is undefined in JavaScript.
     text = "owner: ${{ values.destination.owner }}\nrepo: ${{ (values.destination | parseRepoUrl).repo }}\n"

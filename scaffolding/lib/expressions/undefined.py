@@ -33,3 +33,7 @@ class JsUndefined(ChainableUndefined):
         return not isinstance(other, Undefined)
 
     __hash__ = ChainableUndefined.__hash__
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # nunjucks' callWrap: "Unable to call `x`, which is undefined or falsey". Name the first missing link.
+        raise self._undefined_exception(f"{self._undefined_message}, so it cannot be called")
