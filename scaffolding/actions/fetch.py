@@ -154,6 +154,10 @@ def _patterns(ctx: ActionContext) -> tuple[list, bool]:
             globby_select(pattern[1:] if pattern.startswith("!") else pattern, {})
         except GlobError as exc:
             raise ActionInputError(f"{name}: {pattern!r}: {exc}") from None
+    try:
+        globby_select(patterns, {})
+    except GlobError as exc:
+        raise ActionInputError(f"{name}: {exc}") from None
     return list(patterns), without_templating is not None
 
 

@@ -41,7 +41,8 @@ from dataclasses import dataclass
 import re2
 
 MAX_PATTERN_LENGTH = 1000
-MAX_EXPANSIONS = 256  # patterns a `{a,b}{c,d}...` pattern may expand to
+MAX_PATTERNS = 200  # patterns in one list
+MAX_EXPANSIONS = 256  # patterns a list may expand to (`{a,b}{c,d}...`)
 MAX_RANGE = 1000  # items of one `{1..n}` range
 MAX_DEPTH = 10  # nested extglobs
 _RE2_MEMORY = 1 << 20
@@ -79,30 +80,37 @@ def globby_select(patterns: str | list[str], entries: Mapping[str, bool]) -> set
     after it; a `!` pattern before every positive one, or alone, filters nothing and selects nothing.
     """
     patterns = [patterns] if isinstance(patterns, str) else list(patterns)
+    if len(patterns) > MAX_PATTERNS:
+        raise GlobError(f"{len(patterns)} patterns; at most {MAX_PATTERNS} are accepted")
     for pattern in patterns:
         if not isinstance(pattern, str):
             raise GlobError(f"expected a glob pattern, got {pattern!r}")
         if len(pattern) > MAX_PATTERN_LENGTH:
             raise GlobError(f"the pattern is longer than {MAX_PATTERN_LENGTH} characters")
+    # The ignore patterns are not dir-expanded against the template: globby 11 runs dir-glob on them
+    # without a cwd (so against the server's working directory), which holds no skeleton.
+    negatives = [(index, _compile_all(pattern[1:])) for index, pattern in enumerate(patterns)
+                 if pattern.startswith("!")]
+    positives = [(index, _compile_all(_expand_directory(pattern, entries))) for index, pattern in enumerate(patterns)
+                 if not pattern.startswith("!")]
+    if sum(len(compiled) for _, compiled in negatives + positives) > MAX_EXPANSIONS:
+        raise GlobError(f"the patterns expand to more than {MAX_EXPANSIONS} patterns")
     selected: set[str] = set()
-    for index, pattern in enumerate(patterns):
-        if pattern.startswith("!"):
-            continue
-        # The ignore list is not dir-expanded against the template: globby 11 runs dir-glob on it
-        # without a cwd (so against the server's working directory), which holds no skeleton.
-        ignore = [compiled for negative in patterns[index:] if negative.startswith("!")
-                  for expanded in expand_braces(negative[1:]) if (compiled := _compile(expanded)) is not None]
-        positives = [compiled for expanded in expand_braces(_expand_directory(pattern, entries))
-                     if (compiled := _compile(expanded)) is not None]
+    for index, compiled in positives:
+        ignore = [pattern for later, group in negatives if later > index for pattern in group]
         for path, is_dir in entries.items():
             if path in selected:
                 continue
-            for positive in positives:
+            for positive in compiled:
                 if path != positive.base and _matches(positive, path, is_dir) \
                         and not _ignored(path, is_dir, positive.base, ignore):
                     selected.add(path)
                     break
     return selected
+
+
+def _compile_all(pattern: str) -> list[_Compiled]:
+    return [compiled for expanded in expand_braces(pattern) if (compiled := _compile(expanded)) is not None]
 
 
 def _ignored(path: str, is_dir: bool, base: str, ignore: list[_Compiled]) -> bool:

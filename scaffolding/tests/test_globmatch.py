@@ -125,6 +125,13 @@ def test_hostile_patterns_are_refused(pattern, message):
         globby_select(pattern, TREE)
 
 
+def test_long_pattern_lists_are_refused():
+    with pytest.raises(GlobError, match="at most 200"):
+        globby_select(["*"] * 201, TREE)
+    with pytest.raises(GlobError, match="expand to more than 256"):
+        globby_select(["{a,b}{c,d}{e,f}{g,h}{i,j}"] * 9, TREE)
+
+
 def test_backtracking_patterns_match_in_linear_time():
     entries = {"a" * 5000: False, "a" * 5000 + "b": False}
     started = time.monotonic()
