@@ -17,6 +17,7 @@ from catalog.lib.refs import entity_key, split_key
 from catalog.models import Entity
 from githost.services import GitHostError, parse_host_url, repo_tree_id
 from scaffolding import access
+from scaffolding.actions import action_registry
 from scaffolding.models import ScaffoldEvent, ScaffoldRun, ScaffoldStep
 
 TEMPLATE_KIND = "template"
@@ -89,6 +90,29 @@ def parameter_steps(spec: dict) -> list[dict]:
             "schema": schema,
         })
     return steps
+
+
+def template_missing_actions(*, spec) -> list[dict]:
+    """The actions a template's steps name that this installation lacks, in order of first use:
+    [{"action": "publish:bitbucket", "steps": ["publish"]}]. Create refuses such a template before it
+    runs (better than failing half-way); the template page and the dry run say which are missing."""
+    steps = spec.get("steps") if isinstance(spec, dict) else None
+    if not isinstance(steps, list):
+        return []
+    installed = action_registry()
+    missing: dict[str, list[str]] = {}
+    for index, step in enumerate(steps):
+        action = step.get("action") if isinstance(step, dict) else None
+        if isinstance(action, str) and action and action not in installed:
+            label = str(step.get("id") or step.get("name") or f"step-{index + 1}")
+            missing.setdefault(action, []).append(label)
+    return [{"action": action, "steps": labels} for action, labels in missing.items()]
+
+
+def missing_actions_text(missing: list[dict]) -> str:
+    """'publish:bitbucket' (step publish), 'x:y' (steps a, b)"""
+    return ", ".join(f"{item['action']!r} (step{'s' if len(item['steps']) > 1 else ''} {', '.join(item['steps'])})"
+                     for item in missing)
 
 
 def template_parameter_steps(*, template: Entity, user=None) -> list[dict]:

@@ -19,7 +19,6 @@ from catalog.selectors import user_entity_refs
 from core.audit import audit_record
 from core.queue import task_enqueue_on_commit
 from scaffolding import access, selectors
-from scaffolding.actions import action_registry
 from scaffolding.forms.schema import validate_values
 from scaffolding.lib.sealed import key_check
 from scaffolding.models import ScaffoldEvent, ScaffoldRun, ScaffoldStep
@@ -36,6 +35,14 @@ MAX_VALUES_BYTES = 1_000_000  # the parameters of one run, as JSON
 
 class TemplateError(Exception):
     """The template cannot run as written; the message names the template and what is wrong."""
+
+
+class MissingActions(TemplateError):
+    """The template names actions this installation lacks; `missing` = [{"action", "steps"}]."""
+
+    def __init__(self, message: str, missing: list[dict]):
+        super().__init__(message)
+        self.missing = missing
 
 
 class ParameterErrors(Exception):
@@ -74,7 +81,12 @@ def template_steps_check(*, spec: dict, template_ref: str) -> list[dict]:
         raise TemplateError(f"{template_ref}: spec.steps must be a list of steps")
     if len(steps) > MAX_STEPS:
         raise TemplateError(f"{template_ref}: {len(steps)} steps; at most {MAX_STEPS} are allowed")
-    installed = action_registry()
+    missing = selectors.template_missing_actions(spec=spec)
+    if missing:
+        names = ", ".join(item["action"] for item in missing)
+        raise MissingActions(f"{template_ref} uses {'an action' if len(missing) == 1 else 'actions'} Paved does "
+                             f"not have: {selectors.missing_actions_text(missing)}. Install or replace "
+                             f"{names} (see the installed actions page); nothing was run", missing)
     for index, step in enumerate(steps):
         where = f"{template_ref}: spec.steps[{index}]"
         if not isinstance(step, dict):
@@ -82,9 +94,6 @@ def template_steps_check(*, spec: dict, template_ref: str) -> list[dict]:
         action = step.get("action")
         if not isinstance(action, str) or not action:
             raise TemplateError(f"{where} has no action")
-        if action not in installed:
-            raise TemplateError(f"{where} ({step.get('id') or step.get('name') or action}) uses the action "
-                                f"{action!r}, which is not installed; see the installed actions page")
         # A step id used twice is run as Backstage runs it (NunjucksWorkflowRunner sets
         # context.steps[step.id] after each step): the later step's output replaces the earlier's.
         step_id = step_id_of(step, index)

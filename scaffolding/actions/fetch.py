@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scaffolding.actions.base import Action, ActionContext, ActionError, ActionInputError, resolve_inside
-from scaffolding.actions.filesystem import glob_regex, walk_entries
+from scaffolding.actions.filesystem import walk_entries
 from scaffolding.lib.expressions import ExpressionError, render_path, render_skeleton
 from scaffolding.lib.fetch_source import fetch_file, fetch_into
+from scaffolding.lib.globmatch import GlobError, globby_select
 
 URL = {"title": "Fetch URL", "type": "string",
        "description": "Relative path or absolute URL pointing to the directory tree to fetch"}
@@ -37,6 +38,10 @@ COOKIECUTTER = {"title": "Cookiecutter compatibility mode", "type": "boolean",
                                "fetch:cookiecutter: `{{ cookiecutter.x }}` instead of `${{ values.x }}`"}
 REPLACE = {"title": "Replace files", "type": "boolean",
            "description": "If set, replace files in targetPath instead of skipping existing ones."}
+TRIM_BLOCKS = {"title": "Trim Blocks", "type": "boolean",
+               "description": "If set, the first newline after a block is removed (block, not variable tag!)."}
+LSTRIP_BLOCKS = {"title": "Lstrip Blocks", "type": "boolean",
+                 "description": "If set, leading spaces and tabs are stripped from the start of a line to a block."}
 NO_OUTPUT = {"type": "object", "properties": {}}
 
 
@@ -122,11 +127,13 @@ class FetchPlainFile(Action):
 @dataclass
 class TemplateOptions:
     values: dict
-    patterns: list
+    patterns: list  # glob patterns, matched as Backstage's globby does (scaffolding/lib/globmatch.py)
     render_filename: bool  # copyWithoutTemplating: matched files keep templated *paths*
     cookiecutter: bool
     extension: str | None
     replace: bool
+    trim_blocks: bool = False
+    lstrip_blocks: bool = False
     counts: dict = field(default_factory=lambda: {"written": 0, "verbatim": 0, "kept": 0, "skipped": 0})
 
 
@@ -142,7 +149,16 @@ def _patterns(ctx: ActionContext) -> tuple[list, bool]:
         return [], False
     if not isinstance(patterns, list) or not all(isinstance(p, str) and p.strip() for p in patterns):
         raise ActionInputError(f"{name}: expected a list of glob patterns, got {patterns!r}")
-    return [glob_regex(p) for p in patterns], without_templating is not None
+    for pattern in patterns:
+        try:  # refuse a pattern that cannot be matched before fetching anything
+            globby_select(pattern[1:] if pattern.startswith("!") else pattern, {})
+        except GlobError as exc:
+            raise ActionInputError(f"{name}: {pattern!r}: {exc}") from None
+    try:
+        globby_select(patterns, {})
+    except GlobError as exc:
+        raise ActionInputError(f"{name}: {exc}") from None
+    return list(patterns), without_templating is not None
 
 
 def _extension(ctx: ActionContext) -> str | None:
@@ -189,10 +205,8 @@ class FetchTemplate(Action):
                 "description": "If set, only files with the given extension will be templated (and the "
                                "extension removed). If set to `true`, the default extension `.njk` is used."},
             "replace": REPLACE,
-            "trimBlocks": {"title": "Trim Blocks", "type": "boolean",
-                           "description": "Accepted for compatibility; use `{%- -%}` to trim whitespace."},
-            "lstripBlocks": {"title": "Lstrip Blocks", "type": "boolean",
-                             "description": "Accepted for compatibility; use `{%- -%}` to trim whitespace."},
+            "trimBlocks": TRIM_BLOCKS,
+            "lstripBlocks": LSTRIP_BLOCKS,
             "token": TOKEN,
         },
     }
@@ -204,8 +218,6 @@ class FetchTemplate(Action):
         options = self.options(ctx)
         target_path = ctx.input.get("targetPath") or "./"
         out_dir = ctx.resolve_path(target_path, field_name="targetPath")
-        if ctx.input.get("trimBlocks") or ctx.input.get("lstripBlocks"):
-            ctx.log("trimBlocks/lstripBlocks are accepted but not applied; use {%- and -%} to trim whitespace")
         with tempfile.TemporaryDirectory(prefix="paved-template-") as tmp:
             template_dir = Path(tmp) / "template"
             fetch_into(base=ctx.template_base, url=ctx.input.get("url"), dest=template_dir, log=ctx.log)
@@ -223,12 +235,23 @@ class FetchTemplate(Action):
             raise ActionInputError("templateFileExtension cannot be combined with copyWithoutRender, "
                                    "copyWithoutTemplating or cookiecutterCompat")
         return TemplateOptions(values=_values(ctx), patterns=patterns, render_filename=render_filename,
-                               cookiecutter=cookiecutter, extension=extension, replace=bool(ctx.input.get("replace")))
+                               cookiecutter=cookiecutter, extension=extension, replace=bool(ctx.input.get("replace")),
+                               trim_blocks=ctx.input.get("trimBlocks") is True,
+                               lstrip_blocks=ctx.input.get("lstripBlocks") is True)
 
 
 def render_tree(ctx: ActionContext, template_dir: Path, out_dir: Path, options: TemplateOptions) -> None:
     """Render every entry of `template_dir` into `out_dir`, Backstage's fetch:template loop."""
-    for location in walk_entries(template_dir):
+    locations = list(walk_entries(template_dir))
+    verbatim: set[str] = set()
+    if options.patterns and not options.extension:
+        entries = {location: (template_dir / location).is_dir() and not (template_dir / location).is_symlink()
+                   for location in locations}
+        try:
+            verbatim = globby_select(options.patterns, entries)
+        except GlobError as exc:
+            raise ActionInputError(f"copyWithoutTemplating: {exc}") from None
+    for location in locations:
         ctx.check_cancelled()
         source = template_dir / location
         is_dir = source.is_dir()
@@ -237,7 +260,7 @@ def render_tree(ctx: ActionContext, template_dir: Path, out_dir: Path, options: 
             local = location[: -len(options.extension)] if render_contents else location
             render_name = True
         else:
-            render_contents = not any(p.fullmatch(location) for p in options.patterns)
+            render_contents = location not in verbatim
             local, render_name = location, options.render_filename or render_contents
         try:
             if render_name:
@@ -276,7 +299,8 @@ def _write_file(source: Path, dest: Path, location: str, render_contents: bool, 
     if render_contents and not _is_binary(data):
         try:
             text = render_skeleton(data.decode("utf-8"), options.values, cookiecutter_compat=options.cookiecutter,
-                                   name=location)
+                                   name=location, trim_blocks=options.trim_blocks,
+                                   lstrip_blocks=options.lstrip_blocks)
         except ExpressionError as exc:
             raise ActionError(f"url: cannot render {location!r}: {exc}") from None
         data = text.encode("utf-8")
@@ -295,7 +319,8 @@ class FetchTemplateFile(Action):
         "type": "object",
         "required": ["url", "targetPath"],
         "properties": {"url": FILE_URL, "targetPath": TARGET_FILE, "values": VALUES,
-                       "cookiecutterCompat": COOKIECUTTER, "replace": REPLACE, "token": TOKEN},
+                       "cookiecutterCompat": COOKIECUTTER, "replace": REPLACE, "token": TOKEN,
+                       "trimBlocks": TRIM_BLOCKS, "lstripBlocks": LSTRIP_BLOCKS},
     }
     output_schema = NO_OUTPUT
     examples = _example("fetch:template:file", "      url: ./files/README.md\n      targetPath: README.md\n"
@@ -313,7 +338,9 @@ class FetchTemplateFile(Action):
         if not _is_binary(data):
             try:
                 text = render_skeleton(data.decode("utf-8"), values,
-                                       cookiecutter_compat=bool(ctx.input.get("cookiecutterCompat")), name=str(url))
+                                       cookiecutter_compat=bool(ctx.input.get("cookiecutterCompat")), name=str(url),
+                                       trim_blocks=ctx.input.get("trimBlocks") is True,
+                                       lstrip_blocks=ctx.input.get("lstripBlocks") is True)
             except ExpressionError as exc:
                 raise ActionError(f"url: cannot render {url!r}: {exc}") from None
             data = text.encode("utf-8")

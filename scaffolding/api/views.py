@@ -268,6 +268,8 @@ def dry_run(request: HttpRequest) -> HttpResponse:
                                           directory_contents=contents, actor=request.user)
     except services.ParameterErrors as exc:
         return _parameter_errors(exc)
+    except services.MissingActions as exc:
+        raise InputError(f"The dry run cannot start: {exc}") from None
     except services.TemplateError as exc:
         raise InputError(f"Input template is not a template: {exc}") from None
     finished = selectors.run_wait(run_id=run.pk, timeout=DRY_RUN_WAIT_SECONDS)

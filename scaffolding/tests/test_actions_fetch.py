@@ -474,3 +474,66 @@ def test_a_broken_expression_in_a_file_name_names_the_entry(template, workspace)
     with pytest.raises(ActionError, match=r"url: cannot render the name of '\$\{\{ values.name \| nosuchfilter"):
         run("fetch:template", make_ctx(workspace, {"url": "./skeleton", "values": {"name": "a"}},
                                        base=base_of(template)))
+
+
+@pytest.mark.parametrize("pattern", [".github/workflows/", ".github/workflows", "./.github/", ".github/**"])
+def test_copy_without_templating_a_directory_copies_everything_under_it(template, workspace, pattern):
+    # Backstage's globby expands a directory pattern to everything under it (dir-glob), so GitHub
+    # Actions expressions are copied verbatim; Paved used to match only the directory entry.
+    skeleton = template / "skeleton"
+    (skeleton / ".github" / "workflows").mkdir(parents=True)
+    workflow = "jobs:\n  build:\n    steps:\n      - run: echo ${{ github.sha }} ${{ steps.x.outputs.y }}\n"
+    (skeleton / ".github" / "workflows" / "ci.yml").write_text(workflow)
+    ctx = run("fetch:template", make_ctx(workspace, {"url": "./skeleton", "values": {"name": "ci"},
+                                                     "copyWithoutTemplating": [pattern]}, base=base_of(template)))
+    assert (workspace / ".github" / "workflows" / "ci.yml").read_text() == workflow
+    assert (workspace / "README.md").read_text() == "# ci\n"
+    assert "(1 without templating)" in ctx.logs[-1]
+
+
+def test_copy_without_render_a_directory_keeps_names_and_contents_under_it(template, workspace):
+    skeleton = template / "skeleton"
+    (skeleton / "docs" / "${{ values.name }}").mkdir(parents=True)
+    (skeleton / "docs" / "${{ values.name }}" / "index.md").write_text("${{ values.name }}")
+    run("fetch:template", make_ctx(workspace, {"url": "./skeleton", "values": {"name": "x"},
+                                               "copyWithoutRender": ["docs/"]}, base=base_of(template)))
+    assert (workspace / "docs" / "${{ values.name }}" / "index.md").read_text() == "${{ values.name }}"
+    assert (workspace / "README.md").read_text() == "# x\n"
+
+
+@pytest.mark.parametrize("patterns", [["{a,b}" * 20], ["a!(b)c"], ["*"] * 201, ["{a,b}{c,d}{e,f}{g,h}"] * 17])
+def test_copy_without_templating_refuses_hostile_patterns_naming_them(template, workspace, patterns):
+    ctx = make_ctx(workspace, {"url": "./skeleton", "copyWithoutTemplating": patterns}, base=base_of(template))
+    with pytest.raises(ActionInputError, match="copyWithoutTemplating"):
+        run("fetch:template", ctx)
+
+
+def test_copy_without_templating_exclusion_filter_as_backstage_tests_it(template, workspace):
+    # Backstage's fetch/template.test.ts "with exclusion filter": a later `!` pattern takes a file
+    # back out of copyWithoutTemplating, so it is rendered.
+    skeleton = template / "skeleton"
+    (skeleton / ".unprocessed").mkdir()
+    (skeleton / ".unprocessed" / "templated-content-${{ values.name }}.txt").write_text("${{ values.count }}")
+    (skeleton / ".unprocessed" / "templated-process-content-${{ values.name }}.txt").write_text("${{ values.count }}")
+    run("fetch:template", make_ctx(workspace, {
+        "url": "./skeleton", "values": {"name": "test-project", "count": 1234},
+        "copyWithoutTemplating": [".unprocessed", "!*/templated-process-content-${{ values.name }}.txt"]},
+        base=base_of(template)))
+    unprocessed = workspace / ".unprocessed"
+    assert (unprocessed / "templated-process-content-test-project.txt").read_text() == "1234"
+    assert (unprocessed / "templated-content-test-project.txt").read_text() == "${{ values.count }}"
+
+
+@pytest.mark.parametrize(("flags", "expected"), [
+    ({}, "list:\n  \n  - a\n  \n  - b\n  \n"),
+    ({"trimBlocks": True}, "list:\n    - a\n    - b\n  "),
+    ({"lstripBlocks": True}, "list:\n\n  - a\n\n  - b\n\n"),
+    ({"trimBlocks": True, "lstripBlocks": True}, "list:\n  - a\n  - b\n"),
+])
+def test_trim_blocks_and_lstrip_blocks_apply_as_in_nunjucks(template, workspace, flags, expected):
+    # fetch:template passes trimBlocks / lstripBlocks to nunjucks' configure (SecureTemplater nunjucksConfigs).
+    skeleton = template / "skeleton"
+    (skeleton / "list.yaml").write_text("list:\n  {% for x in values.items %}\n  - ${{ x }}\n  {% endfor %}\n")
+    run("fetch:template", make_ctx(workspace, {"url": "./skeleton", "values": {"items": ["a", "b"]}, **flags},
+                                   base=base_of(template)))
+    assert (workspace / "list.yaml").read_text() == expected

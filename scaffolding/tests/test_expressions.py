@@ -372,7 +372,7 @@ def test_lipsum_is_not_available_and_dict_keys_starting_with_underscore_are_data
     ("${{ 'a\tb'.expandtabs(10**9) }}", "expandtabs"),
     ("${{ [1] | batch(10**9, 0) | list }}", "linecount"),
     ("${{ [1] | slice(10**9) | list }}", "slices"),
-    ("${{ ('x' * 1000000).replace('x', 'yy') }}", "result of replace"),
+    ("${{ ('x' * 1000000).replaceAll('x', 'yy') }}", "result of replace"),
     ("${{ ('x' * 1000) | replace('x', 'y' * 10000) }}", "result of replace"),
     ("${{ ('x' * 1000).join(['a'] * 10000) }}", "result of join"),
     ("${{ (['a'] * 10000) | join('x' * 1000) }}", "result of join"),

@@ -46,6 +46,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
     for template in templates:
         template.form_url = reverse("scaffolding:template_form", args=[template.namespace, template.name])
         template.owner_url = entity_url(template.owner_ref) if template.owner_ref else ""
+        template.missing_actions = [item["action"] for item in _missing_actions(template)]
     context = {"templates": templates, "tags": selectors.template_tags(), "query": query, "tag": tag,
                "filtered": bool(query or tag)}
     return render_page_or_fragment(request, "scaffolding/template_list.html",
@@ -83,7 +84,7 @@ def template_form(request: HttpRequest, namespace: str, name: str) -> HttpRespon
     problems = [f"Step {i + 1} ({step['title']}): {problem}" for i, step in enumerate(steps)
                 for problem in form_schema.schema_problems(step["schema"])]
     if problems:
-        context = {"template": template, "problems": problems}
+        context = {"template": template, "problems": problems, "missing_actions": _missing_actions(template)}
         return render_page_or_fragment(request, FORM_PAGE, BROKEN_FRAGMENT, context)
     if request.method == "GET":
         # A fresh start: whatever secrets an abandoned attempt left in the session go.
@@ -94,7 +95,8 @@ def template_form(request: HttpRequest, namespace: str, name: str) -> HttpRespon
         state = form_state.state_load(request.POST.get("__state", ""), template_ref=template.ref, user=request.user)
     except form_state.StateError as exc:
         return render_page_or_fragment(request, FORM_PAGE, BROKEN_FRAGMENT,
-                                       {"template": template, "problems": [str(exc)], "restart": True}, status=400)
+                                       {"template": template, "problems": [str(exc)], "restart": True,
+                                        "missing_actions": _missing_actions(template)}, status=400)
     secrets = form_state.secrets_get(request.session, template_ref=template.ref)
     return _post(_Form(request, template, steps, state, secrets))
 
@@ -176,6 +178,10 @@ def _create(form: _Form, *, dry_run: bool) -> HttpResponse:
 # --- Rendering --------------------------------------------------------------------------------------
 
 
+def _missing_actions(template: Entity) -> list[dict]:
+    return selectors.template_missing_actions(spec=(template.body or {}).get("spec"))
+
+
 def _stepper(form: _Form, index: int) -> list[dict]:
     titles = [step["title"] for step in form.steps] + ["Review"]
     return [{"title": title, "current": i == index, "done": i < index} for i, title in enumerate(titles)]
@@ -186,7 +192,7 @@ def _render(form: _Form, index: int, *, errors: list[dict] | None = None, alert:
     form_url = reverse("scaffolding:template_form", args=[template.namespace, template.name])
     context = {
         "template": template, "form_url": form_url, "index": index, "is_review": index >= form.review,
-        "stepper": _stepper(form, index), "alert": alert,
+        "stepper": _stepper(form, index), "alert": alert, "missing_actions": _missing_actions(template),
         "state": form_state.state_dump(form.state, template_ref=template.ref, user=form.request.user),
     }
     if index < form.review:

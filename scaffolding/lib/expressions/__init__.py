@@ -15,9 +15,15 @@ Where expressions appear and what the runner puts in their context:
 Semantics follow Backstage rather than Jinja where they differ:
 - `${{ }}` prints variables; `{% %}` blocks and `{# #}` comments work as in Jinja; a plain `{{ x }}`
   (Helm charts, Go templates in skeletons) is left as is unless cookiecutterCompat is on.
-- Undefined names render as "" and any attribute or item of an undefined is undefined (nunjucks).
+- Undefined names render as "" and any attribute or item of an undefined, of null or of a string is
+  undefined (nunjucks' memberLookup); undefined compares false and gives NaN in arithmetic (jsops.py).
 - A dict's keys win over its methods: `parameters.items` is the answer named "items".
-- Values print as JavaScript does (true, "a,b", nothing for null); `~` joins the same way; `===`/`!==` work.
+- Values print as JavaScript does (true, "a,b", nothing for null); `+` and `~` are JavaScript's
+  (`'x' + undefined` is "xundefined", `1 + '2'` is "12"); `===`/`!==` work.
+- Strings, arrays and numbers have their JavaScript members (`name.replaceAll(' ', '-')`, `tags.length`,
+  `tags.join('-')`, `n.toFixed(2)`: jsmethods.py); other names fall back to Python's str methods.
+- nunjucks' filters replace Jinja's where they differ (title, truncate, int, float, join, urlencode,
+  escape, sort, batch, indent...: nunjucks.py).
 - A string that is exactly one `${{ }}` keeps the expression's type (Backstage's `| dump` + JSON.parse).
 - `{% include %}`, `{% import %}` and `{% extends %}` are refused: templates reach no files.
 
@@ -38,6 +44,10 @@ The package, by topic:
     limits.py      Limits and the per-call budget that counts time, iterations and sizes
     guards.py      size checks run before operators, str methods and filters; range()
     javascript.py  nunjucks' ===, ||, ?: and JavaScript printing, joining and truthiness
+    undefined.py   JsUndefined, nunjucks' undefined (chainable, compares false, NaN in arithmetic)
+    jsops.py       JavaScript's +, String(), Number(), === and < (what nunjucks compiles to)
+    jsmethods.py   String.prototype / Array.prototype / Number.prototype members, sized within the limits
+    nunjucks.py    nunjucks' built-in filters where they differ from Jinja's
     sandbox.py     the hardened Jinja environment and the compiled-template caches
     opaque.py      secrets as values that refuse every operation but being handed whole to an action
     render.py      ExpressionError, error messages and the public render functions

@@ -24,6 +24,7 @@ from typing import Any
 from jinja2 import Undefined
 
 from scaffolding.actions.base import ActionInputError
+from scaffolding.lib.expressions.undefined import JsUndefined
 from scaffolding.lib.repo_url import repo_url_parse
 
 DEFAULT_LIMIT = 1 << 20  # characters (and items) a converted value may hold
@@ -115,7 +116,7 @@ def pick(obj: Any, path: Any) -> Any:
         elif isinstance(current, (list, tuple)) and key.isdigit() and int(key) < len(current):
             current = current[int(key)]
         else:
-            return Undefined(hint=f"pick: {'.'.join(keys)!r} is not present")
+            return JsUndefined(hint=f"pick: {'.'.join(keys)!r} is not present")
     return current
 
 

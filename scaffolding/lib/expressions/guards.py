@@ -12,6 +12,7 @@ from jinja2 import Undefined
 from jinja2.exceptions import SecurityError, UndefinedError
 
 from scaffolding.lib.expressions import filters as js
+from scaffolding.lib.expressions import nunjucks
 from scaffolding.lib.expressions.limits import _Budget, _budget, _LimitError, _measure
 from scaffolding.lib.expressions.opaque import refuse_secrets
 
@@ -242,6 +243,7 @@ def _js_filters() -> dict:
         "string": lambda value: js.js_string(value, limit=limit()),
         "dump": lambda value, spaces=None: js.dump(value, spaces, limit=limit()),
         "jsonify": lambda value: js.jsonify(value, limit=limit()),
+        **nunjucks.FILTERS,
         **js.BACKSTAGE_FILTERS,
     }
 

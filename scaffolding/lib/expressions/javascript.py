@@ -19,7 +19,8 @@ from scaffolding.lib.expressions.opaque import refuse_secrets
 
 class _NunjucksOperators(Extension):
     """`===` and `!==` (nunjucks has them, Jinja does not) read as `==` and `!=`, and JavaScript's
-    `||` reads as `or` and `c ? a : b` as `a if c else b`: templates in the wild use both."""
+    `||` reads as `or` and `c ? a : b` as `a if c else b`: templates in the wild use both.
+    `{% elseif %}` is `{% elif %}` (nunjucks/src/parser.js parseIf accepts both)."""
 
     def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
         return rewrite_ternaries(source, self.environment.variable_start_string, self.environment.variable_end_string)
@@ -41,6 +42,8 @@ class _NunjucksOperators(Extension):
             if token.type == "assign" and previous in ("eq", "ne"):
                 previous = None
                 continue
+            if token.type == "name" and token.value == "elseif" and previous == "block_begin":
+                token = Token(token.lineno, "name", "elif")  # nunjucks' parser takes both spellings
             previous = token.type
             yield token
         if pending_pipe is not None:

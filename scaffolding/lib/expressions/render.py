@@ -181,8 +181,10 @@ def evaluate_condition(condition: Any, context: dict) -> bool:
     return True
 
 
-def render_skeleton(text: str, values: dict, *, cookiecutter_compat: bool = False, name: str = "") -> str:
-    """Render a fetch:template file; errors name `name` and the line."""
+def render_skeleton(text: str, values: dict, *, cookiecutter_compat: bool = False, name: str = "",
+                    trim_blocks: bool = False, lstrip_blocks: bool = False) -> str:
+    """Render a fetch:template file; errors name `name` and the line. `trim_blocks` / `lstrip_blocks`
+    are fetch:template's trimBlocks / lstripBlocks (nunjucks' options of those names)."""
     if not isinstance(text, str):
         raise ExpressionError(f"{name or 'the file'}: expected text, got {type(text).__name__}")
     if not _has_markers(text, cookiecutter_compat):
@@ -190,7 +192,7 @@ def render_skeleton(text: str, values: dict, *, cookiecutter_compat: bool = Fals
     context = {"cookiecutter" if cookiecutter_compat else "values": values}
     with _budgeted(SKELETON_LIMITS) as budget:
         try:
-            return _stream(_compile_file(text, cookiecutter_compat), context, budget)
+            return _stream(_compile_file(text, cookiecutter_compat, trim_blocks, lstrip_blocks), context, budget)
         except Exception as exc:
             raise _file_error(exc, text, name) from None
 

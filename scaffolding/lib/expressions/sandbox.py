@@ -8,12 +8,12 @@ import types
 from collections.abc import Iterator
 from typing import Any
 
-from jinja2 import ChainableUndefined, Undefined, nodes
+from jinja2 import Undefined, nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
-from scaffolding.lib.expressions import filters as js
+from scaffolding.lib.expressions import jsmethods, jsops
 from scaffolding.lib.expressions.guards import (
     _check_binop,
     _check_str_method,
@@ -59,7 +59,15 @@ class _Harden(NodeTransformer):
             return node
         return _env_call("paved_measured", node, lineno=node.lineno)
 
-    visit_List = visit_Tuple = visit_Dict = _measured
+    visit_List = visit_Tuple = _measured
+
+    def visit_Dict(self, node: nodes.Dict) -> nodes.Node:
+        # nunjucks/src/compiler.js compilePair: a bare name as a key is the string itself, so
+        # `parseEntityRef({ defaultKind: 'group' })` passes {"defaultKind": "group"}.
+        for pair in node.items:
+            if isinstance(pair.key, nodes.Name):
+                pair.key = nodes.Const(pair.key.name, lineno=pair.key.lineno)
+        return self._measured(node)
 
 
 def _env_call(name: str, *args: nodes.Expr, lineno: int) -> nodes.Call:
@@ -103,6 +111,9 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         if isinstance(obj, dict) and attribute in obj:
             return obj[attribute]  # nunjucks: `values.items` is the key "items", not dict.items
         _refuse_private(attribute)
+        member = jsmethods.member(obj, attribute)  # nunjucks: `name.replaceAll(...)`, `tags.length`
+        if member is not jsmethods.MISSING:
+            return member
         return super().getattr(obj, attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
@@ -111,6 +122,10 @@ class _Sandbox(ImmutableSandboxedEnvironment):
             raise misuse(secret_name(obj), "indexing or slicing it")
         if not (isinstance(obj, dict) and isinstance(argument, str) and argument in obj):
             _refuse_private(argument)
+        if isinstance(argument, str):
+            member = jsmethods.member(obj, argument)  # `name['length']` is `name.length`
+            if member is not jsmethods.MISSING:
+                return member
         return super().getitem(obj, argument)
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
@@ -126,6 +141,8 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         budget.tick()
         refuse_secrets(f"the operator {operator}", left, right)
         _check_binop(budget, operator, left, right)
+        if operator == "+":
+            return jsops.add(left, right, limit=budget.limits.output)  # JavaScript's +: 'a' + undefined
         return self.binop_table[operator](left, right)
 
     def paved_iterate(self, iterable: Any, literal_size: int) -> Iterator:
@@ -143,17 +160,20 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         budget = _budget()
         budget.tick()
         refuse_secrets("joining it with ~", *parts)
-        texts = [js.js_string(part, limit=budget.limits.output) for part in parts]
+        # nunjucks compiles `a ~ b` to `a + "" + b`: undefined joins as "undefined", null as "null".
+        texts = [jsops.to_string(part, limit=budget.limits.output) for part in parts]
         budget.size(sum(map(len, texts)), "the result of ~")
         return "".join(texts)
 
 
 @functools.cache
-def _environment(cookiecutter: bool, crlf: bool) -> _Sandbox:
+def _environment(cookiecutter: bool, crlf: bool, trim_blocks: bool = False, lstrip_blocks: bool = False) -> _Sandbox:
     env = _Sandbox(
+        trim_blocks=trim_blocks,  # nunjucks' trimBlocks / lstripBlocks, which fetch:template passes on
+        lstrip_blocks=lstrip_blocks,
         variable_start_string="{{" if cookiecutter else "${{",
         variable_end_string="}}",
-        undefined=ChainableUndefined,
+        undefined=jsops.JsUndefined,
         autoescape=False,
         keep_trailing_newline=True,
         newline_sequence="\r\n" if crlf else "\n",
@@ -187,8 +207,8 @@ def _single_expression(tree: nodes.Template) -> nodes.Expr | None:
     return None
 
 
-def _build(text: str, cookiecutter: bool) -> Any:
-    return _environment(cookiecutter, _is_crlf(text)).from_string(text)
+def _build(text: str, cookiecutter: bool, trim_blocks: bool = False, lstrip_blocks: bool = False) -> Any:
+    return _environment(cookiecutter, _is_crlf(text), trim_blocks, lstrip_blocks).from_string(text)
 
 
 _compile_string = functools.lru_cache(maxsize=4096)(_build)
