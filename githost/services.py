@@ -419,8 +419,9 @@ def _netloc(parts: urllib.parse.SplitResult) -> str | None:
 def _host_path(url: object) -> str | None:
     """The path of an http(s) URL on this git host below the public URL's prefix, or None.
 
-    The host must be one of host_names() and the URL must carry no user name or password (which
-    could make "paved@evil.example.com" or "evil.example.com@paved" read as something else).
+    The host must be one of host_names(). The host is what follows the last "@", as for every HTTP
+    client: "http://paved@evil.example.com/..." is evil.example.com's (not ours), and a clone URL
+    with a token ("http://me:tok@paved.example.com/git/...") is ours.
     """
     if not isinstance(url, str) or len(url) > 4000:
         return None
@@ -428,7 +429,7 @@ def _host_path(url: object) -> str | None:
         parts = urllib.parse.urlsplit(url.strip())
     except ValueError:
         return None
-    if parts.scheme.lower() not in ("http", "https") or "@" in parts.netloc or _netloc(parts) not in host_names():
+    if parts.scheme.lower() not in ("http", "https") or _netloc(parts) not in host_names():
         return None
     prefix = _public().path.rstrip("/")
     path = parts.path

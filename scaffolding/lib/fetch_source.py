@@ -16,7 +16,8 @@ Sources, and what is refused:
   because the git host refuses symlinks when publishing. Links to directories, dangling links and
   special files (fifos, devices) are skipped and reported through `log`.
 - The built-in git host (`githost.services.parse_host_url`): read straight from the bare
-  repository, no network.
+  repository, no network. Its stable name `paved` (http://paved/git/acme/templates/tree/main/svc)
+  and its public host (PAVED_PUBLIC_URL) both name it; neither is ever fetched over the network.
 - Any other http(s) host: single files through the catalog's allow-listed reader; directories
   there need a git integration Paved does not have, which the error says.
 
@@ -131,7 +132,8 @@ def fetch_into(*, base: str, url: str, dest: Path, field_name: str = "url", log:
         host = urllib.parse.urlsplit(source.location).netloc or source.location
         raise ActionError(f"{field_name}: fetching a directory from {host} needs a git integration for that host, "
                           f"which Paved does not have; put the files next to the template or on the built-in "
-                          f"git host ({settings.PAVED_GIT_HOST})")
+                          f"git host (http://paved/git/<owner>/<repo>/tree/<ref>/<path>, or "
+                          f"{settings.PAVED_PUBLIC_URL}/git/...)")
     from githost.services import GitHostError, repo_export
 
     with tempfile.TemporaryDirectory(prefix="paved-fetch-") as tmp:
