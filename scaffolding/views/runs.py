@@ -161,6 +161,8 @@ def _output_links(output: dict) -> list[dict]:
 
 def _output_texts(output: dict) -> list[dict]:
     texts, items = [], output.get("text")
+    if isinstance(items, str):  # one Markdown block (the demo templates' summary), not Backstage's list
+        items = [{"content": items, "default": True}]
     for item in items if isinstance(items, list) else []:
         if not isinstance(item, dict) or item.get("content") is None:
             continue
