@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 
-from githost.services import STABLE_HOST, is_host, remote_url
+from githost.services import STABLE_HOST, is_host, parse_host_url, remote_url
 from scaffolding.actions.base import ActionInputError
 
 HOST_RE = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?$")
@@ -222,8 +222,29 @@ def clone_url_from(value, *, field_name: str = "repoUrl") -> str:
                                f"got {value!r}")
     value = value.strip()
     if "://" in value or value.startswith("git@"):
-        return clone_url_check(value, field_name=field_name)
+        return _builtin_clone_url(clone_url_check(value, field_name=field_name), field_name=field_name)
     parsed = repo_url_parse(value, field_name=field_name, allow_subgroups=True)
     if builtin_host(parsed.host):
+        if "/" in parsed.owner:
+            raise ActionInputError(f"{field_name}: the built-in git host has no subgroups; owner "
+                                   f"{_show(parsed.owner)} must be one name")
         return remote_url(parsed.owner, parsed.repo)
     return f"https://{parsed.host}/{parsed.full_name}.git"
+
+
+def _builtin_clone_url(url: str, *, field_name: str) -> str:
+    """A clone URL naming the built-in host (`http://paved/git/acme/web.git`) as its public clone URL; one
+    that names it but is not one of its repositories is refused, so `paved` never leaves Paved (an Argo CD
+    manifest with `paved` in it would send Argo CD looking for a host of that name)."""
+    parts = urlsplit(url)
+    try:
+        host = f"{parts.hostname}:{parts.port}" if parts.port else (parts.hostname or "")
+    except ValueError:
+        return url  # clone_url_check let it through: not an http(s) URL of ours
+    if not builtin_host(host) and not (parts.hostname and builtin_host(parts.hostname)):
+        return url
+    hosted = parse_host_url(url)
+    if hosted is None or hosted.path:
+        raise ActionInputError(f"{field_name}: {url!r} names the built-in git host but no repository on it; "
+                               f"expected {remote_url('<owner>', '<repo>')} or \"paved?owner=<owner>&repo=<repo>\"")
+    return remote_url(hosted.owner, hosted.name)
