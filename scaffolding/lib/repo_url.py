@@ -69,10 +69,7 @@ def builtin_host(host: str) -> bool:
 
 def host_label(host: str) -> str:
     """How a form names a repoUrl host: the built-in one says what it is and where."""
-    if not builtin_host(host):
-        return host
-    where = "" if host == STABLE_HOST else f" as {host}"
-    return f"{host} (Paved's built-in git host{where})"
+    return f"{host} (Paved's built-in git host)" if builtin_host(host) else host
 
 
 def host_kind(host: str) -> str:
@@ -246,5 +243,6 @@ def _builtin_clone_url(url: str, *, field_name: str) -> str:
     hosted = parse_host_url(url)
     if hosted is None or hosted.path:
         raise ActionInputError(f"{field_name}: {url!r} names the built-in git host but no repository on it; "
-                               f"expected {remote_url('<owner>', '<repo>')} or \"paved?owner=<owner>&repo=<repo>\"")
+                               f"expected {remote_url('<owner>', '<repo>')} or "
+                               f"\"{STABLE_HOST}?owner=<owner>&repo=<repo>\"")
     return remote_url(hosted.owner, hosted.name)

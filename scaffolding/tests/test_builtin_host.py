@@ -135,7 +135,7 @@ def test_the_picker_offers_the_built_in_host_by_name_and_says_where_it_is():
     field = field_for(PICKER["properties"]["repoUrl"], "repoUrl")
     assert field.parts["hosts"] == [{"value": "paved", "label": "paved (Paved's built-in git host)"}]
     assert field.parts["builtin"] == "paved" and field.parts["builtin_url"] == f"{PUBLIC}/git/"
-    assert host_label("paved.example.com") == "paved.example.com (Paved's built-in git host as paved.example.com)"
+    assert host_label("paved.example.com") == "paved.example.com (Paved's built-in git host)"
     assert host_label("github.com") == "github.com"
     assert validate_values(PICKER, {"repoUrl": "paved?owner=acme&repo=web"}) == []
     errors = validate_values(PICKER, {"repoUrl": "paved@evil.com?owner=acme&repo=web"})
