@@ -56,6 +56,10 @@ class PublishGit(Action):
         "type": "object",
         "properties": {
             **PUBLISH_OUTPUTS,
+            # The built-in host's URLs start with PAVED_PUBLIC_URL; a dry run shows these examples.
+            "remoteUrl": {**PUBLISH_OUTPUTS["remoteUrl"], "examples": ["https://paved.example.com/git/acme/web.git"]},
+            "repoContentsUrl": {**PUBLISH_OUTPUTS["repoContentsUrl"],
+                                "examples": ["https://paved.example.com/git/acme/web/blob/main"]},
             "repoUrl": {"type": "string", "description": "Same as remoteUrl (read by argocd:create-application)",
                         "examples": ["https://paved.example.com/git/acme/web.git"]},
         },
