@@ -438,6 +438,12 @@ def _host_path(url: object) -> str | None:
     return path
 
 
+def names_host(url: object) -> bool:
+    """Whether an http(s) URL's host is one of this git host's names, whatever its path. Such a URL is
+    read from the repositories or refused, never fetched: `paved` must not reach the network."""
+    return _host_path(url) is not None
+
+
 def canonical_url(url: str) -> str:
     """A URL on this git host written with any of its names, as the public URL; any other URL unchanged."""
     path = _host_path(url)

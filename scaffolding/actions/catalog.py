@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from catalog.lib.refs import RefError, parse_ref, split_key
 from catalog.selectors import entity_get
 from catalog.services import LocationExists, location_create, location_preview, location_refresh
-from githost.services import canonical_url
+from githost.services import canonical_url, names_host, parse_host_url
 from scaffolding.actions.base import Action, ActionContext, ActionError, ActionInputError
 
 ENTITY_OBJECT = {"type": "object", "description": "Object containing the same values used in the Entity schema."}
@@ -141,7 +141,11 @@ class CatalogRegister(Action):
         # A file on the built-in git host named by `paved` (or any of its names) is registered under the
         # public URL, so the location and the entities' managed-by-location/source-location are links people
         # can open.
-        url = canonical_url(_catalog_info_url(ctx))
+        url = _catalog_info_url(ctx)
+        if names_host(url) and parse_host_url(url) is None:  # `paved` never goes to the network reader
+            raise ActionInputError(f"catalogInfoUrl: {url!r} names the built-in git host but no file in a repository "
+                                   f"on it; expected http://paved/git/<owner>/<repo>/blob/<ref>/<path>")
+        url = canonical_url(url)
         ctx.log(f"Registering {url} in the catalog")
         try:
             ctx.output("entityRef", self._register(ctx, url))

@@ -127,7 +127,7 @@ def fetch_into(*, base: str, url: str, dest: Path, field_name: str = "url", log:
             what = "does not exist" if not os.path.exists(source.location) else "is a file, not a directory"
             raise ActionInputError(f"{field_name}: {url!r} {what}")
         return _copy_tree(Path(source.location), dest, url=url, field_name=field_name, log=log)
-    host_url = _host_url(source.location)
+    host_url = _host_url(source.location, field_name=field_name)
     if host_url is None:
         host = urllib.parse.urlsplit(source.location).netloc or source.location
         raise ActionError(f"{field_name}: fetching a directory from {host} needs a git integration for that host, "
@@ -151,7 +151,7 @@ def fetch_file(*, base: str, url: str, field_name: str = "url") -> bytes:
     source = resolve_source(base=base, url=url, field_name=field_name)
     if source.kind == "file":
         return _read_local_file(source.location, url=url, field_name=field_name)
-    host_url = _host_url(source.location)
+    host_url = _host_url(source.location, field_name=field_name)
     if host_url is not None:
         from githost.services import GitHostError, repo_read_file
 
@@ -170,10 +170,17 @@ def fetch_file(*, base: str, url: str, field_name: str = "url") -> bytes:
     return data
 
 
-def _host_url(url: str):
-    from githost.services import parse_host_url
+def _host_url(url: str, *, field_name: str = "url"):
+    """Where on the built-in git host `url` points, or None for another host. A URL that names the
+    built-in host (`paved`, its public host) but no file or folder of a repository is refused here,
+    so it is never handed to the network reader."""
+    from githost.services import names_host, parse_host_url
 
-    return parse_host_url(url)
+    hosted = parse_host_url(url)
+    if hosted is None and names_host(url):
+        raise ActionInputError(f"{field_name}: {url!r} names the built-in git host but no repository path on "
+                               f"it; expected http://paved/git/<owner>/<repo>/(blob|tree)/<ref>/<path>")
+    return hosted
 
 
 def _read_local_file(path: str, *, url: str, field_name: str) -> bytes:

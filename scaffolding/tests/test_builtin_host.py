@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from catalog.models import Location
 from githost import services as githost
-from scaffolding.actions.base import ActionInputError
+from scaffolding.actions.base import ActionError, ActionInputError
 from scaffolding.actions.catalog import CatalogRegister
 from scaffolding.actions.publish_git import PublishGit
 from scaffolding.forms.fields import field_for
@@ -190,3 +190,39 @@ def test_the_repository_link_opens_the_repository_page_and_offers_the_clone_url(
         assert f'<button type="button" class="button small run-clone-copy" data-copy="#{dom_id}"' in page
     assert "javascript:" not in page and "onclick" not in page
     assert re.search(r'<script src="/static/js/copy\.js" nonce="[^"]+" defer></script>', page)
+
+
+# --- The stable name never reaches the network ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", [
+    "http://paved/api/catalog/entities", "http://paved/git/acme/../../etc/passwd", "http://paved:8000/git/x",
+    "https://paved.example.com/admin/", "http://paved/git/acme/web",
+])
+def test_register_refuses_a_url_on_the_built_in_host_that_is_no_file_of_it(db, tmp_path, url, monkeypatch):
+    from catalog import sources
+
+    monkeypatch.setattr(sources, "source_read_url", lambda **kw: pytest.fail(f"fetched {kw}"))
+    ctx = ada_ctx(tmp_path, {"catalogInfoUrl": url}, step_id="register")
+    with pytest.raises((ActionInputError, ActionError)):
+        CatalogRegister().run(ctx)
+    assert not Location.objects.exists()
+
+
+@pytest.mark.parametrize("url", ["http://paved/templates/x.yaml", "http://paved/git/acme/%2e%2e/x/blob/main/y",
+                                 "https://paved.example.com/api/x"])
+def test_fetch_refuses_a_url_on_the_built_in_host_that_is_no_file_of_it(db, url, monkeypatch):
+    from scaffolding.lib import fetch_source
+
+    monkeypatch.setattr(fetch_source, "source_read_url", lambda **kw: pytest.fail(f"fetched {kw}"))
+    with pytest.raises(ActionInputError, match="^url: .*names the built-in git host"):
+        fetch_source.fetch_file(base="", url=url)
+
+
+def test_fetch_reads_a_file_named_with_the_stable_name_from_the_repository(db):
+    from scaffolding.lib import fetch_source
+
+    githost.repo_create(owner="acme", name="templates")
+    githost.repo_commit_files(owner="acme", name="templates", branch="main", message="init", author_name="Ada",
+                              author_email="ada@example.com", files={"svc/README.md": b"# hi\n"})
+    assert fetch_source.fetch_file(base="", url="http://paved/git/acme/templates/blob/main/svc/README.md") == b"# hi\n"
