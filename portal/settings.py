@@ -370,7 +370,6 @@ PAVED_WEB_MAX_REQUESTS = env_int("PAVED_WEB_MAX_REQUESTS", 0, minimum=0)
 PAVED_ACCESS_LOG = env_str("PAVED_ACCESS_LOG").strip() or None
 
 
-
 def _public_url(raw: str) -> tuple[str, str]:
     """PAVED_PUBLIC_URL checked and normalised: (scheme://host[:port][/prefix] with no trailing slash, host[:port])."""
     from urllib.parse import urlsplit
@@ -409,6 +408,8 @@ def _public_url(raw: str) -> tuple[str, str]:
 def _bind_url(bind: str) -> str:
     """http://<PAVED_BIND>, with an any-address (0.0.0.0, ::) shown as the loopback address."""
     host, _, port = bind.rpartition(":") if ":" in bind else (bind, "", "")
+    if "/" in bind or (port and not port.isdigit()):  # a unix socket, fd://3: not an address
+        raise ImproperlyConfigured(f"PAVED_BIND {bind!r} is not host:port")
     host = "127.0.0.1" if host in ("", "0.0.0.0", "[::]", "::") else host
     return f"http://{host}:{port}" if port else f"http://{host}"
 
@@ -418,7 +419,15 @@ def _bind_url(bind: str) -> str:
 # with it. Unset, it is http://<PAVED_BIND> (the loopback address for 0.0.0.0), right for `make run`;
 # a deployment behind a proxy sets it (a system check warns when it does not).
 PAVED_PUBLIC_URL_SET = bool(env_str("PAVED_PUBLIC_URL").strip())
-PAVED_PUBLIC_URL, _public_netloc = _public_url(env_str("PAVED_PUBLIC_URL").strip() or _bind_url(PAVED_WEB_BIND))
+if PAVED_PUBLIC_URL_SET:
+    PAVED_PUBLIC_URL, _public_netloc = _public_url(env_str("PAVED_PUBLIC_URL"))
+else:
+    try:
+        PAVED_PUBLIC_URL, _public_netloc = _public_url(_bind_url(PAVED_WEB_BIND))
+    except ImproperlyConfigured:
+        raise ImproperlyConfigured(
+            f"PAVED_PUBLIC_URL is not set and PAVED_BIND {PAVED_WEB_BIND!r} gives no address to build it from; "
+            f"set PAVED_PUBLIC_URL to the address people open Paved at, e.g. https://paved.example.com") from None
 # Templates name the built-in git host `paved` (`repoUrl: paved?owner=o&repo=r`), whatever the address
 # (githost.services.STABLE_HOST). PAVED_GIT_HOST is one more host name they may use for it: by default
 # the public URL's host[:port]; an older deployment may keep the name its templates were written with.

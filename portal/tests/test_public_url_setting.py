@@ -83,3 +83,7 @@ def test_a_bad_public_url_stops_start_up_with_the_settings_name(tmp_path):
     done = _django(tmp_path, SHOW, PAVED_PUBLIC_URL="https://paved@evil.example.com")
     assert done.returncode != 0
     assert "ImproperlyConfigured: PAVED_PUBLIC_URL 'https://paved@evil.example.com'" in done.stderr
+    # Unset, with a PAVED_BIND that is no address (a unix socket): the message says to set it.
+    done = _django(tmp_path, SHOW, PAVED_BIND="unix:/run/paved.sock")
+    assert done.returncode != 0
+    assert "PAVED_PUBLIC_URL is not set and PAVED_BIND 'unix:/run/paved.sock' gives no address" in done.stderr
