@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core import checks
 
 
-@checks.register(checks.Tags.security, deploy=False)
+@checks.register()
 def check_public_url(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """paved.W001: the production shape without PAVED_PUBLIC_URL prints URLs nobody can open.
 
