@@ -352,15 +352,50 @@ def repo_merge_to_branch(*, owner: str, name: str, ours: str, theirs: str, branc
 
 
 # --- URLs --------------------------------------------------------------------------------------
+# Templates name this git host `paved` (`repoUrl: paved?owner=acme&repo=web`): one name that is the
+# same in every deployment, so a template is written once and works at any address. It has no dot,
+# so it is never a public DNS name and cannot collide with a real git host (github.com, gitlab.com,
+# a company's git.example.com); and it only ever means this host: it is mapped to the repositories
+# on disk, never looked up or fetched over the network. Everything Paved prints uses
+# settings.PAVED_PUBLIC_URL instead, where people and git clients really reach it.
+STABLE_HOST = "paved"
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _public() -> urllib.parse.SplitResult:
+    return urllib.parse.urlsplit(settings.PAVED_PUBLIC_URL)
+
+
+def public_netloc() -> str:
+    """host[:port] of PAVED_PUBLIC_URL, lower case, without the scheme's default port."""
+    return _netloc(_public()) or ""
+
+
+def host_names() -> tuple[str, ...]:
+    """The host names a template's repoUrl may give for this git host: `paved`, the public URL's
+    host[:port] and PAVED_GIT_HOST (the public one unless an older deployment kept another)."""
+    names = (STABLE_HOST, public_netloc(), settings.PAVED_GIT_HOST.strip().lower())
+    return tuple(dict.fromkeys(name for name in names if name))
+
+
+def is_host(host: object) -> bool:
+    """Whether a repoUrl host ("paved", "paved.example.com", "127.0.0.1:8000") names this git host."""
+    return isinstance(host, str) and host.strip().lower() in host_names()
+
+
+def public_url(path: str = "/") -> str:
+    """An absolute URL on this Paved: PAVED_PUBLIC_URL (with its path prefix) + `path`."""
+    return settings.PAVED_PUBLIC_URL.rstrip("/") + "/" + path.lstrip("/")
 
 
 def remote_url(owner: str, name: str) -> str:
     """The clone URL: `git clone <this>`."""
-    return f"{settings.PAVED_GIT_SCHEME}://{settings.PAVED_GIT_HOST}/git/{owner}/{name}.git"
+    return public_url(f"/git/{owner}/{name}.git")
 
 
 def web_url(owner: str, name: str) -> str:
-    return f"{settings.PAVED_GIT_SCHEME}://{settings.PAVED_GIT_HOST}/git/{owner}/{name}"
+    """The repository's page in the browser."""
+    return public_url(f"/git/{owner}/{name}")
 
 
 def contents_url(owner: str, name: str, ref: str) -> str:
@@ -374,21 +409,61 @@ def _netloc(parts: urllib.parse.SplitResult) -> str | None:
     except ValueError:
         return None
     host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    if port and port == _DEFAULT_PORTS.get(parts.scheme.lower()):
+        port = None
     return f"{host}:{port}" if port else host
+
+
+def _host_path(url: object) -> str | None:
+    """The path of an http(s) URL on this git host below the public URL's prefix, or None.
+
+    The host must be one of host_names(). The host is what follows the last "@", as for every HTTP
+    client: "http://paved@evil.example.com/..." is evil.example.com's (not ours), and a clone URL
+    with a token ("http://me:tok@paved.example.com/git/...") is ours.
+    """
+    if not isinstance(url, str) or len(url) > 4000:
+        return None
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or _netloc(parts) not in host_names():
+        return None
+    prefix = _public().path.rstrip("/")
+    path = parts.path
+    if prefix and (path == prefix or path.startswith(prefix + "/")):
+        path = path[len(prefix):]
+    return path
+
+
+def names_host(url: object) -> bool:
+    """Whether an http(s) URL's host is one of this git host's names, whatever its path. Such a URL is
+    read from the repositories or refused, never fetched: `paved` must not reach the network."""
+    return _host_path(url) is not None
+
+
+def canonical_url(url: str) -> str:
+    """A URL on this git host written with any of its names, as the public URL; any other URL unchanged."""
+    path = _host_path(url)
+    if path is None or parse_host_url(url) is None:
+        return url
+    query = urllib.parse.urlsplit(url.strip()).query
+    return public_url(path) + (f"?{query}" if query else "")
 
 
 def parse_host_url(url: str) -> HostUrl | None:
     """Which repository, ref and path an http(s) URL on this git host names, or None for any other URL.
 
-    Understands /git/<owner>/<name>[.git][/(blob|tree|raw)/<ref>[/<path>]]. Without a ref it is the
-    repository's default branch ("main" when the repository is not registered).
+    Understands [<public prefix>]/git/<owner>/<name>[.git][/(blob|tree|raw)/<ref>[/<path>]] on any of
+    host_names(). Without a ref it is the repository's default branch ("main" when the repository
+    is not registered).
     """
-    if not isinstance(url, str) or len(url) > 4000:
+    path = _host_path(url)
+    if path is None:
         return None
-    parts = urllib.parse.urlsplit(url.strip())
-    if parts.scheme.lower() not in ("http", "https") or _netloc(parts) != settings.PAVED_GIT_HOST.lower():
-        return None
-    segments = [urllib.parse.unquote(s) for s in parts.path.split("/")]
+    segments = [urllib.parse.unquote(s) for s in path.split("/")]
     if segments[-1:] == [""]:
         segments = segments[:-1]  # a trailing slash
     if len(segments) < 4 or segments[0] != "" or segments[1] != "git":

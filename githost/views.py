@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
@@ -106,6 +106,15 @@ def repo_list(request: HttpRequest) -> HttpResponse:
     context = {"page_obj": page, "repos": page.object_list, "query_text": query,
                "page_suffix": "&" + urlencode({"q": query}) if query else ""}
     return render_page_or_fragment(request, "githost/repo_list.html", "githost/partials/repo_table.html", context)
+
+
+@login_required
+@require_GET
+@_handles_missing
+def clone_url_page(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+    """/git/<owner>/<name>.git in a browser goes to the repository page, as GitHub's clone URLs do."""
+    repo = _repo(request, owner, name)
+    return redirect("githost:repo_detail", owner=repo.owner, name=repo.name)
 
 
 @login_required

@@ -21,7 +21,9 @@ PUBLIC_PREFIXES = ("/login/", "/healthz", "/readyz", "/static/", "/favicon.ico")
 API_PREFIXES = ("/api/",)
 GIT_PREFIX = "/git/"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-GIT_PROTOCOL_PATH = re.compile(r"^/git/[^/]+/[^/]+\.git(/|$)")
+# git always asks below <name>.git/ (info/refs, git-upload-pack); the bare clone URL is what a person
+# opens in a browser, so it is a page (sign-in, then the repository page), not a 401.
+GIT_PROTOCOL_PATH = re.compile(r"^/git/[^/]+/[^/]+\.git/")
 GIT_REALM = 'Basic realm="Paved git"'
 
 

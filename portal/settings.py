@@ -5,6 +5,7 @@ mode used by `make run`: SQLite and a filesystem Celery broker under PAVED_VAR_D
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -374,11 +375,74 @@ PAVED_WEB_TIMEOUT = env_int("PAVED_WEB_TIMEOUT", 60, minimum=1)
 PAVED_WEB_MAX_REQUESTS = env_int("PAVED_WEB_MAX_REQUESTS", 0, minimum=0)
 PAVED_ACCESS_LOG = env_str("PAVED_ACCESS_LOG").strip() or None
 
-# PAVED_GIT_HOST is the host name templates use for it (`repoUrl: 127.0.0.1:8000?owner=o&repo=r`)
-# and the host of the clone URLs the portal hands out; PAVED_GIT_SCHEME their scheme.
+
+def _public_url(raw: str) -> tuple[str, str]:
+    """PAVED_PUBLIC_URL checked and normalised: (scheme://host[:port][/prefix] with no trailing slash, host[:port])."""
+    from urllib.parse import urlsplit
+
+    def refuse(why: str):
+        return ImproperlyConfigured(
+            f"PAVED_PUBLIC_URL {raw!r} {why}; expected the address people open Paved at, "
+            f"http(s)://host[:port][/path], e.g. https://paved.example.com")
+
+    text = raw.strip()
+    if len(text) > 500 or any(ch.isspace() or ord(ch) < 32 or ord(ch) > 126 for ch in text):
+        raise refuse("is too long or holds spaces, control or non-ASCII characters")
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise refuse("is not a URL") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise refuse("must start with http:// or https://")
+    host = (parts.hostname or "").lower()
+    if "@" in parts.netloc or not host:
+        raise refuse("must name a host (and no user name or password)")
+    if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?|\[[0-9a-f:.]+\]", host if ":" not in host
+                        else f"[{host}]"):
+        raise refuse(f"has an invalid host {host!r}")
+    if parts.query or parts.fragment or "%" in parts.path or re.search(r"(^|/)\.\.?(/|$)", parts.path):
+        raise refuse("must not have a query, a fragment, escapes or '.'/'..' in its path")
+    if not re.fullmatch(r"(/[A-Za-z0-9._~-]+)*/?", parts.path):
+        raise refuse("has a path that is not a plain /prefix")
+    shown = f"[{host}]" if ":" in host else host
+    default_port = {"http": 80, "https": 443}[parts.scheme.lower()]
+    netloc = f"{shown}:{port}" if port and port != default_port else shown
+    return f"{parts.scheme.lower()}://{netloc}{parts.path.rstrip('/')}", netloc
+
+
+def _bind_url(bind: str) -> str:
+    """http://<PAVED_BIND>, with an any-address (0.0.0.0, ::) shown as the loopback address."""
+    host, _, port = bind.rpartition(":") if ":" in bind else (bind, "", "")
+    if "/" in bind or (port and not port.isdigit()):  # a unix socket, fd://3: not an address
+        raise ImproperlyConfigured(f"PAVED_BIND {bind!r} is not host:port")
+    host = "127.0.0.1" if host in ("", "0.0.0.0", "[::]", "::") else host
+    return f"http://{host}:{port}" if port else f"http://{host}"
+
+
+# PAVED_PUBLIC_URL is where people (and git clients) reach this Paved: every URL it prints (clone
+# URLs, repository and task links, catalog source locations, docs edit links, API answers) starts
+# with it. Unset, it is http://<PAVED_BIND> (the loopback address for 0.0.0.0), right for `make run`;
+# a deployment behind a proxy sets it (a system check warns when it does not).
+PAVED_PUBLIC_URL_SET = bool(env_str("PAVED_PUBLIC_URL").strip())
+if PAVED_PUBLIC_URL_SET:
+    PAVED_PUBLIC_URL, _public_netloc = _public_url(env_str("PAVED_PUBLIC_URL"))
+else:
+    try:
+        PAVED_PUBLIC_URL, _public_netloc = _public_url(_bind_url(PAVED_WEB_BIND))
+    except ImproperlyConfigured:
+        raise ImproperlyConfigured(
+            f"PAVED_PUBLIC_URL is not set and PAVED_BIND {PAVED_WEB_BIND!r} gives no address to build it from; "
+            f"set PAVED_PUBLIC_URL to the address people open Paved at, e.g. https://paved.example.com") from None
+# Templates name the built-in git host `paved` (`repoUrl: paved?owner=o&repo=r`), whatever the address
+# (githost.services.STABLE_HOST). PAVED_GIT_HOST is one more host name they may use for it: by default
+# the public URL's host[:port]; an older deployment may keep the name its templates were written with.
+# It is never used in a URL Paved prints.
 PAVED_GIT_ROOT = Path(env_str("PAVED_GIT_ROOT", str(VAR_DIR / "git"))).resolve()
-PAVED_GIT_HOST = env_str("PAVED_GIT_HOST", "127.0.0.1:8000").strip().lower()
-PAVED_GIT_SCHEME = env_str("PAVED_GIT_SCHEME", "http").strip()
+PAVED_GIT_HOST = env_str("PAVED_GIT_HOST", "").strip().lower() or _public_netloc
+if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?|\[[0-9a-f:.]+\](:[0-9]{1,5})?",
+                    PAVED_GIT_HOST):
+    raise ImproperlyConfigured(f"PAVED_GIT_HOST must be a host name with an optional :port, not {PAVED_GIT_HOST!r}.")
 PAVED_GIT_MAX_PUSH_BYTES = env_int("PAVED_GIT_MAX_PUSH_BYTES", 200 * 1024 * 1024, minimum=1024)
 PAVED_GIT_TIMEOUT_SECONDS = env_int("PAVED_GIT_TIMEOUT_SECONDS", 300, minimum=1)  # one git command, at most
 # The platform's GitOps repository on the git host (owner/name) that Kubernetes, Argo CD and

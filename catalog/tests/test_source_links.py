@@ -28,8 +28,7 @@ def test_links_follow_the_host_of_the_file(source, expected):
 
 
 def test_a_file_on_the_built_in_git_host_links_to_its_browse_pages(settings):
-    settings.PAVED_GIT_HOST = "paved.example.com"
-    settings.PAVED_GIT_SCHEME = "https"
+    settings.PAVED_PUBLIC_URL = "https://paved.example.com"
     links = entity_source_links(entity=_entity("url:https://paved.example.com/git/acme/orders/blob/main/catalog-info.yaml"))
     assert links == SourceLinks(view="https://paved.example.com/git/acme/orders/blob/main/catalog-info.yaml",
                                 repository="https://paved.example.com/git/acme/orders")

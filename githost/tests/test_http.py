@@ -34,6 +34,7 @@ def test_clone_and_push_with_a_token_then_the_catalog_is_asked_to_refresh(live_s
                                                                           monkeypatch):
     host = live_server.url.split("://", 1)[1]
     settings.PAVED_GIT_HOST = host
+    settings.PAVED_PUBLIC_URL = live_server.url
     from catalog import tasks
 
     sent, pushed = [], []
@@ -76,6 +77,7 @@ def test_clone_and_push_with_a_token_then_the_catalog_is_asked_to_refresh(live_s
 def test_anonymous_and_bad_token_clones_are_refused(live_server, settings, tmp_path):
     host = live_server.url.split("://", 1)[1]
     settings.PAVED_GIT_HOST = host
+    settings.PAVED_PUBLIC_URL = live_server.url
     services.repo_create(owner="acme", name="web")
     anonymous = git("clone", f"http://{host}/git/acme/web.git", str(tmp_path / "a"), home=tmp_path, check=False)
     assert anonymous.returncode != 0

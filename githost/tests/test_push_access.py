@@ -21,6 +21,7 @@ MATRIX = [("owner", True), ("teammate", True), ("lead", True), ("outsider", Fals
 def host(live_server, settings):
     host = live_server.url.split("://", 1)[1]
     settings.PAVED_GIT_HOST = host
+    settings.PAVED_PUBLIC_URL = live_server.url
     return host
 
 

@@ -8,11 +8,11 @@ from githost.services import HostUrl
 
 @pytest.fixture(autouse=True)
 def host(settings):
+    settings.PAVED_PUBLIC_URL = "https://git.example.com:8000"
     settings.PAVED_GIT_HOST = "git.example.com:8000"
-    settings.PAVED_GIT_SCHEME = "https"
 
 
-def test_urls_use_the_configured_scheme_and_host():
+def test_urls_use_the_public_url():
     assert services.remote_url("acme", "web") == "https://git.example.com:8000/git/acme/web.git"
     assert services.web_url("acme", "web") == "https://git.example.com:8000/git/acme/web"
     assert services.contents_url("acme", "web", "main") == "https://git.example.com:8000/git/acme/web/blob/main"

@@ -43,7 +43,7 @@ def test_list_query_count_does_not_grow_with_repositories(client_owner, owner, d
 
 
 def test_repo_page_shows_tree_clone_url_last_commit_and_a_sanitised_readme(client_owner, repo, settings):
-    settings.PAVED_GIT_HOST = "git.test:8000"
+    settings.PAVED_PUBLIC_URL = "http://git.test:8000"
     response = client_owner.get("/git/acme/web/")
     assert response.status_code == 200
     body = response.content.decode()

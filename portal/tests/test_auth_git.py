@@ -14,7 +14,7 @@ def basic(user: str, password: str) -> dict:
 
 
 @pytest.mark.parametrize("path,expected", [
-    ("/git/acme/web.git/info/refs", True), ("/git/acme/web.git", True), ("/git/acme/web.git/git-receive-pack", True),
+    ("/git/acme/web.git/info/refs", True), ("/git/acme/web.git", False), ("/git/acme/web.git/git-receive-pack", True),
     ("/git/acme/web/", False), ("/git/", False), ("/git/acme/web/blob/main/x.git/y", False), ("/api/x.git/", False),
 ])
 def test_git_protocol_paths(path, expected):
@@ -28,8 +28,9 @@ def test_anonymous_git_protocol_requests_get_a_401_with_a_basic_challenge(client
     assert response.json()["error"]["name"] == "AuthenticationError"
 
 
-def test_anonymous_browse_pages_redirect_to_the_login_page(client):
-    response = client.get("/git/acme/web/")
+@pytest.mark.parametrize("path", ["/git/acme/web/", "/git/acme/web.git"])
+def test_anonymous_browse_pages_redirect_to_the_login_page(client, path):
+    response = client.get(path)  # a clone URL opened in a browser too: sign in, then the repository page
     assert response.status_code == 302
     assert response["Location"].startswith("/login/?next=")
 

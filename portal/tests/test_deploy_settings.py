@@ -19,6 +19,7 @@ def _production_env(tmp_path, **extra) -> dict:
         "HOME": str(tmp_path),
         "PAVED_SECRET_KEY": secrets.token_urlsafe(50),
         "PAVED_ALLOWED_HOSTS": "paved.example.com",
+        "PAVED_PUBLIC_URL": "https://paved.example.com",
         "DATABASE_URL": "postgres://paved:paved@postgres:5432/paved",
         "CELERY_BROKER_URL": "redis://redis:6379/0",
         "PAVED_VAR_DIR": str(tmp_path / "var"),

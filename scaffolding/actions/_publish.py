@@ -103,12 +103,14 @@ def source_dir(ctx: ActionContext) -> Path:
 
 
 def repo_url_for_host(ctx: ActionContext, *, action_id: str, host: str, setting: str,
-                      allow_subgroups: bool = False) -> RepoUrl:
-    """repoUrl parsed, its host checked against the one this action publishes to and allowedHosts."""
+                      allow_subgroups: bool = False, aliases: tuple[str, ...] = ()) -> RepoUrl:
+    """repoUrl parsed, its host checked against the one this action publishes to (`host`, or one of
+    the `aliases` that name the same host) and allowedHosts."""
     parsed = repo_url_parse(ctx.input.get("repoUrl"), allow_subgroups=allow_subgroups)
-    if parsed.host != host:
+    if parsed.host != host and parsed.host not in aliases:
+        also = f", also named {', '.join(repr(a) for a in aliases if a != host)}" if len(aliases) > 1 else ""
         raise ActionInputError(
-            f"repoUrl: host {parsed.host!r} is not allowed: {action_id} publishes only to {host!r} ({setting}); "
+            f"repoUrl: host {parsed.host!r} is not allowed: {action_id} publishes only to {host!r} ({setting}{also}); "
             f"change the template's repoUrl host (and the RepoUrlPicker's allowedHosts) to {host!r}")
     allowed = ctx.input.get("allowedHosts")
     if allowed and parsed.host not in {str(h).strip().lower() for h in allowed}:

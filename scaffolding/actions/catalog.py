@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from catalog.lib.refs import RefError, parse_ref, split_key
 from catalog.selectors import entity_get
 from catalog.services import LocationExists, location_create, location_preview, location_refresh
+from githost.services import canonical_url, names_host, parse_host_url
 from scaffolding.actions.base import Action, ActionContext, ActionError, ActionInputError
 
 ENTITY_OBJECT = {"type": "object", "description": "Object containing the same values used in the Entity schema."}
@@ -127,7 +128,7 @@ class CatalogRegister(Action):
             "entityRef": {"title": "Entity reference", "type": "string", "examples": ["component:default/my-app"],
                           "description": "The reference of the registered entity (a Component first)"},
             "catalogInfoUrl": {"title": "Catalog info URL", "type": "string",
-                               "examples": ["http://127.0.0.1:8000/git/acme/my-app/blob/main/catalog-info.yaml"],
+                               "examples": ["https://paved.example.com/git/acme/my-app/blob/main/catalog-info.yaml"],
                                "description": "The URL of the registered catalog-info file"},
         },
     }
@@ -137,7 +138,14 @@ class CatalogRegister(Action):
         "      catalogInfoPath: /catalog-info.yaml\n")}]
 
     def run(self, ctx: ActionContext) -> None:
+        # A file on the built-in git host named by `paved` (or any of its names) is registered under the
+        # public URL, so the location and the entities' managed-by-location/source-location are links people
+        # can open.
         url = _catalog_info_url(ctx)
+        if names_host(url) and parse_host_url(url) is None:  # `paved` never goes to the network reader
+            raise ActionInputError(f"catalogInfoUrl: {url!r} names the built-in git host but no file in a repository "
+                                   f"on it; expected http://paved/git/<owner>/<repo>/blob/<ref>/<path>")
+        url = canonical_url(url)
         ctx.log(f"Registering {url} in the catalog")
         try:
             ctx.output("entityRef", self._register(ctx, url))

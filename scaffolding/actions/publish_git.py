@@ -8,7 +8,6 @@ What the publish:* and GitOps actions share lives in `scaffolding.actions._publi
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 
@@ -19,7 +18,17 @@ from githost.access import (
     user_belongs_to,
     user_own_ref,
 )
-from githost.services import GitHostError, contents_url, remote_url, repo_commit_tree, repo_create
+from githost.services import (
+    STABLE_HOST,
+    GitHostError,
+    contents_url,
+    host_names,
+    public_netloc,
+    remote_url,
+    repo_commit_tree,
+    repo_create,
+    web_url,
+)
 from scaffolding.actions._publish import (
     COMMON_INPUTS,
     GITHUB_ONLY_INPUTS,
@@ -47,18 +56,25 @@ class PublishGit(Action):
         "type": "object",
         "properties": {
             **PUBLISH_OUTPUTS,
+            # The built-in host's URLs start with PAVED_PUBLIC_URL; a dry run shows these examples.
+            "remoteUrl": {**PUBLISH_OUTPUTS["remoteUrl"], "examples": ["https://paved.example.com/git/acme/web.git"]},
+            "repoContentsUrl": {**PUBLISH_OUTPUTS["repoContentsUrl"],
+                                "examples": ["https://paved.example.com/git/acme/web/blob/main"]},
             "repoUrl": {"type": "string", "description": "Same as remoteUrl (read by argocd:create-application)",
-                        "examples": ["https://git.example.com/acme/web.git"]},
+                        "examples": ["https://paved.example.com/git/acme/web.git"]},
         },
     }
     examples = [{
         "description": "Publish the workspace to the built-in git host",
         "example": "steps:\n  - id: create-repo\n    action: publish:git\n    input:\n"
-                   "      repoUrl: ${{ parameters.repoUrl }}\n      description: My new service\n",
+                   "      repoUrl: paved?owner=acme&repo=${{ parameters.name }}\n"
+                   "      description: My new service\n",
     }]
 
     def run(self, ctx: ActionContext) -> None:
-        parsed = repo_url_for_host(ctx, action_id=self.id, host=settings.PAVED_GIT_HOST, setting="PAVED_GIT_HOST")
+        # `paved` in every deployment; the public host (PAVED_PUBLIC_URL) and PAVED_GIT_HOST name it too.
+        parsed = repo_url_for_host(ctx, action_id=self.id, host=STABLE_HOST, aliases=host_names(),
+                                   setting="Paved's built-in git host")
         branch = branch_check(ctx.input.get("defaultBranch"))
         source = source_dir(ctx)
         author = commit_author(ctx)
@@ -92,10 +108,10 @@ class PublishGit(Action):
             raise ActionError(str(exc)) from None
         clone_url = remote_url(parsed.owner, parsed.repo)
         if created:
-            ctx.record_created("repository", full_name, clone_url)
+            ctx.record_created("repository", full_name, web_url(parsed.owner, parsed.repo))
         ctx.log(f"published {source.relative_to(ctx.workspace.resolve()) or '.'} to {full_name}@{branch} "
                 f"({sha[:12]})")
-        ctx.record_published(provider="git", host=parsed.host, owner=parsed.owner, repo=parsed.repo,
+        ctx.record_published(provider="git", host=public_netloc(), owner=parsed.owner, repo=parsed.repo,
                              remote_url=clone_url, default_branch=branch,
                              source_path=str(ctx.input.get("sourcePath") or ""))
         ctx.output("remoteUrl", clone_url)

@@ -10,6 +10,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from githost.services import public_url
 from scaffolding.forms.schema import (
     ENTITY_PICKERS,
     allowed_hosts,
@@ -22,7 +23,7 @@ from scaffolding.forms.schema import (
     ui_field,
     ui_options,
 )
-from scaffolding.lib.repo_url import repo_url_parts
+from scaffolding.lib.repo_url import builtin_host, host_label, repo_url_parts
 
 INPUT_TYPES = {"email": "email", "uri": "url", "url": "url", "date": "date", "date-time": "datetime-local",
                "time": "time", "color": "color"}
@@ -177,7 +178,10 @@ def _field(prop: dict, name: str, value, required: bool, secrets: dict) -> FormF
         f.options = [{"value": str(v), "label": str(v), "selected": True} for v in as_list(value)]
     elif f.picker == "RepoUrlPicker":
         f.widget, f.text = "repo_url", _text(value)
-        f.parts = {"hosts": allowed_hosts(prop), "owners": allowed_owners(prop), **repo_url_parts(value)}
+        hosts = allowed_hosts(prop)
+        f.parts = {"hosts": [{"value": h, "label": host_label(h)} for h in hosts], "owners": allowed_owners(prop),
+                   "builtin": next((h for h in hosts if builtin_host(h)), ""), "builtin_url": public_url("/git/"),
+                   **repo_url_parts(value)}
     elif f.picker == "EntityNamePicker":
         f.widget, f.text = "text", _text(value)
         attrs += [("maxlength", "63")]

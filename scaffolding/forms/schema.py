@@ -13,11 +13,11 @@ Every regular expression here, the template's `pattern`s included, runs with RE2
 
 import re
 
-from django.conf import settings
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import SchemaError
 
 from core.regex import PatternError, compile_pattern, linear_validator
+from githost.services import STABLE_HOST
 from scaffolding.actions.base import ActionInputError
 from scaffolding.lib.repo_url import repo_url_parse
 
@@ -368,7 +368,7 @@ def picker_value_error(prop: dict, value) -> str:
 
 def allowed_hosts(prop: dict) -> list[str]:
     hosts = [str(h) for h in as_list(ui_options(prop).get("allowedHosts")) if isinstance(h, str) and h]
-    return hosts or [settings.PAVED_GIT_HOST]
+    return hosts or [STABLE_HOST]  # Backstage defaults to github.com; Paved to its built-in git host
 
 
 def allowed_owners(prop: dict) -> list[str]:

@@ -16,7 +16,8 @@ Sources, and what is refused:
   because the git host refuses symlinks when publishing. Links to directories, dangling links and
   special files (fifos, devices) are skipped and reported through `log`.
 - The built-in git host (`githost.services.parse_host_url`): read straight from the bare
-  repository, no network.
+  repository, no network. Its stable name `paved` (http://paved/git/acme/templates/tree/main/svc)
+  and its public host (PAVED_PUBLIC_URL) both name it; neither is ever fetched over the network.
 - Any other http(s) host: single files through the catalog's allow-listed reader; directories
   there need a git integration Paved does not have, which the error says.
 
@@ -126,12 +127,13 @@ def fetch_into(*, base: str, url: str, dest: Path, field_name: str = "url", log:
             what = "does not exist" if not os.path.exists(source.location) else "is a file, not a directory"
             raise ActionInputError(f"{field_name}: {url!r} {what}")
         return _copy_tree(Path(source.location), dest, url=url, field_name=field_name, log=log)
-    host_url = _host_url(source.location)
+    host_url = _host_url(source.location, field_name=field_name)
     if host_url is None:
         host = urllib.parse.urlsplit(source.location).netloc or source.location
         raise ActionError(f"{field_name}: fetching a directory from {host} needs a git integration for that host, "
                           f"which Paved does not have; put the files next to the template or on the built-in "
-                          f"git host ({settings.PAVED_GIT_HOST})")
+                          f"git host (http://paved/git/<owner>/<repo>/tree/<ref>/<path>, or "
+                          f"{settings.PAVED_PUBLIC_URL}/git/...)")
     from githost.services import GitHostError, repo_export
 
     with tempfile.TemporaryDirectory(prefix="paved-fetch-") as tmp:
@@ -149,7 +151,7 @@ def fetch_file(*, base: str, url: str, field_name: str = "url") -> bytes:
     source = resolve_source(base=base, url=url, field_name=field_name)
     if source.kind == "file":
         return _read_local_file(source.location, url=url, field_name=field_name)
-    host_url = _host_url(source.location)
+    host_url = _host_url(source.location, field_name=field_name)
     if host_url is not None:
         from githost.services import GitHostError, repo_read_file
 
@@ -168,10 +170,17 @@ def fetch_file(*, base: str, url: str, field_name: str = "url") -> bytes:
     return data
 
 
-def _host_url(url: str):
-    from githost.services import parse_host_url
+def _host_url(url: str, *, field_name: str = "url"):
+    """Where on the built-in git host `url` points, or None for another host. A URL that names the
+    built-in host (`paved`, its public host) but no file or folder of a repository is refused here,
+    so it is never handed to the network reader."""
+    from githost.services import names_host, parse_host_url
 
-    return parse_host_url(url)
+    hosted = parse_host_url(url)
+    if hosted is None and names_host(url):
+        raise ActionInputError(f"{field_name}: {url!r} names the built-in git host but no repository path on "
+                               f"it; expected http://paved/git/<owner>/<repo>/(blob|tree)/<ref>/<path>")
+    return hosted
 
 
 def _read_local_file(path: str, *, url: str, field_name: str) -> bytes:

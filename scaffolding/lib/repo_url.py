@@ -15,6 +15,11 @@ takes the first), every decoded part must be a plain name (no "..", spaces, slas
 non-ASCII; only a GitLab owner may be a group path), a host must be an ASCII host name with an
 optional port (no user info, path or IDN), and the whole value is at most MAX_LENGTH characters.
 Each error names the field and the expected form, so the message can go to the template's author.
+
+Paved's built-in git host is `paved` in a template (`paved?owner=acme&repo=web`, githost.services.
+STABLE_HOST), whatever address the deployment has; its public host[:port] (PAVED_PUBLIC_URL) and
+PAVED_GIT_HOST name it too (`builtin_host`). Those names are only ever mapped to the built-in host's
+own clone URL (`clone_url_from`), never looked up or fetched as a network host.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 
-from githost.services import remote_url
+from githost.services import STABLE_HOST, is_host, parse_host_url, remote_url
 from scaffolding.actions.base import ActionInputError
 
 HOST_RE = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?$")
@@ -55,6 +60,16 @@ class RepoUrl:
         """The `parseRepoUrl` filter's result: the host and the parts that were given."""
         parts = {key: getattr(self, key) for key in QUERY_FIELDS}
         return {"host": self.host, **{key: value for key, value in parts.items() if value}}
+
+
+def builtin_host(host: str) -> bool:
+    """Whether a parsed repoUrl host names Paved's built-in git host (`paved`, or its public host)."""
+    return is_host(host)
+
+
+def host_label(host: str) -> str:
+    """How a form names a repoUrl host: the built-in one says what it is and where."""
+    return f"{host} (Paved's built-in git host)" if builtin_host(host) else host
 
 
 def host_kind(host: str) -> str:
@@ -204,8 +219,30 @@ def clone_url_from(value, *, field_name: str = "repoUrl") -> str:
                                f"got {value!r}")
     value = value.strip()
     if "://" in value or value.startswith("git@"):
-        return clone_url_check(value, field_name=field_name)
+        return _builtin_clone_url(clone_url_check(value, field_name=field_name), field_name=field_name)
     parsed = repo_url_parse(value, field_name=field_name, allow_subgroups=True)
-    if parsed.host == settings.PAVED_GIT_HOST:
+    if builtin_host(parsed.host):
+        if "/" in parsed.owner:
+            raise ActionInputError(f"{field_name}: the built-in git host has no subgroups; owner "
+                                   f"{_show(parsed.owner)} must be one name")
         return remote_url(parsed.owner, parsed.repo)
     return f"https://{parsed.host}/{parsed.full_name}.git"
+
+
+def _builtin_clone_url(url: str, *, field_name: str) -> str:
+    """A clone URL naming the built-in host (`http://paved/git/acme/web.git`) as its public clone URL; one
+    that names it but is not one of its repositories is refused, so `paved` never leaves Paved (an Argo CD
+    manifest with `paved` in it would send Argo CD looking for a host of that name)."""
+    parts = urlsplit(url)
+    try:
+        host = f"{parts.hostname}:{parts.port}" if parts.port else (parts.hostname or "")
+    except ValueError:
+        return url  # clone_url_check let it through: not an http(s) URL of ours
+    if not builtin_host(host) and not (parts.hostname and builtin_host(parts.hostname)):
+        return url
+    hosted = parse_host_url(url)
+    if hosted is None or hosted.path:
+        raise ActionInputError(f"{field_name}: {url!r} names the built-in git host but no repository on it; "
+                               f"expected {remote_url('<owner>', '<repo>')} or "
+                               f"\"{STABLE_HOST}?owner=<owner>&repo=<repo>\"")
+    return remote_url(hosted.owner, hosted.name)

@@ -25,8 +25,8 @@ MY_ACTIONS = ["publish:git", "publish:github", "publish:gitlab", "kubernetes:cre
 @pytest.fixture
 def git_host(settings, tmp_path):
     settings.PAVED_GIT_ROOT = tmp_path / "git"
+    settings.PAVED_PUBLIC_URL = f"http://{HOST}"
     settings.PAVED_GIT_HOST = HOST
-    settings.PAVED_GIT_SCHEME = "http"
     return settings.PAVED_GIT_ROOT
 
 
@@ -74,7 +74,8 @@ def test_publishes_the_workspace_as_a_new_repository(git_host, workspace, tmp_pa
     assert ctx.outputs["commitHash"] == git("rev-parse", "HEAD", cwd=checkout).strip()
     assert ctx.outputs["remoteUrl"] == f"http://{HOST}/git/acme/web.git" == ctx.outputs["repoUrl"]
     assert ctx.outputs["repoContentsUrl"] == f"http://{HOST}/git/acme/web/blob/main"
-    assert ctx.created == [{"kind": "repository", "ref": "acme/web", "url": ctx.outputs["remoteUrl"],
+    # What the task created links to the repository's page; its outputs keep the clone URL (Backstage's remoteUrl).
+    assert ctx.created == [{"kind": "repository", "ref": "acme/web", "url": f"http://{HOST}/git/acme/web",
                             "step": "create-repo"}]
     assert ctx.checkpoint["created_repo"] == "acme/web"
     assert published_records(ctx.checkpoint) == [{
@@ -197,7 +198,7 @@ def test_another_host_is_refused_naming_the_allowed_one(git_host, workspace):
         PublishGit().run(make_ctx(workspace, repoUrl="github.com?owner=acme&repo=web"))
     message = str(exc.value)
     assert message.startswith("repoUrl:")
-    assert HOST in message and "PAVED_GIT_HOST" in message and "github.com" in message
+    assert "'paved'" in message and HOST in message and "github.com" in message
 
 
 @pytest.mark.django_db
@@ -302,8 +303,8 @@ def test_repo_url_errors_name_the_field(value, message):
 
 
 def test_clone_url_from_backstage_form_and_clone_urls(settings):
+    settings.PAVED_PUBLIC_URL = f"http://{HOST}"
     settings.PAVED_GIT_HOST = HOST
-    settings.PAVED_GIT_SCHEME = "http"
     assert clone_url_from(f"{HOST}?owner=acme&repo=web") == f"http://{HOST}/git/acme/web.git"
     assert clone_url_from("github.com?owner=acme&repo=web") == "https://github.com/acme/web.git"
     assert clone_url_from("https://github.com/acme/web.git") == "https://github.com/acme/web.git"

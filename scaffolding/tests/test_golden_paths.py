@@ -23,6 +23,7 @@ from core.testing import SEED_DOCUMENT
 from scaffolding import runner, services
 from scaffolding.actions import action_registry
 from scaffolding.lib.expressions import evaluate_condition, render_path, render_skeleton, render_value
+from scaffolding.models import ScaffoldRun
 from scaffolding.tests_support import RecordingProgress
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -205,8 +206,8 @@ def test_go_template_is_the_seeds_except_the_publish_step():
             assert our_steps[step_id] == step, step_id
     publish, seed_publish = our_steps["create-repo"], seed_steps["create-repo"]
     assert publish["action"] == "publish:git" and seed_publish["action"] == "publish:github"
-    assert publish["input"]["allowedHosts"] == ["127.0.0.1:8000"]
-    assert publish["input"]["repoUrl"] == "127.0.0.1:8000?owner=acme&repo=${{ parameters.name }}"
+    assert publish["input"]["allowedHosts"] == ["paved"]  # the built-in host's stable name (githost.services)
+    assert publish["input"]["repoUrl"] == "paved?owner=acme&repo=${{ parameters.name }}"
     unchanged = {k: v for k, v in seed_publish["input"].items() if k not in ("allowedHosts", "repoUrl")}
     assert {k: publish["input"][k] for k in unchanged} == unchanged
     assert [link["url" if "url" in link else "entityRef"] for link in ours["spec"]["output"]["links"]] == [
@@ -480,3 +481,48 @@ def test_go_run_commits_namespace_argocd_app_and_monitors_to_gitops(member, sett
     assert gitops("monitoring/orders-api/golden-signals.yaml")
     chart = githost.repo_read_file(owner="acme", name="orders-api", ref="main", path="helm/templates/deployment.yaml")
     assert b"{{ .Values.image.repository }}" in chart
+
+
+# --- The same run at a public address other than 127.0.0.1:8000 (issue 11, items 5 and 6) ------------
+
+
+@pytest.mark.django_db
+def test_a_golden_path_behind_a_public_url_publishes_and_prints_only_that_url(member, settings, tmp_path, client):
+    """PAVED_PUBLIC_URL=https://paved.example.com (settings derive PAVED_GIT_HOST from it): the demo
+    template, which names the host `paved`, publishes, and the clone URL, the task's links, the
+    catalog's source annotations and the API's events all use the public URL, never 127.0.0.1:8000."""
+    from githost import services as githost
+
+    settings.PAVED_SCAFFOLDER_WORKSPACE_DIR = tmp_path / "ws"
+    settings.PAVED_GIT_ROOT = tmp_path / "git"
+    settings.PAVED_PUBLIC_URL = "https://paved.example.com"
+    settings.PAVED_GIT_HOST = "paved.example.com"
+    public = "https://paved.example.com/git/acme/orders-api"
+    ingest(TEMPLATES / "all.yaml")
+    template = catalog_selectors.entity_get(kind="template", namespace="default", name="python-service")
+    run = services.run_create(template=template, values=SAMPLE_VALUES["python-service"], actor=member)
+    ScaffoldRun.objects.filter(pk=run.pk).update(status=ScaffoldRun.Status.PROCESSING)  # as a worker claims it
+    assert runner.run_execute(run_id=run.pk) == "completed", ScaffoldRun.objects.get(pk=run.pk).error
+
+    assert githost.repo_read_file(owner="acme", name="orders-api", ref="main", path="catalog-info.yaml")
+    run.refresh_from_db()
+    links = {link["title"]: link for link in run.output["links"]}
+    assert links["Repository"]["url"] == f"{public}.git"  # Backstage's remoteUrl: the clone URL
+    assert f"**Repository**: {public}.git" in run.output["text"]
+    entity = catalog_selectors.entity_get(kind="component", namespace="default", name="orders-api")
+    annotations = entity.body["metadata"]["annotations"]
+    assert annotations["backstage.io/managed-by-location"] == f"url:{public}/blob/main/catalog-info.yaml"
+    assert annotations["backstage.io/source-location"] == f"url:{public}/blob/main/"
+    assert Location.objects.filter(target=f"{public}/blob/main/catalog-info.yaml").exists()
+
+    client.force_login(member)
+    page = client.get(f"/create/tasks/{run.pk}/").content.decode()
+    # The Repository link opens the repository page; the clone URL sits beside it with a copy button.
+    assert f'href="{public}"' in page
+    assert f'value="{public}.git"' in page and 'data-copy="#run-clone-url-1"' in page
+    assert "js/copy.js" in page
+    assert f"<strong>Repository</strong>: {public}.git" in page  # the template's Markdown summary is shown
+    events = client.get(f"/api/scaffolder/v2/tasks/{run.pk}/events").content.decode()
+    assert f"{public}.git" in events
+    for text in (page, events, json.dumps(run.output), json.dumps(entity.body)):
+        assert "127.0.0.1:8000" not in text and "//paved/" not in text

@@ -54,6 +54,7 @@ spec:
 def host(settings, tmp_path):
     settings.PAVED_GIT_ROOT = tmp_path / "git"
     settings.PAVED_GIT_HOST = HOST
+    settings.PAVED_PUBLIC_URL = f"http://{HOST}"
     settings.PAVED_SCAFFOLDER_WORKSPACE_DIR = tmp_path / "ws"
     return settings.PAVED_GIT_ROOT
 

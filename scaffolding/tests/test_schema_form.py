@@ -116,19 +116,18 @@ def test_dependency_branch_error_names_the_missing_field():
     assert validate_values(PROVIDER_STEP, {"repoProvider": "github"}) == []
 
 
-def test_pickers_check_what_backstage_field_extensions_check(settings):
-    settings.PAVED_GIT_HOST = "git.example"
+def test_pickers_check_what_backstage_field_extensions_check():
     schema = {"properties": {
         "name": {"title": "Name", "type": "string", "ui:field": "EntityNamePicker"},
         "repoUrl": {"title": "Repository", "type": "string", "ui:field": "RepoUrlPicker"},
         "tags": {"title": "Tags", "type": "array", "items": {"type": "string"}, "ui:field": "EntityTagsPicker"},
     }}
-    good = {"name": "my.service_1", "repoUrl": "git.example?owner=team&repo=svc", "tags": ["java", "team-a"]}
+    good = {"name": "my.service_1", "repoUrl": "paved?owner=team&repo=svc", "tags": ["java", "team-a"]}
     assert validate_values(schema, good) == []
     bad = validate_values(schema, {"name": "-bad-", "repoUrl": "github.com?owner=team&repo=svc", "tags": ["No Way"]})
     messages = {e["field"]: e["message"] for e in bad}
     assert messages["name"].startswith("Name must be 1-63 letters")
-    assert messages["repoUrl"] == "Repository must be on one of the allowed hosts: git.example"
+    assert messages["repoUrl"] == "Repository must be on one of the allowed hosts: paved"
     assert messages["tags"].startswith("Tags has tags that are not valid (No Way)")
     assert validate_values(schema, {"name": "a" * 64})[0]["field"] == "name"
 

@@ -37,6 +37,7 @@ spec:
 def template(tmp_path, settings):
     settings.PAVED_GIT_ROOT = tmp_path / "git"
     settings.PAVED_GIT_HOST = HOST
+    settings.PAVED_PUBLIC_URL = f"http://{HOST}"
     return template_load(tmp_path, TEMPLATE, name="svc")
 
 

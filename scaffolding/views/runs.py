@@ -25,6 +25,7 @@ from catalog.lib.refs import RefError, parse_ref
 from catalog.selectors import entity_url
 from core.htmx import is_partial, render_page_or_fragment
 from core.sanitize import sanitize
+from githost.services import canonical_url, parse_host_url, remote_url, web_url
 from scaffolding import selectors, services
 from scaffolding.access import run_readable
 from scaffolding.actions import action_registry
@@ -128,19 +129,40 @@ def _ref_url(raw: object) -> str:
         return ""
 
 
+def _hosted_link(url: str) -> tuple[str, str]:
+    """(where the link goes, the clone URL to offer beside it) for a link to the built-in git host.
+
+    Templates link "Repository" to publish:git's remoteUrl, the clone URL (as Backstage's templates do
+    with publish:github's): in a browser that should be the repository's page, with the clone URL
+    shown to copy. Any name of the host (`paved`, an old address) becomes the public URL. Other
+    links are left as they are, with no clone URL.
+    """
+    hosted = parse_host_url(url)
+    if hosted is None:
+        return url, ""
+    canonical = canonical_url(url)
+    page = web_url(hosted.owner, hosted.name)
+    if canonical.rstrip("/").removesuffix(".git") == page:
+        return page, remote_url(hosted.owner, hosted.name)
+    return canonical, ""
+
+
 def _output_links(output: dict) -> list[dict]:
     links, items = [], output.get("links")
     for item in items if isinstance(items, list) else []:
         if not isinstance(item, dict):
             continue
         url = _safe_url(item.get("url")) or (_ref_url(item["entityRef"]) if item.get("entityRef") else "")
+        url, clone_url = _hosted_link(url) if url and not url.startswith("/") else (url, "")
         title = str(item.get("title") or item.get("entityRef") or item.get("url") or "Link")
-        links.append({"title": title[:300], "url": url, "icon": str(item.get("icon") or "")})
+        links.append({"title": title[:300], "url": url, "clone_url": clone_url, "icon": str(item.get("icon") or "")})
     return links
 
 
 def _output_texts(output: dict) -> list[dict]:
     texts, items = [], output.get("text")
+    if isinstance(items, str):  # one Markdown block (the demo templates' summary), not Backstage's list
+        items = [{"content": items, "default": True}]
     for item in items if isinstance(items, list) else []:
         if not isinstance(item, dict) or item.get("content") is None:
             continue
@@ -201,8 +223,8 @@ def _status_context(request: HttpRequest, batch: selectors.RunEvents, *, after: 
     if run.is_finished:
         output = run.output if isinstance(run.output, dict) else {}
         context.update(links=_output_links(output), texts=_output_texts(output),
-                       created=[{**item, "url": _safe_url(item.get("url"))} for item in run.created_resources or []
-                                if isinstance(item, dict)],
+                       created=[{**item, "url": _hosted_link(_safe_url(item.get("url")))[0]}
+                                for item in run.created_resources or [] if isinstance(item, dict)],
                        files=_dry_run_files(run.dry_run_files) if run.dry_run else [])
     return context
 
