@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_raw_file_on_the_built_in_git_host_links_to_its_file_page(settings):
-    settings.PAVED_GIT_HOST, settings.PAVED_GIT_SCHEME = "paved.example.com", "https"
+    settings.PAVED_PUBLIC_URL = "https://paved.example.com"
     entity = Entity(source="url:https://paved.example.com/git/acme/orders/raw/main/svc/catalog-info.yaml", body={})
     assert entity_source_links(entity=entity) == SourceLinks(
         view="https://paved.example.com/git/acme/orders/blob/main/svc/catalog-info.yaml",

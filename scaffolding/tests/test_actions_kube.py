@@ -28,8 +28,7 @@ spec:
 @pytest.fixture
 def git_host(settings, tmp_path):
     settings.PAVED_GIT_ROOT = tmp_path / "git"
-    settings.PAVED_GIT_HOST = HOST
-    settings.PAVED_GIT_SCHEME = "https"
+    settings.PAVED_PUBLIC_URL = f"https://{HOST}"
     settings.PAVED_GITOPS_REPO = "platform/gitops"
     settings.PAVED_ARGOCD_INSTANCES = {}
     settings.PAVED_KUBERNETES_CLUSTERS = {}
