@@ -34,7 +34,8 @@ SEED = SEED_DOCUMENT
 ALLOWED_ACTIONS = {
     "fetch:template", "fetch:plain", "fetch:template:file", "fs:rename", "fs:delete", "debug:log",
     "catalog:write", "catalog:register", "catalog:fetch", "publish:git", "kubernetes:create-namespace",
-    "argocd:create-application", "datadog:create-monitors",
+    "argocd:create-application", "datadog:create-monitors", "pagerduty:service:create", "slack:channel:create",
+    "notification:send",
 }
 NAME_PATTERN = "^[a-z][a-z0-9-]{2,30}$"
 # A hostile-looking but valid description: quotes, a colon and a hash must not break YAML, TOML or JSON.
@@ -193,11 +194,23 @@ def test_sample_answers_pass_the_form_validation_and_bad_names_do_not(name):
     assert [error["field"] for error in caught.value.errors] == ["name"]
 
 
-def test_go_template_is_the_seeds_except_the_publish_step():
+# What issue 12 added to the seed's template: an on-call-and-chat choice and a note to the owning team.
+ADDED_STEPS = ["create-pagerduty", "create-slack", "tell-the-team"]
+
+
+def test_go_template_is_the_seeds_except_the_publish_step_and_the_on_call_choice():
     seed, ours = seed_template(), template_doc("go-microservice")
     assert ours["metadata"] == seed["metadata"]
     assert ours["spec"]["type"] == seed["spec"]["type"]
-    assert ours["spec"]["parameters"] == seed["spec"]["parameters"]
+    our_parameters = [dict(page, properties=dict(page["properties"])) for page in ours["spec"]["parameters"]]
+    choice = our_parameters[1]["properties"].pop("onCallAndChat")
+    assert choice["type"] == "boolean" and choice["default"] is False
+    assert our_parameters == seed["spec"]["parameters"]
+    added = [step for step in ours["spec"]["steps"] if step["id"] in ADDED_STEPS]
+    assert [step["action"] for step in added] == ["pagerduty:service:create", "slack:channel:create",
+                                                  "notification:send"]
+    assert all(step["if"] == "${{ parameters.onCallAndChat }}" for step in added[:2])
+    ours = {**ours, "spec": {**ours["spec"], "steps": [s for s in ours["spec"]["steps"] if s["id"] not in ADDED_STEPS]}}
     seed_steps = {step["id"]: step for step in seed["spec"]["steps"]}
     our_steps = {step["id"]: step for step in ours["spec"]["steps"]}
     assert list(our_steps) == list(seed_steps)
