@@ -20,8 +20,10 @@ from django.utils import timezone
 
 from catalog.lib.refs import split_key
 from catalog.models import Entity
+from catalog.selectors import accounts_for_refs
 from catalog.sources import source_path_allowed
 from core.audit import audit_record
+from core.notifications import notify
 from core.queue import task_enqueue_on_commit
 from techdocs import builder, http_source, repo_source, search, storage
 from techdocs.models import DocsBuild, DocsPage, DocsSite
@@ -274,6 +276,24 @@ def _finish(build: DocsBuild, report: DatabaseProgress, *, status: str, error: s
     report.flush()
     DocsBuild.objects.filter(pk=build.pk).update(status=status, error=error, finished_at=timezone.now(),
                                                  progress=100, step="Done" if not error else "Failed")
+    if status == DocsBuild.Status.FAILED:
+        _notify_owners_of_failure(build, error)
+
+
+def _notify_owners_of_failure(build: DocsBuild, error: str) -> None:
+    """Tell the entity's owners (a User, or a Group's members) that its docs failed to build; once per
+    source version, not again for the rebuilds the scan tries."""
+    site = build.site
+    earlier = DocsBuild.objects.filter(site=site, source_hash=build.source_hash, status=DocsBuild.Status.FAILED)
+    if earlier.exclude(pk=build.pk).exists():
+        return
+    owner = Entity.objects.filter(ref=site.entity_ref).values_list("owner_ref", flat=True).first()
+    if not owner:
+        return
+    notify(users=accounts_for_refs([owner]), title=f"Docs build failed for {site.name}", description=error[:2000],
+           link=reverse("techdocs:build_status", kwargs={"namespace": site.namespace, "kind": site.kind,
+                                                        "name": site.name}),
+           severity="high", topic="techdocs", origin=f"techdocs:{site.entity_ref}")
 
 
 def docs_build_execute(*, build_id: int, report: DatabaseProgress | None = None) -> DocsBuild | None:
