@@ -190,7 +190,7 @@ def test_depth_three_on_a_hub_is_bounded(client_owner, tmp_path):
         assert len(drawn) <= MAX_NODES + 1
         if width == 40:
             assert 'class="muted small graph-more">+' in html  # 40 dbs + 40 others + 40 apis + owner > cap
-            _assert_no_overlap(re.search(r"<svg.*?</svg>", html, re.S).group(0), len(drawn))
+            _assert_no_overlap(re.search(r"<svg class=\"graph\".*?</svg>", html, re.S).group(0), len(drawn))
         from catalog import services
 
         services.location_delete(location=location)
