@@ -143,7 +143,9 @@ def main() -> None:
         prepare(count, template, database, args.workdir)
         try:
             done = subprocess.run([python(), str(Path(__file__).resolve()), "--measure", "--repeat", str(args.repeat)],
-                                  env=database_env(database), cwd=ROOT, check=True, capture_output=True, text=True)
+                                  env=database_env(database), cwd=ROOT, capture_output=True, text=True)
+            if done.returncode:
+                raise SystemExit(f"measuring failed:\n{done.stderr[-3000:]}")
             result = json.loads(done.stdout.strip().splitlines()[-1])
         finally:
             if not args.keep:
