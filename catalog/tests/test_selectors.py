@@ -74,7 +74,8 @@ def test_filters_by_tag_owner_and_lifecycle(org):
 
     assert names(tag="critical") == ["alpha"]
     assert names(tag="GO") == ["alpha", "beta"]
-    assert names(owner="group:default/team-a") == ["alpha", "gamma-db"]
+    assert names(owners=("group:default/team-a",)) == ["alpha", "gamma-db"]
+    assert names(owners=("group:default/team-a", "Group:Default/Team-B")) == ["alpha", "beta", "gamma-db"]
     assert names(lifecycle="experimental") == ["beta"]
     assert names(q="payments") == ["alpha"]
     assert names(q="alpha service") == ["alpha"]
