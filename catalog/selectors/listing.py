@@ -246,9 +246,9 @@ def entity_tag_facet(*, filters: EntityFilters, search: str, user=None, visible:
 
 
 def entity_export_rows(*, filters: EntityFilters, user=None, visible: Q | None = None, sort: str = "",
-                       limit: int = EXPORT_LIMIT) -> Iterator[Entity]:
+                       limit: int | None = None) -> Iterator[Entity]:
     """Every entity the list shows for these filters, in its order, at most `limit`, read in
     chunks (a server-side cursor on PostgreSQL) so memory stays flat."""
     owner_refs = user_owner_refs(user) if filters.mine and user is not None else None
     qs = _filtered(filters, owner_refs=owner_refs, visible=visible).only(*LIST_COLUMNS).order_by(*_ordering(sort))
-    return qs[:limit].iterator(chunk_size=2000)
+    return qs[: limit or EXPORT_LIMIT].iterator(chunk_size=2000)
