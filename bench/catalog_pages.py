@@ -103,7 +103,8 @@ def measure(repeat: int) -> dict:
     client = Client()
     client.force_login(user)
     entity = Entity.objects.filter(kind__iexact="component").order_by("ref").values_list("ref", flat=True).first()
-    results = {"entities": Entity.objects.count()}
+    # The machine's load while measuring: figures taken on a busy machine are not comparable.
+    results = {"entities": Entity.objects.count(), "loadavg_before": round(os.getloadavg()[0], 2)}
     for name, url in PAGES:
         url = url or entity_url(entity or "")
         started = time.perf_counter()
@@ -124,6 +125,7 @@ def measure(repeat: int) -> dict:
             "max_ms": round(times[-1], 1),
             "bytes": len(response.content),
         }
+    results["loadavg_after"] = round(os.getloadavg()[0], 2)
     return results
 
 
