@@ -85,7 +85,7 @@ def vacuum(database: str) -> None:
     psql("VACUUM (ANALYZE)", database)
 
 
-def measure(repeat: int) -> dict:
+def measure(repeat: int, only: list[str] | None = None) -> dict:
     """Runs inside the child process, with DATABASE_URL pointing at the prepared database."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -106,6 +106,8 @@ def measure(repeat: int) -> dict:
     # The machine's load while measuring: figures taken on a busy machine are not comparable.
     results = {"entities": Entity.objects.count(), "loadavg_before": round(os.getloadavg()[0], 2)}
     for name, url in PAGES:
+        if only and name not in only:
+            continue
         url = url or entity_url(entity or "")
         started = time.perf_counter()
         first = client.get(url, secure=True)  # as behind TLS: no redirect to https
@@ -138,10 +140,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/paved-bench"))
     parser.add_argument("--keep", action="store_true", help="keep the databases made")
+    parser.add_argument("--only", action="append", choices=[name for name, _ in PAGES],
+                        help="measure only these pages (repeatable); default all")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.repeat)))
+        print(json.dumps(measure(args.repeat, args.only)))
         return
     counts = args.count or [10000, 50000]
     if len(args.database_template) > len(counts):
@@ -152,7 +156,9 @@ def main() -> None:
         database = f"{args.database}_{count}"
         prepare(count, template, database, args.workdir)
         try:
-            done = subprocess.run([python(), str(Path(__file__).resolve()), "--measure", "--repeat", str(args.repeat)],
+            command = [python(), str(Path(__file__).resolve()), "--measure", "--repeat", str(args.repeat)]
+            command += [f"--only={name}" for name in args.only or []]
+            done = subprocess.run(command,
                                   env=database_env(database), cwd=ROOT, capture_output=True, text=True)
             if done.returncode:
                 raise SystemExit(f"measuring failed:\n{done.stderr[-3000:]}")
