@@ -119,3 +119,29 @@ def test_tag_facet_is_searchable(page: Page, live_server, owner, password, demo_
 
     facets.get_by_role("searchbox", name="Find a tag").fill("zzz-none")
     expect(tags).to_contain_text("No tag contains “zzz-none”.")
+
+
+def test_back_and_forward_restore_the_typed_text_with_its_list(page: Page, live_server, owner, password,
+                                                               demo_catalog):
+    sign_in(page, live_server, "owner", password)
+    page.goto(f"{live_server.url}/catalog/")
+    search = page.get_by_role("searchbox", name="Filter the catalog")
+    count = page.locator("#entity-count")
+    everything = count.text_content()
+    search.fill("pay")
+    expect(page).to_have_url(f"{live_server.url}/catalog/?q=pay")
+    matching = Entity.objects.filter(search_text__contains="pay").count()
+    expect(count).to_have_text(f"{matching} entities matching “pay”")
+    page.get_by_role("complementary", name="Filters").get_by_role("link", name="service").click()
+    expect(page).to_have_url(f"{live_server.url}/catalog/?type=service&q=pay")
+
+    page.go_back()
+    expect(page).to_have_url(f"{live_server.url}/catalog/?q=pay")
+    expect(search).to_have_value("pay")
+    expect(count).to_have_text(f"{matching} entities matching “pay”")
+    page.go_back()
+    expect(page).to_have_url(f"{live_server.url}/catalog/")
+    expect(search).to_have_value("")
+    expect(count).to_have_text(everything)
+    page.go_forward()
+    expect(search).to_have_value("pay")

@@ -146,9 +146,13 @@ def entity_list(request: HttpRequest) -> HttpResponse:
         # request): "Clear" and removing the text filter empty it.
         "swap_search": request.headers.get("HX-Trigger") != "catalog-filter-form",
     }
-    response = render_page_or_fragment(request, "catalog/entity_list.html", "catalog/partials/entity_table.html",
-                                       context)
-    return response
+    if request.headers.get("HX-History-Restore-Request"):
+        # Back/forward to a page htmx no longer holds: it asks for the whole page.
+        response = render(request, "catalog/entity_list.html", context)
+        patch_vary_headers(response, ("HX-Request", "HX-History-Restore-Request"))
+        return response
+    return render_page_or_fragment(request, "catalog/entity_list.html", "catalog/partials/entity_table.html",
+                                   context)
 
 
 @login_required

@@ -344,3 +344,12 @@ def test_anonymous_people_cannot_export(catalog_30):
     for path in ("/catalog/export.csv", "/catalog/tags/?tag_q=a"):
         response = Client().get(path)
         assert response.status_code == 302 and response.url.startswith("/login/?next=")
+
+
+def test_history_restore_gets_the_whole_page(client_owner, catalog_30):
+    """Back/forward to a page htmx no longer holds in its cache asks for the whole page."""
+    response = client_owner.get("/catalog/", {"q": "svc-007"}, headers={
+        "HX-Request": "true", "HX-History-Restore-Request": "true"})
+    html = response.content.decode()
+    assert "<html" in html and 'value="svc-007"' in html
+    assert "HX-History-Restore-Request" in response["Vary"]
