@@ -112,7 +112,11 @@ class Entity(models.Model):
         indexes = [
             # Facets and list filters on the catalog page and entity-facets.
             models.Index(fields=["kind", "ref"], name="catalog_entity_kind_ref"),
-            models.Index(fields=["owner_ref"], name="catalog_entity_owner"),
+            # The catalog page sorts by these columns (ref breaks ties): a page is an index walk.
+            models.Index(fields=["owner_ref", "ref"], name="catalog_entity_owner_ref"),
+            models.Index(fields=["name", "ref"], name="catalog_entity_name_ref"),
+            models.Index(fields=["spec_type", "ref"], name="catalog_entity_type_ref"),
+            models.Index(fields=["lifecycle", "ref"], name="catalog_entity_lifecycle_ref"),
             models.Index(fields=["location", "source"], name="catalog_entity_source"),
             models.Index(fields=["orphan"], name="catalog_entity_orphan"),
         ]

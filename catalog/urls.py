@@ -6,6 +6,8 @@ app_name = "catalog"
 
 urlpatterns = [
     path("", views.entity_list, name="entity_list"),
+    path("export.csv", views.entity_export, name="entity_export"),
+    path("tags/", views.entity_tag_facet, name="entity_tag_facet"),
     path("register/", views.register, name="register"),
     path("locations/", views.location_list, name="location_list"),
     path("locations/<uuid:location_id>/", views.location_detail, name="location_detail"),

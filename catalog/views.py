@@ -6,6 +6,7 @@ lists show what catalog.entity.read allows, an entity the person may not read is
 and each change `require`s its permission (a refusal is the 403 page, audited by `require`).
 """
 
+import csv
 import json
 from urllib.parse import urlencode, urlsplit
 
@@ -13,7 +14,8 @@ import yaml
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -28,6 +30,7 @@ from catalog.lib.relations import RELATION_PAIRS
 from catalog.models import Entity, Location
 from catalog.panels import panels_for
 from core.access import authorize, require
+from core.audit import audit_record
 from core.htmx import is_partial, render_page_or_fragment
 
 ENTITY_TABS = ("overview", "api", "relations", "raw")
@@ -42,47 +45,171 @@ RELATION_LABELS = {
 
 # --- Entity list ------------------------------------------------------------------------------
 
+# The list's query string, in the order URLs are written (one URL per state: the URL is the
+# page's state, so back/forward and shared links show the same list).
+LIST_PARAM_ORDER = ("kind", "type", "owner", "lifecycle", "tag", "namespace", "q", "mine", "sort", "page", "tag_q")
+SORT_COLUMNS = (("name", "Name"), ("kind", "Kind"), ("type", "Type"), ("owner", "Owner"),
+                ("lifecycle", "Lifecycle"), ("tags", "Tags"), ("description", "Description"))
+CSV_COLUMNS = ("ref", "kind", "namespace", "name", "title", "type", "lifecycle", "owner", "tags", "description")
+CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-def _list_params(filters: selectors.EntityFilters) -> dict[str, str]:
-    values = {"kind": filters.kind, "type": filters.spec_type, "owner": filters.owner, "lifecycle": filters.lifecycle,
-              "tag": filters.tag, "namespace": filters.namespace, "q": filters.q, "mine": "1" if filters.mine else ""}
-    return {k: v for k, v in values.items() if v}
+
+def _list_params(filters: selectors.EntityFilters, sort: str = "") -> list[tuple[str, str]]:
+    pairs = [("kind", filters.kind), ("type", filters.spec_type), *[("owner", o) for o in filters.owners],
+             ("lifecycle", filters.lifecycle), ("tag", filters.tag), ("namespace", filters.namespace),
+             ("q", filters.q), ("mine", "1" if filters.mine else ""), ("sort", sort)]
+    return [(k, v) for k, v in pairs if v]
 
 
-def _list_url(params: dict[str, str], **changes) -> str:
-    merged = {**params, **changes}
-    query = urlencode({k: v for k, v in merged.items() if v})
-    return reverse("catalog:entity_list") + (f"?{query}" if query else "")
+def _list_url(params: list[tuple[str, str]], *, drop: tuple = (), add: tuple = (), name: str = "entity_list",
+              **changes: str) -> str:
+    """The list with `changes` (name=value replaces every value of name, "" removes it), the
+    (name, value) pairs of `drop` removed and those of `add` added."""
+    pairs = [(k, v) for k, v in params if k not in changes and (k, v) not in drop]
+    pairs += [(k, v) for k, v in changes.items() if v] + [pair for pair in add if pair not in pairs]
+    pairs.sort(key=lambda pair: LIST_PARAM_ORDER.index(pair[0]) if pair[0] in LIST_PARAM_ORDER else 99)
+    query = urlencode(pairs)
+    return reverse(f"catalog:{name}") + (f"?{query}" if query else "")
+
+
+def _facet_urls(result: selectors.EntityListResult, params: list[tuple[str, str]]) -> None:
+    for name, values in result.facets.items():
+        name = "type" if name == "spec_type" else name
+        for value in values:
+            if name == "owner":  # several owners at once: each link adds or removes one
+                value.url = _list_url(params, drop=(("owner", value.value),)) if value.active else \
+                    _list_url(params, add=(("owner", value.value),))
+            else:
+                value.url = _list_url(params, **{name: "" if value.active else value.value})
+    for value in result.kinds:
+        value.url = _list_url(params, kind="" if value.active else value.value)
+
+
+def _active_filters(filters: selectors.EntityFilters, params: list[tuple[str, str]]) -> list[dict]:
+    """Each filter in force, with the link that removes only it."""
+    labels = {"kind": "Kind", "type": "Type", "owner": "Owner", "lifecycle": "Lifecycle", "tag": "Tag",
+              "namespace": "Namespace", "q": "Text", "mine": "Owned by my groups"}
+    chips = []
+    for name, value in params:
+        if name not in labels:
+            continue
+        shown = "" if name == "mine" else (value.split("/")[-1] if name == "owner" else value)
+        chips.append({"name": name, "label": labels[name], "value": shown,
+                      "url": _list_url(params, drop=((name, value),), page="")})
+    return chips
+
+
+def _sort_headers(sort: str, params: list[tuple[str, str]]) -> list[dict]:
+    headers = []
+    for column, label in SORT_COLUMNS:
+        header = {"label": label, "url": "", "direction": ""}
+        if column in selectors.SORTS:
+            header["direction"] = "ascending" if sort == column else "descending" if sort == f"-{column}" else ""
+            header["url"] = _list_url(params, sort=f"-{column}" if sort == column else column)
+        headers.append(header)
+    return headers
+
+
+def _list_request(request: HttpRequest) -> tuple[EntityFilterForm, selectors.EntityFilters, Q | None]:
+    form = EntityFilterForm(request.GET)
+    return form, form.filters(), access.entity_read_filter(request.user)
 
 
 @login_required
 @require_GET
 def entity_list(request: HttpRequest) -> HttpResponse:
-    form = EntityFilterForm(request.GET)
-    form.is_valid()
-    filters = form.filters()
-    result = selectors.entity_list(filters=filters, page=request.GET.get("page") or 1, user=request.user,
-                                   visible=access.entity_read_filter(request.user))
-    params = _list_params(filters)
-    for name, values in [("type" if k == "spec_type" else k, v) for k, v in result.facets.items()] + [
-        ("kind", result.kinds)
-    ]:
-        for value in values:
-            value.url = _list_url(params, **{name: "" if value.active else value.value})
+    form, filters, visible = _list_request(request)
+    sort, page_number = form.sort_value(), form.page_number()
+    result = selectors.entity_list(filters=filters, page=page_number, sort=sort, user=request.user, visible=visible)
+    problems = form.problems()
     page = result.page
+    if page_number != page.number:
+        problems.append(f"There is no page {page_number}: this is page {page.number} of {page.paginator.num_pages}.")
+    tag_search = form.tag_search()
+    if tag_search:
+        result.facets["tag"] = selectors.entity_tag_facet(filters=filters, search=tag_search, user=request.user,
+                                                          visible=visible)
+    params = _list_params(filters, sort)
+    _facet_urls(result, params)
     context = {
         "result": result, "page_obj": page, "entities": page.object_list, "filters": filters, "params": params,
+        "problems": problems, "tag_search": tag_search, "sort_headers": _sort_headers(sort, params),
+        "active_filters": _active_filters(filters, params),
         "all_kinds_url": _list_url(params, kind=""),
         "mine_url": _list_url(params, mine="" if filters.mine else "1"),
-        "clear_url": reverse("catalog:entity_list"),
+        "clear_url": _list_url([p for p in params if p[0] == "sort"]),
+        "export_url": _list_url(params, name="entity_export"),
+        "tag_facet_url": reverse("catalog:entity_tag_facet"),
         "prev_url": _page_url(params, page.previous_page_number()) if page.has_previous() else "",
         "next_url": _page_url(params, page.next_page_number()) if page.has_next() else "",
         "page_urls": [(n, _page_url(params, n)) for n in _page_window(page)],
+        # The text box is replaced too unless the person is typing in it (the form sent the
+        # request): "Clear" and removing the text filter empty it.
+        "swap_search": request.headers.get("HX-Trigger") != "catalog-filter-form",
     }
-    return render_page_or_fragment(request, "catalog/entity_list.html", "catalog/partials/entity_table.html", context)
+    if request.headers.get("HX-History-Restore-Request"):
+        # Back/forward to a page htmx no longer holds: it asks for the whole page.
+        response = render(request, "catalog/entity_list.html", context)
+        patch_vary_headers(response, ("HX-Request", "HX-History-Restore-Request"))
+        return response
+    return render_page_or_fragment(request, "catalog/entity_list.html", "catalog/partials/entity_table.html",
+                                   context)
 
 
-def _page_url(params: dict[str, str], number: int) -> str:
+@login_required
+@require_GET
+def entity_tag_facet(request: HttpRequest) -> HttpResponse:
+    """The tag facet's search box: tags containing the text, counted over the other filters
+    (an htmx fragment; without JavaScript the box submits to the list with `tag_q`)."""
+    form, filters, visible = _list_request(request)
+    search = form.tag_search()
+    values = selectors.entity_tag_facet(filters=filters, search=search, user=request.user, visible=visible)
+    params = _list_params(filters, form.sort_value())
+    for value in values:
+        value.url = _list_url(params, tag="" if value.active else value.value)
+    response = render(request, "catalog/partials/tag_facet_values.html",
+                      {"values": values, "tag_search": search, "problems": form.problems()})
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _csv_cell(value) -> str:
+    """A cell a spreadsheet shows as text: a leading = + - @ (a formula) gets a quote first."""
+    text = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value or "")
+    return f"'{text}" if text.startswith(CSV_FORMULA_PREFIXES) else text
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+@require_GET
+def entity_export(request: HttpRequest) -> HttpResponse:
+    """The list as CSV: the same filters, order and catalog.entity.read limits as the page,
+    streamed, at most selectors.listing.EXPORT_LIMIT rows."""
+    form, filters, visible = _list_request(request)
+    problems = form.problems()
+    if problems:
+        return HttpResponse("\n".join(problems) + "\n", status=400, content_type="text/plain; charset=utf-8")
+    sort = form.sort_value()
+    audit_record(actor=request.user, action="catalog.entity.export", target="catalog",
+                 detail={"query": request.GET.urlencode()[:1000]})
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow(CSV_COLUMNS)
+        for e in selectors.entity_export_rows(filters=filters, user=request.user, visible=visible, sort=sort):
+            yield writer.writerow([_csv_cell(v) for v in (e.ref, e.kind, e.namespace, e.name, e.title, e.spec_type,
+                                                           e.lifecycle, e.owner_ref, e.tags, e.description)])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="catalog.csv"'
+    return response
+
+
+def _page_url(params: list[tuple[str, str]], number: int) -> str:
     return _list_url(params, page=str(number) if number != 1 else "")
 
 

@@ -3,7 +3,8 @@
 Import from here (`from catalog.selectors import entity_get`, `from catalog import selectors`);
 the modules behind it are split by what they read:
 
-- entities: the entity list with facets, one entity by name, home page counts, orphans
+- entities: one entity by name, home page counts, orphans
+- listing: the catalog list page: filtered and sorted pages, facet counts, the CSV export
 - overview: one entity's relations, owner, system, domain and errors (the entity page)
 - locations: registered locations, what they provide, processing errors
 - users: a person's catalog Users and groups; which User a sign-in identity is
@@ -11,15 +12,21 @@ the modules behind it are split by what they read:
 """
 
 from catalog.selectors.entities import (
-    EntityFilters,
-    EntityListResult,
-    FacetValue,
     catalog_summary,
     entity_get,
-    entity_list,
     entity_url,
     orphan_get,
     orphan_list,
+)
+from catalog.selectors.listing import (
+    SORTS,
+    EntityFilters,
+    EntityListResult,
+    FacetValue,
+    entity_export_rows,
+    entity_list,
+    entity_tag_facet,
+    sort_valid,
 )
 from catalog.selectors.locations import (
     error_list,
@@ -44,6 +51,7 @@ from catalog.selectors.users import (
 
 __all__ = [
     "accounts_for_refs",
+    "SORTS",
     "SourceLinks",
     "EntityFilters",
     "EntityListResult",
@@ -53,12 +61,14 @@ __all__ = [
     "Neighbour",
     "catalog_summary",
     "entity_errors",
+    "entity_export_rows",
     "entity_get",
     "entity_list",
     "entity_neighbours",
     "entity_overview",
     "entity_search",
     "entity_source_links",
+    "entity_tag_facet",
     "entity_url",
     "error_list",
     "existing_refs",
@@ -68,6 +78,7 @@ __all__ = [
     "location_list",
     "orphan_get",
     "orphan_list",
+    "sort_valid",
     "user_entity_email",
     "user_entity_for_identity",
     "user_entity_refs",

@@ -74,7 +74,8 @@ def test_filters_by_tag_owner_and_lifecycle(org):
 
     assert names(tag="critical") == ["alpha"]
     assert names(tag="GO") == ["alpha", "beta"]
-    assert names(owner="group:default/team-a") == ["alpha", "gamma-db"]
+    assert names(owners=("group:default/team-a",)) == ["alpha", "gamma-db"]
+    assert names(owners=("group:default/team-a", "Group:Default/Team-B")) == ["alpha", "beta", "gamma-db"]
     assert names(lifecycle="experimental") == ["beta"]
     assert names(q="payments") == ["alpha"]
     assert names(q="alpha service") == ["alpha"]
@@ -178,3 +179,37 @@ spec: {type: service, owner: team-a}
     assert len(messages) == 1 and "expected an entity mapping" in messages[0]
     page = selectors.error_list()
     assert page.paginator.count == 2
+
+
+def test_facets_count_the_same_with_every_filter_set_or_none_visible(org):
+    from django.db.models import Q
+
+    every = EntityFilters(kind="component", spec_type="service", owners=("group:default/team-a",),
+                          lifecycle="production", namespace="default")
+    result = selectors.entity_list(filters=every)
+    assert [e.name for e in result.page.object_list] == ["alpha"]
+    # Each facet counts over the other filters: the alternatives of every filter stay visible.
+    assert _facet(result, "spec_type") == {"service": 1}
+    assert _facet(result, "owner") == {"group:default/team-a": 1}
+    assert _facet(result, "lifecycle") == {"production": 1}
+    assert {k.value: k.count for k in result.kinds} == {"component": 1}
+    loose = selectors.entity_list(filters=EntityFilters(kind="component", owners=("group:default/team-a",)))
+    assert _facet(loose, "owner") == {"group:default/team-a": 1, "group:default/team-b": 1}
+    assert {k.value: k.count for k in loose.kinds} == {"component": 1, "resource": 1}
+    nothing = selectors.entity_list(filters=EntityFilters(), visible=Q(pk__in=[]))
+    assert nothing.page.paginator.count == 0 and not any(nothing.facets.values()) and nothing.kinds == []
+
+
+def test_facet_counts_match_one_query_per_facet(org):
+    """PostgreSQL counts the facets without a filter of their own in one GROUPING SETS scan;
+    the answer is the one a GROUP BY per facet gives."""
+    from catalog.selectors import listing
+
+    for filters in (EntityFilters(), EntityFilters(kind="component"), EntityFilters(q="a", tag="go")):
+        counts = listing._counts(filters, None, None)
+        base = listing._filtered(filters, owner_refs=None).order_by()
+        assert counts["total"] == base.count()
+        for name, column in listing.FACET_COLUMNS.items():
+            scope = listing._filtered(filters, owner_refs=None, skip=name).order_by()
+            expected = listing._kind_rows(scope) if name == "kind" else listing._column_rows(scope, column)
+            assert counts[name] == expected, (filters, name)
