@@ -40,7 +40,7 @@ from techdocs.tests.conftest import ENTITY, MKDOCS, write_site
 
 WORKER_START_TIMEOUT = 25
 DOCS_STALE_SECONDS = 5  # the smallest the setting allows; the heartbeat beats every second
-PAGES = 12  # a small site: the kill lands while mkdocs starts or renders, well before it is done
+PAGES = 6  # a small site: the kill lands while mkdocs starts or renders, well before it is done
 
 
 def _redis() -> bool:
@@ -180,7 +180,7 @@ def test_a_docs_worker_killed_mid_build_leaves_no_stuck_build_and_the_rebuild_pu
         execute = app.tasks["techdocs.tasks.docs_build_execute"]
         execute.delay(first.pk)
         execute.delay(second.pk)
-        time.sleep(1)
+        time.sleep(0.5)  # prefork with one child takes them in order, right after the rebuild
         assert started[1].process.poll() is None, started[1].describe()
 
     builds = dict(DocsBuild.objects.filter(site=site).values_list("pk", "status"))
