@@ -44,6 +44,10 @@ def results_dict(result: CampaignResults, day) -> dict:
             "min_group_size": result.k, "batch": result.batch, "held": result.held,
             "responses": None if result.held else result.responses, "shown": result.shown,
             "response_rate": _rate(result.rate) if result.rate else None}
+    if result.rate_baseline is not None:  # an open campaign is compared at the same point of the previous window
+        baseline = result.rate_baseline
+        body["response_rate_compared_with"] = {"quarter": baseline.quarter, "final": baseline.final,
+                                               "day": baseline.day, "days": baseline.days or None}
     if result.held:
         body["message"] = "Results of this survey are shown once it has closed."
         return body

@@ -7,20 +7,30 @@ Nothing here loops over answers in Python: the largest input is campaigns x ques
 11 histogram rows.
 """
 
-import random
-import uuid
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
-from django.db.models import Count, Sum
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber
 
 from surveys.defaults import LIKERT_LABELS
 from surveys.lib.charts import Chart, line_chart
 from surveys.lib.stats import OTHER, Tally, change, visible_groups
-from surveys.models import Answer, Campaign, CampaignQuestion, CampaignTally, Participation, Question
-from surveys.selectors import campaign_items, min_group_size, results_batch, results_closed_only, results_held
+from surveys.models import Answer, Campaign, CampaignQuestion, CampaignTally, Participation, Question, Response
+from surveys.selectors import (
+    campaign_items,
+    min_group_size,
+    results_batch,
+    results_closed_only,
+    results_held,
+    today,
+)
 
-FREE_TEXT_LIMIT = 100  # per question on the page; the CSV has every answer
+TEXT_PREVIEW = 5  # free-text answers per team on the results page; the team's own list pages the rest
+TEXT_PAGE_SIZE = 25  # answers per page of one team's list
 
 
 def display(label: str) -> str:
@@ -48,13 +58,30 @@ class GroupTally:
 
 
 @dataclass
+class TextGroup:
+    """One reported group's free-text answers to a question: how many, and the first few."""
+    key: str  # the reported group (a group ref, or OTHER): what the group's list is asked for by
+    count: int
+    texts: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return display(self.key)
+
+    @property
+    def more(self) -> bool:
+        return self.count > len(self.texts)
+
+
+@dataclass
 class ItemResult:
     item: CampaignQuestion
     tally: Tally | None = None
     previous: Tally | None = None
     groups: list[GroupTally] = field(default_factory=list)
-    texts: list[tuple[str, str]] = field(default_factory=list)
+    texts: list[tuple[str, str]] = field(default_factory=list)  # (group, text): every group's preview
     text_count: int = 0
+    text_groups: list[TextGroup] = field(default_factory=list)
 
     @property
     def question(self) -> Question:
@@ -99,6 +126,25 @@ class GroupRate:
 
 
 @dataclass
+class RateBaseline:
+    """What a response rate is compared with: the previous campaign's final rate, or, while this
+    campaign is still open, the previous one's rate at the same point of its window (an open
+    campaign's rate only grows; set against a final figure it would always look like a fall)."""
+    quarter: str
+    day: int | None = None  # the day of the previous window compared with; None: its final rate
+    days: int = 0
+
+    @property
+    def final(self) -> bool:
+        return self.day is None
+
+    def __str__(self) -> str:
+        if self.final:
+            return f"{self.quarter} (final)"
+        return f"{self.quarter} on day {self.day} of {self.days}"
+
+
+@dataclass
 class Trend:
     title: str
     kind: str  # "mean" (1-5) or "nps" (-100..100)
@@ -122,6 +168,8 @@ class CampaignResults:
     held: bool = False  # closed-only mode and not closed yet: not even counts are shown
     batched: bool = True  # open campaigns' results move in batches (else: shown only once closed)
     rate: GroupRate | None = None
+    rate_baseline: RateBaseline | None = None
+    open: bool = False  # still taking answers: its figures are not final
     items: list[ItemResult] = field(default_factory=list)
     rates: list[GroupRate] = field(default_factory=list)
     question_trends: list[Trend] = field(default_factory=list)
@@ -189,19 +237,95 @@ def _rates(campaign_ids: list[int], labels_by_campaign: dict[int, dict[str, str]
     return out
 
 
-def _free_text(campaign: Campaign, items: list[ItemResult], labels: dict[str, str], counts: dict[int, int]) -> None:
-    """Up to FREE_TEXT_LIMIT answers per free-text question from a random point of the (random) id
-    order: shuffled, undated, and one short index range read instead of a sort of every answer."""
-    start = uuid.uuid4()
+def _teams_by_group(labels: dict[str, str]) -> dict[str, list[str]]:
+    """Reported group -> the teams reported under it (small teams are pooled into OTHER)."""
+    teams: dict[str, list[str]] = defaultdict(list)
+    for team, label in labels.items():
+        teams[label].append(team)
+    return teams
+
+
+def _published_texts(campaign: Campaign, question_id: int) -> QuerySet:
+    """Published, non-empty free-text answers in the order of their random ids: fixed from one view
+    to the next (so pages do not overlap), and saying nothing about when anyone answered."""
+    return (Answer.objects.filter(campaign=campaign, question_id=question_id, response__published=True)
+            .exclude(text="").order_by("id"))
+
+
+def _free_text(campaign: Campaign, items: list[ItemResult], labels: dict[str, str],
+               counts: dict[int, dict[str, int]]) -> None:
+    """Per free-text question: the answers grouped by reported team, each group's first
+    TEXT_PREVIEW (one windowed query per question, however many answers there are)."""
     for item in items:
-        item.text_count = counts.get(item.item.question_id, 0)
-        texts = (Answer.objects.filter(campaign=campaign, question=item.item.question, response__published=True)
-                 .exclude(text="").order_by("id"))
-        rows = list(texts.filter(id__gte=start).values_list("team_ref", "text")[:FREE_TEXT_LIMIT])
-        if len(rows) < FREE_TEXT_LIMIT:
-            rows += list(texts.filter(id__lt=start).values_list("team_ref", "text")[:FREE_TEXT_LIMIT - len(rows)])
-        random.shuffle(rows)
-        item.texts = [(display(labels.get(team, OTHER)), text) for team, text in rows]
+        per_group: dict[str, int] = defaultdict(int)
+        for team, n in counts.get(item.item.question_id, {}).items():
+            per_group[labels.get(team, OTHER)] += n
+        item.text_count = sum(per_group.values())
+        rows = (_published_texts(campaign, item.item.question_id)
+                .annotate(rank=Window(RowNumber(), partition_by=[F("team_ref")], order_by=F("id").asc()))
+                .filter(rank__lte=TEXT_PREVIEW).values_list("team_ref", "id", "text"))
+        previews: dict[str, list[tuple]] = defaultdict(list)
+        for team, answer_id, text in rows:
+            previews[labels.get(team, OTHER)].append((str(answer_id), text))
+        item.text_groups = [
+            TextGroup(key=name, count=per_group[name], texts=[t for _, t in sorted(previews[name])[:TEXT_PREVIEW]])
+            for name in _group_order(labels) if per_group.get(name)]
+        item.texts = [(group.label, text) for group in item.text_groups for text in group.texts]
+
+
+@dataclass
+class TextAnswers:
+    """One page of one reported group's answers to a free-text question."""
+    campaign: Campaign
+    item: CampaignQuestion
+    group: TextGroup
+    groups: list[TextGroup]
+    page: Page
+
+
+def campaign_text_answers(*, campaign: Campaign, question_id: int, group: str, page: str | int = 1
+                          ) -> TextAnswers | None:
+    """A reported group's answers to a free-text question, TEXT_PAGE_SIZE at a time; None when there is
+    nothing to show (held, under k answers, not a free-text question of the campaign, unknown group)."""
+    if results_held(campaign=campaign):
+        return None
+    item = (CampaignQuestion.objects.select_related("question")
+            .filter(campaign=campaign, question_id=question_id, question__kind=Question.Kind.TEXT).first())
+    labels = visible_groups(_team_counts([campaign.pk]).get(campaign.pk, {}), min_group_size())
+    if item is None or labels is None:
+        return None
+    counts: dict[str, int] = defaultdict(int)
+    for team, n in CampaignTally.objects.filter(campaign=campaign, question_id=question_id, value__isnull=True
+                                                ).values_list("team_ref", "n"):
+        counts[labels.get(team, OTHER)] += n
+    groups = [TextGroup(key=name, count=counts[name]) for name in _group_order(labels) if counts.get(name)]
+    chosen = next((g for g in groups if g.key == group), None)
+    if chosen is None:
+        return None
+    teams = _teams_by_group(labels)[group]
+    texts = _published_texts(campaign, question_id).filter(team_ref__in=teams).values_list("text", flat=True)
+    # get_page: a page number that is not one, or past the end, gives the first or the last page.
+    return TextAnswers(campaign=campaign, item=item, group=chosen, groups=groups,
+                       page=Paginator(texts, TEXT_PAGE_SIZE).get_page(page))
+
+
+def _window_days(campaign: Campaign) -> int:
+    return (campaign.closes_on - campaign.opens_on).days + 1
+
+
+def _same_point_counts(*, campaign: Campaign, previous: Campaign, day: date) -> tuple[dict[str, int], RateBaseline]:
+    """The previous campaign's published responses per team up to the same share of its window as
+    `campaign` has run on `day`, each team's count rounded down to whole batches, as an open
+    campaign's own counts are (so neither side moves by one person's answer)."""
+    elapsed = min(max((day - campaign.opens_on).days + 1, 1), _window_days(campaign))
+    days = _window_days(previous)
+    same_day = min(days, max(1, math.ceil(elapsed * days / _window_days(campaign))))
+    cutoff = previous.opens_on + timedelta(days=same_day - 1)
+    batch = results_batch()
+    rows = (Response.objects.filter(campaign=previous, published=True, submitted_on__lte=cutoff)
+            .values_list("team_ref").annotate(n=Count("id")).order_by())
+    counts = {team: n - n % batch for team, n in rows if n >= batch}
+    return counts, RateBaseline(previous.quarter, same_day, days)
 
 
 def _trends(campaigns: list[Campaign], k: int, known: dict) -> tuple[list[Trend], list[Trend], Trend | None]:
@@ -258,7 +382,15 @@ def campaign_results(*, campaign: Campaign, with_trends: bool = True, with_text:
     labels = visible_groups(team_counts.get(campaign.pk, {}), k)
     prev_labels = visible_groups(team_counts.get(previous.pk, {}), k) if previous else None
     result.responses, result.shown = sum(team_counts.get(campaign.pk, {}).values()), labels is not None
-    rates = _rates(ids, {campaign.pk: labels, **({previous.pk: prev_labels} if previous else {})}, team_counts)
+    day = today()
+    result.open = campaign.status_on(day) == Campaign.Status.OPEN
+    rate_counts = team_counts
+    if previous and prev_labels is not None:
+        result.rate_baseline = RateBaseline(previous.quarter)
+        if result.open:
+            same_point, result.rate_baseline = _same_point_counts(campaign=campaign, previous=previous, day=day)
+            rate_counts = {**team_counts, previous.pk: same_point}
+    rates = _rates(ids, {campaign.pk: labels, **({previous.pk: prev_labels} if previous else {})}, rate_counts)
 
     def rate(cid: int, key: str) -> float | None:
         total, answered = rates.get(cid, {}).get(key, (0, 0))
@@ -289,10 +421,10 @@ def campaign_results(*, campaign: Campaign, with_trends: bool = True, with_text:
                           for name in group_names if (item.question_id, name) in groups]
         result.items.append(res)
     if with_text:
-        counts: dict[int, int] = defaultdict(int)
+        counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for row in rows:
             if row["campaign_id"] == campaign.pk and row["value"] is None:
-                counts[row["question_id"]] += row["n"]
+                counts[row["question_id"]][row["team_ref"]] += row["n"]
         _free_text(campaign, [r for r in result.items if r.tally is None], labels, counts)
     if with_trends:
         known = {"teams": {cid: team_counts.get(cid, {}) for cid in ids}, "rows": rows}

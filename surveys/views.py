@@ -8,12 +8,15 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.htmx import render_page_or_fragment
 from surveys import exports, selectors, services
 from surveys.access import WHO_MAY, results_readable
 from surveys.defaults import LIKERT_LABELS
 from surveys.forms import TamperedForm, answers_parse, field_name
 from surveys.models import Campaign
-from surveys.results import campaign_results
+from surveys.results import TEXT_PREVIEW, campaign_results, campaign_text_answers
+
+MAX_GROUP_PARAM = 400  # a group ref is at most 320 characters (Participation.team_ref)
 
 
 def _campaign(campaign_id: int) -> Campaign:
@@ -115,7 +118,23 @@ def campaign_results_page(request: HttpRequest, campaign_id: int) -> HttpRespons
     result = campaign_results(campaign=campaign)
     return render(request, "surveys/campaign_results.html", {
         "result": result, "campaigns": selectors.campaign_list(), "status": campaign.status_on(selectors.today()),
+        "text_preview": TEXT_PREVIEW,
     })
+
+
+@require_GET
+def campaign_text_answers_page(request: HttpRequest, campaign_id: int, question_id: int) -> HttpResponse:
+    """Every answer of one reported group to one free-text question, a page at a time (htmx swaps the list)."""
+    _results_access(request)
+    campaign = _campaign(campaign_id)
+    group = request.GET.get("group", "")[:MAX_GROUP_PARAM]
+    answers = campaign_text_answers(campaign=campaign, question_id=question_id, group=group,
+                                    page=request.GET.get("page", "1")[:12])
+    if answers is None:
+        raise Http404("No such group of answers to show: the question takes no free text, the team is not "
+                      "reported on its own, or the survey's results are not shown yet.")
+    return render_page_or_fragment(request, "surveys/text_answers.html", "surveys/partials/text_answers.html",
+                                   {"answers": answers, "status": campaign.status_on(selectors.today())})
 
 
 class _Echo:
