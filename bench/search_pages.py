@@ -10,7 +10,7 @@ timed `repeats` times each after two warm-up requests:
 - `service`: a word a third of the generated catalog carries;
 - `typo`: the name of a Component with one letter dropped (full text finds nothing: the
   trigram fallback must find it; `found` says whether it came back);
-- `kind`: `service` filtered to kind API (with the kind facet's counts);
+- `kind`: `service` filtered to kind Component (with the kind facet's counts);
 - `after_change`: `service` again, each time right after an entity was changed and the catalog
   revision bumped, so nothing computed for the previous revision can answer it.
 
@@ -80,7 +80,7 @@ def measure(repeats: int) -> dict:
     result["service"], _ = timed(client, {"q": "service"}, repeats)
     result["typo"], response = timed(client, {"q": typo}, repeats)
     result["typo"].update(query=typo, found=probe.ref in response.content.decode())
-    result["kind"], _ = timed(client, {"q": "service", "kind": "api"}, repeats)
+    result["kind"], _ = timed(client, {"q": "service", "kind": "component"}, repeats)
     result["after_change"], _ = timed(client, {"q": "service"}, repeats, before=change)
     return result
 
