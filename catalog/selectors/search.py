@@ -98,11 +98,11 @@ def _matching(qs: QuerySet, query: str) -> QuerySet | None:
             return None
         tsquery = " & ".join(f"{term}:*" for term in terms)
         return qs.filter(_raw(f"{_TABLE}.\"search_vector\" @@ to_tsquery('simple'::regconfig, %s)", [tsquery]))
-    words = search_words(query)
-    if not words:
+    terms = _terms(query)
+    if not terms:
         return None
-    for word in words:
-        qs = qs.filter(search_text__contains=word)  # search_text is lower case already
+    for term in terms:
+        qs = qs.filter(search_text__contains=term)  # search_text is lower case already
     return qs
 
 
@@ -119,18 +119,23 @@ def _close(base: QuerySet, query: str, limit: int) -> tuple[list[Entity], str]:
     if connection.vendor == "postgresql":
         if len(query) < 3:
             return [], ""  # fewer than one trigram: everything is as close as anything
-        qs = base.filter(_raw(f"%s <%% {_NAME_TITLE}", [query.lower()]))
-        closeness = RawSQL(f"word_similarity(%s, {_NAME_TITLE})", [query.lower()])
+        # `<%`: the query is close to some words of name + title (word_similarity >= 0.6);
+        # `%`: close to the whole of it (similarity >= 0.3), e.g. a short name without a title.
+        # Both are answered by the trigram index.
+        q = query.lower()
+        qs = base.filter(_raw(f"(%s <%% {_NAME_TITLE} OR %s %% {_NAME_TITLE})", [q, q]))
+        closeness = RawSQL(f"greatest(word_similarity(%s, {_NAME_TITLE}), similarity(%s, {_NAME_TITLE}))", [q, q])
         return list(qs.order_by(closeness.desc(), "ref")[:limit]), ""
-    words = search_words(query)
+    words = _terms(query)
     vocabulary = _vocabulary()
-    corrected = [next(iter(difflib.get_close_matches(w, vocabulary, n=1, cutoff=0.75)), "") for w in words]
-    if not words or not any(corrected) or corrected == words:
+    # Each word's closest name or title word; a word with none is dropped from the suggestion.
+    corrected = [c for w in words for c in difflib.get_close_matches(w, vocabulary, n=1, cutoff=0.75)]
+    if not corrected or corrected == words:
         return [], ""
     qs = base
-    for word in filter(None, corrected):
+    for word in corrected:
         qs = qs.filter(search_text__contains=word)
-    return list(qs.order_by("ref")[:limit]), " ".join(c or w for c, w in zip(corrected, words, strict=True))
+    return list(qs.order_by("ref")[:limit]), " ".join(corrected)
 
 
 def _vocabulary() -> list[str]:
@@ -175,7 +180,9 @@ def entity_search_results(*, query: str, kind: str = "", limit: int = 50, visibl
     if everywhere is None:
         return SearchResults()
     matching = everywhere.filter(_kind_q(kind)) if kind else everywhere
-    hits = _name_prefixed(matching, words[0], limit)
+    # Names are letters, digits and `-_.`: "widget:*" or "'widget'" still ranks the widget first.
+    name_word = re.sub(r"[^\w.-]+", "", words[0]) if words else ""
+    hits = _name_prefixed(matching, name_word, limit) if name_word else []
     seen = {hit.pk for hit in hits}
     if len(hits) < limit:
         hits += [e for e in matching.order_by("ref")[: limit + len(hits)] if e.pk not in seen][: limit - len(hits)]
