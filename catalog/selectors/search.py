@@ -1,8 +1,7 @@
 """The global search box: entities matching words in name, title, description, tags or owner.
 
-Every query here is bounded by a LIMIT the database can stop at, so a search costs about the
-same at 11,000 or 55,000 entities and needs no cache (the first request after a catalog change
-is as fast as the next):
+Every query here has a LIMIT the database can stop at and nothing is cached (the first request
+after a catalog change costs what the next one does):
 
 1. names starting with the first word, in name order from an index (so an exact name, the
    shortest such name, comes first);
@@ -13,7 +12,10 @@ is as fast as the next):
    pg_trgm's word_similarity on the trigram index; SQLite: difflib over the distinct name and
    title words, which also gives a "did you mean".
 
-The kind facet counts at most FACET_CAP matches per kind ("1000+").
+The kind facet counts at most FACET_CAP matches per kind ("1000+"), one query per kind, and
+none when the hits are all the matches. Its cost grows with how many entities carry a very
+common word (PostgreSQL reads that word's whole GIN posting list for each kind): at 55,000
+entities, "service" (20,000 matches) spends most of its time there.
 
 `visible` is what catalog.entity.read lets the person see (catalog.access.entity_read_filter,
 which callers pass in: the policy module sits above the selectors and reads users from them).
