@@ -1,8 +1,18 @@
 from django import forms
 
+from catalog.selectors import SEARCH_KINDS
+
 
 class SearchForm(forms.Form):
     q = forms.CharField(max_length=200, required=False, strip=True)
+    kind = forms.CharField(max_length=63, required=False, strip=True)
+
+    def clean_kind(self) -> str:
+        kind = self.cleaned_data["kind"].lower()
+        if kind and kind not in SEARCH_KINDS:
+            raise forms.ValidationError(
+                f"There is no kind “{kind}”; choose one of {', '.join(SEARCH_KINDS.values())}. Showing every kind.")
+        return kind
 
 
 class ApiTokenForm(forms.Form):

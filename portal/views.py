@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from catalog.access import entity_read_filter
-from catalog.selectors import catalog_summary, entity_search
+from catalog.selectors import SearchResults, catalog_summary, entity_search_results
 from core.htmx import render_page_or_fragment
 from portal import health
 from portal.forms import ApiTokenForm, SearchForm
@@ -48,12 +48,18 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
+    """Catalog hits (typo-tolerant, narrowed by `kind`) and docs hits. A bad `q` searches
+    nothing and a bad `kind` searches every kind; either way the form says why."""
     form = SearchForm(request.GET)
-    query = form.cleaned_data["q"] if form.is_valid() else ""
+    form.is_valid()
+    query = form.cleaned_data.get("q", "")
+    kind = form.cleaned_data.get("kind", "")
     visible = entity_read_filter(request.user)  # None under the default policy: no condition added
-    hits = list(entity_search(query=query, limit=SEARCH_LIMIT, visible=visible)) if query else []
+    results = (entity_search_results(query=query, kind=kind, limit=SEARCH_LIMIT, visible=visible) if query
+               else SearchResults())
     docs_hits = docs_search(query=query, limit=DOCS_SEARCH_LIMIT, visible=visible) if query else []
-    context = {"form": form, "query": query, "hits": hits, "docs_hits": docs_hits}
+    context = {"form": form, "query": query, "kind": kind, "results": results, "hits": results.hits,
+               "docs_hits": docs_hits}
     return render_page_or_fragment(request, "portal/search.html", "portal/partials/search_results.html", context)
 
 

@@ -37,7 +37,7 @@ from catalog.selectors.locations import (
     location_list,
 )
 from catalog.selectors.overview import EntityOverview, Neighbour, entity_errors, entity_neighbours, entity_overview
-from catalog.selectors.search import entity_search
+from catalog.selectors.search import SEARCH_KINDS, KindCount, SearchResults, entity_search, entity_search_results
 from catalog.selectors.sources_links import SourceLinks, entity_source_links
 from catalog.selectors.users import (
     IdentityAmbiguous,
@@ -58,7 +58,10 @@ __all__ = [
     "EntityOverview",
     "FacetValue",
     "IdentityAmbiguous",
+    "KindCount",
     "Neighbour",
+    "SEARCH_KINDS",
+    "SearchResults",
     "catalog_summary",
     "entity_errors",
     "entity_export_rows",
@@ -67,6 +70,7 @@ __all__ = [
     "entity_neighbours",
     "entity_overview",
     "entity_search",
+    "entity_search_results",
     "entity_source_links",
     "entity_tag_facet",
     "entity_url",

@@ -13,11 +13,11 @@ def searched(monkeypatch):
 
     calls = []
 
-    def entity_search(*, query, limit, visible=None):
-        calls.append((query, limit))
-        return catalog_selectors.entity_search(query=query, limit=limit, visible=visible)
+    def entity_search_results(*, query, kind, limit, visible=None):
+        calls.append((query, kind, limit))
+        return catalog_selectors.entity_search_results(query=query, kind=kind, limit=limit, visible=visible)
 
-    monkeypatch.setattr(views, "entity_search", entity_search)
+    monkeypatch.setattr(views, "entity_search_results", entity_search_results)
     return calls
 
 
@@ -26,7 +26,7 @@ def test_search_shows_catalog_hits(client_owner, org, searched):
 
     response = client_owner.get("/search/", {"q": " orders "})
     assert response.status_code == 200
-    assert searched == [("orders", views.SEARCH_LIMIT)]
+    assert searched == [("orders", "", views.SEARCH_LIMIT)]
     assert b"component:default/orders" in response.content
     assert b"<html" in response.content
 
@@ -57,3 +57,73 @@ def test_search_shows_only_what_the_person_may_read(client, org, outsider):
     client.force_login(outsider)
     assert "component:default/billing" in client.get("/search/", {"q": "billing"}).content.decode()
     assert "component:default/orders" not in client.get("/search/", {"q": "orders"}).content.decode()
+    # Nor through the typo fallback or the kind facet.
+    page = client.get("/search/", {"q": "ordrs"}).content.decode()
+    assert "component:default/orders" not in page
+    page = client.get("/search/", {"q": "service", "kind": "component"}).content.decode()
+    assert "component:default/orders" not in page
+
+
+def test_owners_are_links_to_the_owner_entity(client_owner, org):
+    page = client_owner.get("/search/", {"q": "orders"}).content.decode()
+    assert '<a class="owner-link" href="/catalog/default/group/team-a/" title="group:default/team-a">team-a</a>' in page
+
+
+def test_a_misspelt_name_finds_the_entity(client_owner, org):
+    page = client_owner.get("/search/", {"q": "ordrs"}).content.decode()
+    assert "Nothing in the catalog matches “ordrs”" in page
+    assert 'href="/catalog/default/component/orders/"' in page
+
+
+def test_kind_filter_narrows_hits_and_the_facet_counts_each_kind(client_owner, org, searched):
+    from portal import views
+
+    everything = client_owner.get("/search/", {"q": "team"}).content.decode()
+    assert "group:default/team-a" in everything and "component:default/orders" in everything
+    assert 'data-kind="group"' in everything and 'data-kind="component"' in everything
+    page = client_owner.get("/search/", {"q": "team", "kind": "Group"}).content.decode()
+    assert searched[-1] == ("team", "group", views.SEARCH_LIMIT)
+    assert "group:default/team-a" in page and "component:default/orders" not in page
+    assert 'id="search-kind" name="kind" value="group"' in page  # the box keeps the filter
+    assert 'aria-current="true">Group <span class="badge">' in page
+
+
+def test_kind_filter_as_htmx_fragment_updates_the_hidden_kind_out_of_band(client_owner, org):
+    response = client_owner.get("/search/", {"q": "team", "kind": "group"}, headers={"HX-Request": "true"})
+    page = response.content.decode()
+    assert "<html" not in page
+    assert 'id="search-kind" name="kind" value="group" hx-swap-oob="true"' in page
+    assert "component:default/orders" not in page
+
+
+@pytest.mark.parametrize("kind", ["widget", "component'; DROP TABLE catalog_entity; --", "x" * 64, "comp\x00onent"])
+def test_unknown_kind_says_so_and_searches_every_kind(client_owner, org, kind):
+    response = client_owner.get("/search/", {"q": "orders", "kind": kind})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'class="alert alert-error"' in page
+    assert "component:default/orders" in page
+
+
+@pytest.mark.parametrize("query", [
+    "orders & !billing", "orders | billing", "orders:*", "'orders'", '"orders"', "orders\\", "\\'\\",
+    "!!!", "&|:*()<->", "orders <-> billing", "o'rders", "%", "_", "orders%", "ü:*", "a" * 200,
+])
+def test_hostile_queries_answer_a_page(client_owner, org, query):
+    response = client_owner.get("/search/", {"q": query})
+    assert response.status_code == 200
+    assert b"Traceback" not in response.content
+
+
+def test_syntax_characters_are_ignored_not_interpreted(client_owner, org):
+    page = client_owner.get("/search/", {"q": "orders:* & !"}).content.decode()
+    assert "component:default/orders" in page
+    assert "component:default/billing" not in page.split("Documentation")[0]
+
+
+@pytest.mark.parametrize("query", ["a" * 201, "orders\x00", "x" * 5000])
+def test_too_long_or_nul_queries_say_why_and_search_nothing(client_owner, org, searched, query):
+    response = client_owner.get("/search/", {"q": query})
+    assert response.status_code == 200
+    assert b'class="alert alert-error"' in response.content
+    assert searched == []
