@@ -45,7 +45,7 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("catalog", "0005_entity_ref_c_collation")]
+    dependencies = [("catalog", "0006_entity_list_sort_indexes")]
 
     # TrigramExtension does nothing on SQLite. Creating an extension needs a role allowed to
     # (pg_trgm is a trusted extension: a database owner may create it since PostgreSQL 13).
