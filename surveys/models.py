@@ -93,6 +93,8 @@ class Campaign(models.Model):
     quarter = models.CharField(max_length=7, unique=True, help_text="e.g. 2026-Q4")
     opens_on = models.DateField()
     closes_on = models.DateField(help_text="Last day answers are accepted.")
+    # When its audience was told it opened (the bell): set once, by the hourly reminders task.
+    announced_at = models.DateTimeField(null=True, blank=True, editable=False)
     audience_groups = models.JSONField(
         default=list, blank=True,
         help_text="Group refs (group:default/team-a); their sub-groups are included. Empty: everyone.",

@@ -6,7 +6,9 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db.models import F, Q
+from django.utils import timezone
 
+from core.notifications import notify
 from surveys import selectors
 from surveys.models import Campaign, Participation
 from surveys.services.campaigns import participation_sync
@@ -24,6 +26,7 @@ def reminders_send(*, base_url: str = "") -> int:
     sent = 0
     for campaign in Campaign.objects.filter(opens_on__lte=day, closes_on__gte=day):
         participation_sync(campaign=campaign)
+        announce_opening(campaign=campaign)
         due = (
             Participation.objects.filter(campaign=campaign, answered=False,
                                          reminders_sent__lt=settings.PAVED_SURVEYS_MAX_REMINDERS)
@@ -51,3 +54,14 @@ def reminders_send(*, base_url: str = "") -> int:
             sent += 1
     log.info("survey reminders sent: %d", sent)
     return sent
+
+
+def announce_opening(*, campaign: Campaign) -> int:
+    """Tell the campaign's audience (its participation rows) that it is open, once: the campaign is
+    claimed by a conditional UPDATE first, so a repeated or concurrent run announces nothing twice."""
+    if not Campaign.objects.filter(pk=campaign.pk, announced_at__isnull=True).update(announced_at=timezone.now()):
+        return 0
+    people = [row.user for row in Participation.objects.filter(campaign=campaign).select_related("user")]
+    return notify(users=people, title=f"Survey open: {campaign.title}",
+                  description=f"Open until {campaign.closes_on:%-d %B %Y}; about five minutes, and anonymous.",
+                  link=f"/surveys/{campaign.pk}/answer/", topic="surveys", origin=f"surveys:campaign:{campaign.pk}")

@@ -26,3 +26,16 @@ def test_reminds_people_who_have_not_answered_a_limited_number_of_times(campaign
 def test_shuffle_task_rewrites_recent_campaigns(campaign, owner):
     services.response_submit(campaign=campaign, user=owner, values=full_answers(campaign))
     assert tasks.responses_shuffle() == 1
+
+
+def test_the_audience_is_told_once_that_a_campaign_opened(campaign, owner, teammate, outsider):
+    from core.models import Notification
+
+    tasks.reminders_send()
+    tasks.reminders_send()
+    assert sorted(Notification.objects.values_list("recipient__username", flat=True)) == [
+        "outsider", "owner", "teammate"]
+    note = Notification.objects.first()
+    assert note.title == f"Survey open: {campaign.title}" and note.link == f"/surveys/{campaign.pk}/answer/"
+    campaign.refresh_from_db()
+    assert campaign.announced_at is not None
