@@ -110,7 +110,7 @@ def mark(user, *, ids: Iterable[int] | None, read: bool) -> int:
 def email_due(*, limit: int = EMAIL_BATCH) -> int:
     """E-mail wanted notifications not sent yet; each is stamped first, so two workers never send one twice."""
     sent = 0
-    base = str(getattr(settings, "PAVED_PUBLIC_URL", "") or "").rstrip("/")
+    base = settings.PAVED_PUBLIC_URL.rstrip("/")
     with transaction.atomic():
         rows = list(Notification.objects.select_for_update(skip_locked=True)
                     .filter(email_wanted=True, emailed_at__isnull=True).select_related("recipient")[:limit])
