@@ -9,7 +9,7 @@ import yaml
 
 from catalog.models import Entity, ProcessingError
 from catalog.tests.factories import location_load
-from core.testing import CORPUS_DIR
+from core.testing import CORPUS_DIR, shared_missing_reason
 from scaffolding import runner, selectors, services
 from scaffolding.actions import action_registry
 from scaffolding.tests.corpus_values import sample_values
@@ -22,7 +22,8 @@ OVERRIDES = {
     "ikto-cma-cgm__backstage-templates__swagger-template": {"hopexComponentCode": "CP1"},
 }
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db,
+              pytest.mark.skipif(not CORPUS.is_dir(), reason=shared_missing_reason(CORPUS))]
 
 
 def documents(path: Path) -> list[dict]:
