@@ -76,11 +76,12 @@ def notify(*, users: Iterable, title: str, description: str = "", link: str = ""
     return len(rows)
 
 
-def notifications_of(user, *, unread_only: bool = False, limit: int = 50, offset: int = 0):
+def notifications_of(user, *, read: bool | None = None):
+    """The person's own notifications, newest first: all, only read ones (True) or only unread (False)."""
     rows = Notification.objects.filter(recipient=user)
-    if unread_only:
-        rows = rows.filter(read_at__isnull=True)
-    return rows.order_by("-created", "-id")[offset:offset + limit]
+    if read is not None:
+        rows = rows.filter(read_at__isnull=not read)
+    return rows.order_by("-created", "-id")
 
 
 def unread_count(user) -> int:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.api.errors import InputError, api_view, json_body
 from core.htmx import is_partial
 from core.models import Notification
-from core.notifications import counts_of, mark, unread_count
+from core.notifications import counts_of, mark, notifications_of, unread_count
 
 PAGE_SIZE = 50
 MAX_IDS = 500
@@ -44,10 +44,8 @@ class MarkForm(forms.Form):
 @require_GET
 def notification_list(request: HttpRequest) -> HttpResponse:
     unread_only = request.GET.get("unread") == "1"
-    rows = Notification.objects.filter(recipient=request.user)
-    if unread_only:
-        rows = rows.filter(read_at__isnull=True)
-    page = Paginator(rows.order_by("-created", "-id").only(
+    rows = notifications_of(request.user, read=False if unread_only else None)
+    page = Paginator(rows.only(
         "id", "title", "description", "link", "severity", "origin", "created", "read_at"), PAGE_SIZE).get_page(
         request.GET.get("page"))
     return render(request, "portal/notifications.html", {
@@ -101,14 +99,9 @@ def api_notifications(request: HttpRequest) -> JsonResponse:
     if read not in (None, "", "true", "false"):
         raise InputError("read: expected true or false")
     limit, offset = _int_param(request, "limit", 10, 200), _int_param(request, "offset", 0, 1_000_000)
-    rows = Notification.objects.filter(recipient=request.user).select_related("recipient")
-    if read == "true":
-        rows = rows.filter(read_at__isnull=False)
-    elif read == "false":
-        rows = rows.filter(read_at__isnull=True)
+    rows = notifications_of(request.user, read={"true": True, "false": False}.get(read)).select_related("recipient")
     return JsonResponse({"totalCount": rows.count(),
-                         "notifications": [_backstage_shape(r) for r in rows.order_by("-created", "-id")
-                                           [offset:offset + limit]]})
+                         "notifications": [_backstage_shape(r) for r in rows[offset:offset + limit]]})
 
 
 @api_view("GET")
@@ -127,7 +120,6 @@ def api_update(request: HttpRequest) -> JsonResponse:
         raise InputError("read: expected true or false")
     if read is not None:
         mark(request.user, ids=[int(i) for i in ids], read=read)
-    rows = Notification.objects.filter(recipient=request.user, pk__in=[int(i) for i in ids]).select_related(
-        "recipient")
+    rows = notifications_of(request.user).filter(pk__in=[int(i) for i in ids]).select_related("recipient")
     return JsonResponse([_backstage_shape(r) for r in rows], safe=False)
 

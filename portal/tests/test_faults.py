@@ -223,26 +223,6 @@ def broker_at(url: str):
         app.conf.broker_write_url = saved
 
 
-HELLO = """
-apiVersion: scaffolder.backstage.io/v1beta3
-kind: Template
-metadata:
-  name: hello
-  title: Hello
-spec:
-  owner: group:default/platform
-  type: service
-  parameters:
-    - title: Basics
-      properties:
-        name: {title: Name, type: string}
-  steps:
-    - id: log
-      name: Say hello
-      action: debug:log
-      input:
-        message: 'Hello ${{ parameters.name }}'
-"""
 
 
 @pytest.mark.worker
@@ -255,11 +235,11 @@ def test_a_task_created_while_the_broker_is_down_is_accepted_and_runs_once_when_
 
     from scaffolding import services as scaffolder
     from scaffolding.models import ScaffoldEvent, ScaffoldRun
-    from scaffolding.tests.helpers import template_load
+    from scaffolding.tests.helpers import HELLO_TEMPLATE, template_load
 
     settings.PAVED_SCAFFOLDER_WORKSPACE_DIR = tmp_path / "workspaces"
     settings.PAVED_FILE_ROOTS = [*settings.PAVED_FILE_ROOTS, str(tmp_path)]
-    assert template_load(tmp_path, HELLO, name="hello") is not None
+    assert template_load(tmp_path, HELLO_TEMPLATE, name="hello") is not None
     _purge("celery")
     client = Client(headers={"Authorization": f"Bearer {api_token}"})
     body = json.dumps({"templateRef": "template:default/hello", "values": {"name": "outage"}})

@@ -39,7 +39,7 @@ KIND_RE = re.compile(r"^[A-Z][A-Za-z0-9]{0,62}$")
 MAX_MANIFEST_BYTES = 1024 * 1024
 
 
-def _configured(setting: str, name: str, field_name: str) -> dict | None:
+def _configured(setting: str, name: str) -> dict | None:
     """The configured instance `name`, checked; None when it is not configured."""
     found = (getattr(settings, setting, None) or {}).get(name)
     if found is None:
@@ -114,7 +114,7 @@ class ArgocdCreateResources(Action):
         app_project, application = argocd_documents(app=app, project=project, namespace=namespace,
                                                     repo_url=repo_url, path=path, label=label)
         instance_name = str(ctx.input.get("argoInstance") or "").strip()
-        instance = _configured("PAVED_ARGOCD_INSTANCES", instance_name, "argoInstance")
+        instance = _configured("PAVED_ARGOCD_INSTANCES", instance_name)
         if instance is None:
             ctx.log(f"Argo CD instance {instance_name!r} is not configured (PAVED_ARGOCD_INSTANCES): committing the "
                     "project and application to the GitOps repository for Argo CD to sync")
@@ -231,7 +231,7 @@ class KubeApply(Action):
         api_version, kind, name = manifest["apiVersion"], manifest["kind"], manifest["metadata"]["name"]
         namespace = manifest["metadata"].get("namespace")
         cluster_name = str(ctx.input.get("clusterName") or "").strip()
-        cluster = _configured("PAVED_KUBERNETES_CLUSTERS", cluster_name, "clusterName") if cluster_name else None
+        cluster = _configured("PAVED_KUBERNETES_CLUSTERS", cluster_name) if cluster_name else None
         if cluster is None:
             folder = f"kubernetes/{manifests.label_value(cluster_name) or 'default'}/{namespace or '_cluster'}"
             ctx.log(f"no cluster {cluster_name!r} is configured (PAVED_KUBERNETES_CLUSTERS): committing {kind} "

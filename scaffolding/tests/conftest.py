@@ -32,3 +32,19 @@ def file_remotes(monkeypatch):
     from scaffolding.actions import _publish as publish_git
 
     monkeypatch.setattr(publish_git, "ALLOW_FILE_REMOTES", True)
+
+
+@pytest.fixture
+def dry_run_worker(settings, tmp_path, monkeypatch):
+    """Run a dry run in the test's thread, as the Celery worker would, when the API view starts waiting."""
+    from scaffolding import runner, selectors, services
+
+    settings.PAVED_SCAFFOLDER_WORKSPACE_DIR = tmp_path / "work"
+    real_wait = selectors.run_wait
+
+    def claim_and_run(*, run_id, timeout, **kwargs):
+        assert services.run_claim(run_id=run_id, task_id="test-worker")
+        runner.run_execute(run_id=run_id)
+        return real_wait(run_id=run_id, timeout=0)
+
+    monkeypatch.setattr(selectors, "run_wait", claim_and_run)

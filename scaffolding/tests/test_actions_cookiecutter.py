@@ -95,15 +95,25 @@ def test_jinja_env_vars_may_only_change_syntax(workspace, template):
 
 
 def test_hooks_never_run_and_the_environment_is_clean(workspace, template, tmp_path, monkeypatch):
+    from scaffolding.actions.base import ActionContext
+
     monkeypatch.setenv("PAVED_TEST_SECRET", "s3cret")
+    seen = []
+    real_run_command = ActionContext.run_command
+
+    def run_command(self, args, **kwargs):  # what the child process is started with
+        seen.append(kwargs)
+        return real_run_command(self, args, **kwargs)
+
+    monkeypatch.setattr(ActionContext, "run_command", run_command)
     hooks = template / "skeleton" / "hooks"
     hooks.mkdir()
     marker = tmp_path / "hook-ran"
     (hooks / "post_gen_project.py").write_text(f"open({str(marker)!r}, 'w').write('x')\n")
-    (template / "skeleton" / "env.txt").write_text("{{ cookiecutter.name }}")
     run(workspace, template, values={"name": "x"}, copyWithoutRender=["*.yml", "hooks/*"])
     assert not marker.exists()
     assert (workspace / "hooks" / "post_gen_project.py").exists(), "copied as a file, like any other"
+    assert seen and seen[0]["inherit_env"] is False and "PAVED_TEST_SECRET" not in seen[0]["env"]
 
 
 def test_bad_inputs_name_the_field(workspace, template):

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from scaffolding import selectors, services
+from scaffolding import selectors
 from scaffolding.api import views
 from scaffolding.models import ScaffoldRun
 
@@ -34,23 +34,7 @@ def post(client, body):
     return client.post(URL, json.dumps(body), content_type="application/json")
 
 
-@pytest.fixture
-def worker(settings, tmp_path, monkeypatch):
-    """Run the dry run in the test's thread, as the Celery worker would, when the view starts waiting."""
-    from scaffolding import runner
-
-    settings.PAVED_SCAFFOLDER_WORKSPACE_DIR = tmp_path / "work"
-    real_wait = selectors.run_wait
-
-    def claim_and_run(*, run_id, timeout, **kwargs):
-        assert services.run_claim(run_id=run_id, task_id="test-worker")
-        runner.run_execute(run_id=run_id)
-        return real_wait(run_id=run_id, timeout=0)
-
-    monkeypatch.setattr(selectors, "run_wait", claim_and_run)
-
-
-def test_dry_run_answers_log_files_output_and_steps(client_owner, worker):
+def test_dry_run_answers_log_files_output_and_steps(client_owner, dry_run_worker):
     response = post(client_owner, {"template": TEMPLATE, "values": {"name": "web-app"}, "secrets": {},
                                    "directoryContents": SKELETON})
     assert response.status_code == 200, response.content

@@ -53,6 +53,20 @@ def runnable(document: dict) -> bool:
     return installed(document) and not fetches_from_the_internet(document) and not fetches_outside_its_folder(document)
 
 
+def dry_run(path: Path, document: dict, owner):
+    """Dry-run the corpus template `document` of `path` with sampled answers; returns (status, run)."""
+    template = selectors.template_get(namespace="default", name=document["metadata"]["name"])
+    values = {}
+    for step in selectors.template_parameter_steps(template=template):
+        values.update(sample_values(step["schema"]))
+    values.update(OVERRIDES.get(path.parent.name, {}))
+    run = services.run_create(template=template, values=values, actor=owner, dry_run=True)
+    assert services.run_claim(run_id=run.pk, task_id="test")
+    status = runner.run_execute(run_id=run.pk)
+    run.refresh_from_db()
+    return status, run
+
+
 def test_the_corpus_is_there():
     assert len(TEMPLATE_FILES) >= 30
 
@@ -90,14 +104,8 @@ def test_templates_that_fetch_from_the_internet_fail_saying_so(path, settings, t
     settings.PAVED_SCAFFOLDER_WORKSPACE_DIR = tmp_path / "ws"
     location_load(path)
     document = next(d for d in documents(path) if installed(d))
-    template = selectors.template_get(namespace="default", name=document["metadata"]["name"])
-    values = {}
-    for step in selectors.template_parameter_steps(template=template):
-        values.update(sample_values(step["schema"]))
-    run = services.run_create(template=template, values=values, actor=owner, dry_run=True)
-    services.run_claim(run_id=run.pk, task_id="test")
-    assert runner.run_execute(run_id=run.pk) == "failed"
-    run.refresh_from_db()
+    status, run = dry_run(path, document, owner)
+    assert status == "failed"
     assert "github.com" in run.error and "built-in git host" in run.error
 
 
@@ -107,15 +115,7 @@ def test_corpus_templates_with_installed_actions_pass_a_dry_run(path, settings, 
     settings.PAVED_GIT_ROOT = tmp_path / "git"
     location_load(path)
     for document in (d for d in documents(path) if runnable(d)):
-        template = selectors.template_get(namespace="default", name=document["metadata"]["name"])
-        values = {}
-        for step in selectors.template_parameter_steps(template=template):
-            values.update(sample_values(step["schema"]))
-        values.update(OVERRIDES.get(path.parent.name, {}))
-        run = services.run_create(template=template, values=values, actor=owner, dry_run=True)
-        assert services.run_claim(run_id=run.pk, task_id="test")
-        status = runner.run_execute(run_id=run.pk)
-        run.refresh_from_db()
+        status, run = dry_run(path, document, owner)
         assert status == "completed", f"{path.parent.name}: {run.error}"
         for item in run.dry_run_files:
             base64.b64decode(item["base64Content"])
@@ -127,13 +127,6 @@ def test_templates_that_fetch_outside_their_folder_fail_saying_so(path, settings
     settings.PAVED_SCAFFOLDER_WORKSPACE_DIR = tmp_path / "ws"
     location_load(path)
     document = next(d for d in documents(path) if installed(d) and fetches_outside_its_folder(d))
-    template = selectors.template_get(namespace="default", name=document["metadata"]["name"])
-    values = {}
-    for step in selectors.template_parameter_steps(template=template):
-        values.update(sample_values(step["schema"]))
-    values.update(OVERRIDES.get(path.parent.name, {}))
-    run = services.run_create(template=template, values=values, actor=owner, dry_run=True)
-    services.run_claim(run_id=run.pk, task_id="test")
-    assert runner.run_execute(run_id=run.pk) == "failed"
-    run.refresh_from_db()
+    status, run = dry_run(path, document, owner)
+    assert status == "failed"
     assert "leads outside the template's own directory" in run.error

@@ -23,18 +23,7 @@ TEMPLATE = {
 }
 
 
-def test_a_step_id_used_twice_runs_and_the_later_output_wins(client_owner, settings, tmp_path, monkeypatch):
-    from scaffolding import runner, selectors, services
-
-    settings.PAVED_SCAFFOLDER_WORKSPACE_DIR = tmp_path / "work"
-    real_wait = selectors.run_wait
-
-    def claim_and_run(*, run_id, timeout, **kwargs):
-        assert services.run_claim(run_id=run_id, task_id="test-worker")
-        runner.run_execute(run_id=run_id)
-        return real_wait(run_id=run_id, timeout=0)
-
-    monkeypatch.setattr(selectors, "run_wait", claim_and_run)
+def test_a_step_id_used_twice_runs_and_the_later_output_wins(client_owner, dry_run_worker):
     response = client_owner.post("/api/scaffolder/v2/dry-run", json.dumps(
         {"template": TEMPLATE, "values": {}, "secrets": {}, "directoryContents": []}),
         content_type="application/json")
