@@ -177,11 +177,11 @@ class MergeRequest(Action):
                 if os.path.islink(path):
                     continue
                 relative = os.path.relpath(path, source).replace(os.sep, "/")
-                data = open(path, "rb").read()  # noqa: SIM115 - small files, read whole
-                total += len(data)
-                files.append((f"{target_prefix}/{relative}" if target_prefix else relative, data))
-        if len(files) > MAX_MR_FILES or total > MAX_MR_BYTES:
-            raise ActionError(f"sourcePath: more than {MAX_MR_FILES} files or 50 MB for one merge request")
+                total += os.path.getsize(path)  # checked before reading, so a huge workspace is never loaded
+                if len(files) >= MAX_MR_FILES or total > MAX_MR_BYTES:
+                    raise ActionError(f"sourcePath: more than {MAX_MR_FILES} files or 50 MB for one merge request")
+                with open(path, "rb") as handle:
+                    files.append((f"{target_prefix}/{relative}" if target_prefix else relative, handle.read()))
         return files
 
     @staticmethod
