@@ -27,7 +27,25 @@ EVERYONE = [
     ("githost.repository.push", OWNER),
     ("techdocs.entity.read", ""),
     ("techdocs.entity.build", OWNER),
+    ("scorecards.scorecard.read", ""),
+    ("scorecards.facts.write", OWNER),
+    ("scorecards.exemption.request", OWNER),
+    ("insights.read", ""),
+    ("maturity.assessment.read", ""),
 ]
+
+
+def everyone_grants_add(Role, Grant) -> int:  # noqa: N803 (model classes, historical or real)
+    """Give the built-in Everyone role the grants added to EVERYONE since it was created (a grant an
+    admin removed on purpose stays removed only if it was never in EVERYONE: new ones are added once,
+    by the migration that introduced them)."""
+    everyone = Role.objects.filter(builtin=True, everyone=True).first()
+    if everyone is None:
+        return 0
+    have = set(Grant.objects.filter(role=everyone).values_list("permission", "rule"))
+    missing = [Grant(role=everyone, permission=p, rule=r) for p, r in EVERYONE if (p, r) not in have]
+    Grant.objects.bulk_create(missing)
+    return len(missing)
 
 
 def default_roles_ensure(Role, Grant) -> bool:  # noqa: N803 (model classes, historical or real)

@@ -17,7 +17,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from core.api.envelope import error_envelope
 from portal.tokens import api_token_lookup
 
-PUBLIC_PREFIXES = ("/login/", "/healthz", "/readyz", "/static/", "/favicon.ico")
+# Webhooks from delivery tools carry no session or token: insights verifies each one's signature.
+PUBLIC_PREFIXES = ("/login/", "/healthz", "/readyz", "/static/", "/favicon.ico", "/api/insights/webhooks/")
 API_PREFIXES = ("/api/",)
 GIT_PREFIX = "/git/"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -89,7 +90,13 @@ class BearerTokenMiddleware:
                                       message="Invalid, expired or revoked API token.")
         else:
             return self.get_response(request)
-        if not grant.can_write:
+        if grant.ingest_paths is not None:
+            if not request.path_info.startswith(grant.ingest_paths):
+                return error_envelope(
+                    status=403, name="NotAllowedError", request=request,
+                    message=f"This token can only send to {', '.join(grant.ingest_paths)} "
+                            f"(scopes: {', '.join(sorted(grant.scopes))}).")
+        elif not grant.can_write:
             refusal = _read_only_refusal(request)
             if refusal is not None:
                 return refusal

@@ -9,7 +9,9 @@ NAV = [
     ("docs", "Docs", "/docs/"),
     ("git", "Repositories", "/git/"),
     ("surveys", "Surveys", "/surveys/"),
-    # Insights joins the menu when its app lands; /insights/ answers with a placeholder until then.
+    ("scorecards", "Scorecards", "/scorecards/"),
+    ("insights", "Insights", "/insights/"),
+    ("maturity", "Maturity", "/maturity/"),
 ]
 
 

@@ -23,8 +23,11 @@ class ApiTokenForm(forms.Form):
         help_text="What the token is for, e.g. “CI deploy events”.",
     )
     scope = forms.ChoiceField(
-        choices=[("read", "Read only"), ("write", "Read and write")], initial="read",
-        help_text="Read only: the API's GET endpoints and git clone. Read and write: also changes and pushes.",
+        choices=[("read", "Read only"), ("write", "Read and write"),
+                 ("facts", "Scorecard facts only (CI reports to /api/facts)"),
+                 ("events", "Delivery events only (/api/events and webhooks)")], initial="read",
+        help_text="Read only: the API's GET endpoints and git clone. Read and write: also changes and pushes. "
+                  "Facts or events: CI and delivery tools send to their endpoint and can do nothing else.",
     )
     expires_in_days = forms.TypedChoiceField(
         label="Expires", coerce=int, initial=90,

@@ -10,6 +10,8 @@ class ApiToken(models.Model):
     class Scope(models.TextChoices):
         READ = "read", "Read only"
         WRITE = "write", "Read and write"
+        FACTS = "facts", "Send scorecard facts only (CI)"
+        EVENTS = "events", "Send delivery events only (CI/CD, incident tools)"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100, blank=True)
@@ -19,7 +21,7 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
     scopes = models.JSONField(default=list, blank=True,
-                              help_text='What the token may do: ["read"] or ["read", "write"].')
+                              help_text='What the token may do: ["read"], ["read", "write"], ["facts"] or ["events"].')
     expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
 
     class Meta:

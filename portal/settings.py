@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "scaffolding",
     "techdocs",
     "surveys",
+    "scorecards",
+    "insights",
+    "maturity",
 ]
 
 MIDDLEWARE = [

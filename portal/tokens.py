@@ -1,6 +1,8 @@
 """API tokens: creation and lookup. Only a SHA-256 of each token is stored.
 
-A token carries scopes ("read", or "read" + "write") and may expire. Scopes are enforced where
+A token carries scopes ("read", or "read" + "write") and may expire. An ingestion token ("facts" for
+CI reports to scorecards, "events" for delivery tools to insights) can do nothing but send to its own
+endpoints (INGEST_PATHS), so a CI secret that leaks cannot read or change the catalog. Scopes are enforced where
 requests come in (portal.auth): a read-only token can read the API and clone, never change
 anything; what a token may change is further limited by its owner's permissions.
 """
@@ -21,7 +23,11 @@ from portal.models import ApiToken
 TOKEN_PREFIX = "pvd_"
 READ = ApiToken.Scope.READ.value
 WRITE = ApiToken.Scope.WRITE.value
-SCOPE_SETS = {READ: [READ], WRITE: [READ, WRITE]}
+FACTS = ApiToken.Scope.FACTS.value
+EVENTS = ApiToken.Scope.EVENTS.value
+SCOPE_SETS = {READ: [READ], WRITE: [READ, WRITE], FACTS: [FACTS], EVENTS: [EVENTS]}
+# Where each ingestion scope may send (path prefixes); everything else answers 403 to such a token.
+INGEST_PATHS = {FACTS: ("/api/facts",), EVENTS: ("/api/events", "/api/insights/webhooks/")}
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,13 @@ class TokenGrant:
     @property
     def can_write(self) -> bool:
         return WRITE in self.scopes
+
+    @property
+    def ingest_paths(self) -> tuple[str, ...] | None:
+        """The only path prefixes an ingestion-only token may use; None for read and read-write tokens."""
+        if self.scopes & {READ, WRITE}:
+            return None
+        return tuple(p for scope in sorted(self.scopes) for p in INGEST_PATHS.get(scope, ())) or ("/api/-none-",)
 
 
 def _digest(raw: str) -> str:

@@ -43,6 +43,11 @@ urlpatterns += [
     path("api/techdocs/", include("techdocs.api.urls")),
     path("api/scaffolder/v2/", include("scaffolding.api.urls")),
     path("api/surveys/", include("surveys.api.urls")),
+    # /api/facts, /api/scorecards/...; /api/events, /api/insights/... (webhooks under /api/insights/webhooks/);
+    # /api/maturity/...
+    path("api/", include("scorecards.api.urls")),
+    path("api/", include("insights.api.urls")),
+    path("api/maturity/", include("maturity.api.urls")),
     # Backstage's notifications API (the portal's own; core.notifications holds the rows).
     path("api/notifications/notifications", notification_views.api_notifications),
     path("api/notifications/status", notification_views.api_status),
@@ -52,8 +57,9 @@ urlpatterns += [
     path("create/", include("scaffolding.urls")),
     path("docs/", include("techdocs.urls")),
     path("surveys/", include("surveys.urls")),
-    # Insights arrives with its app; until then the menu item leads to an honest placeholder.
-    path("insights/", views.unavailable, {"feature": "Insights"}),
+    path("scorecards/", include("scorecards.urls")),
+    path("insights/", include("insights.urls")),
+    path("maturity/", include("maturity.urls")),
 ]
 
 handler400 = "portal.errors.bad_request"

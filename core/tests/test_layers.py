@@ -20,6 +20,9 @@ LAYERS = {
     "scaffolding": 3,
     "techdocs": 3,
     "surveys": 3,
+    "scorecards": 4,
+    "insights": 4,
+    "maturity": 5,
     "portal": 9,
 }
 
@@ -35,6 +38,11 @@ PUBLIC = {
     "techdocs": ("techdocs.selectors", "techdocs.services", "techdocs.access", "techdocs.signals", "techdocs.search",
                  "techdocs.models"),
     "surveys": ("surveys.selectors", "surveys.services", "surveys.access", "surveys.signals", "surveys.models"),
+    "scorecards": ("scorecards.selectors", "scorecards.services", "scorecards.access", "scorecards.signals",
+                   "scorecards.models"),
+    "insights": ("insights.selectors", "insights.services", "insights.access", "insights.signals",
+                 "insights.models"),
+    "maturity": ("maturity.selectors", "maturity.services", "maturity.models"),
     "portal": (),
 }
 

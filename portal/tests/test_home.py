@@ -160,10 +160,9 @@ def test_home_panels_are_an_extension_point(client_owner):
             home_panel_unregister(key=key)
 
 
-def test_home_has_no_scorecard_data_and_no_insights_item(client_owner):
+def test_home_menu_has_the_measurement_apps(client_owner):
     content = client_owner.get("/").content.decode()
-    assert "data-home-panel" not in content  # no panel registered: nothing made up
-    assert 'href="/insights/"' not in content
+    assert 'href="/scorecards/"' in content and 'href="/insights/"' in content and 'href="/maturity/"' in content
     assert 'href="/create/"' in content and 'href="/docs/"' in content
 
 

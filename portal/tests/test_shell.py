@@ -10,9 +10,8 @@ def test_home_greets_the_signed_in_user_with_the_navigation(client_owner):
     assert response.status_code == 200
     content = response.content.decode()
     assert "Welcome, owner" in content
-    for href in ("/catalog/", "/create/", "/docs/", "/surveys/"):
+    for href in ("/catalog/", "/create/", "/docs/", "/surveys/", "/scorecards/", "/insights/", "/maturity/"):
         assert f'href="{href}"' in content
-    assert 'href="/insights/"' not in content  # hidden until the Insights app exists
     assert 'hx-headers=\'{"X-CSRFToken": "' in content
     assert "/static/vendor/htmx/htmx.min.js" in content
 
@@ -28,12 +27,6 @@ def test_staff_see_the_admin_link(client, owner):
     owner.is_staff = True
     owner.save()
     assert b'href="/admin/"' in client.get("/").content
-
-
-def test_insights_is_an_honest_placeholder(client_owner):
-    response = client_owner.get("/insights/")
-    assert response.status_code == 200
-    assert b"Insights is not available in this build" in response.content
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("username")
         parser.add_argument("--name", default="", help="What the token is for.")
-        parser.add_argument("--scope", choices=["read", "write"], default="write",
+        parser.add_argument("--scope", choices=["read", "write", "facts", "events"], default="write",
                             help="read: GET endpoints and git clone only; write (default): also changes and pushes.")
         parser.add_argument("--expires-days", type=int, default=0, help="Days until it expires (0: never).")
 
