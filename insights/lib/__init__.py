@@ -1,0 +1,1 @@
+"""insights lib: one module per topic; import from the module (e.g. `from insights.lib.<topic> import ...`)."""

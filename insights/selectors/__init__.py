@@ -1,0 +1,1 @@
+"""insights selectors: one module per topic; import from the module (e.g. `from insights.selectors.<topic> import ...`)."""

@@ -1,0 +1,1 @@
+"""maturity lib: one module per topic; import from the module (e.g. `from maturity.lib.<topic> import ...`)."""

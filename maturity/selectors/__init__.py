@@ -1,0 +1,1 @@
+"""maturity selectors: one module per topic; import from the module (e.g. `from maturity.selectors.<topic> import ...`)."""

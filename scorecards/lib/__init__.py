@@ -1,0 +1,1 @@
+"""scorecards lib: one module per topic; import from the module (e.g. `from scorecards.lib.<topic> import ...`)."""
