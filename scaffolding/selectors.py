@@ -5,7 +5,6 @@ import json
 import os
 import posixpath
 import time
-import urllib.parse
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +17,8 @@ from catalog.models import Entity
 from githost.services import GitHostError, parse_host_url, repo_tree_id
 from scaffolding import access
 from scaffolding.actions import action_registry
+from scaffolding.actions.base import ActionInputError
+from scaffolding.lib.fetch_base import resolve_in_repository
 from scaffolding.models import ScaffoldEvent, ScaffoldRun, ScaffoldStep
 
 TEMPLATE_KIND = "template"
@@ -163,7 +164,11 @@ def _files_fingerprint(base: str, urls: list[str]) -> str:
         if kind == "file":
             parts.append(_tree_fingerprint(Path(posixpath.normpath(posixpath.join(target, url)))))
         elif kind == "url":
-            host_url = parse_host_url(urllib.parse.urljoin(target, url))
+            try:  # resolved as the fetch steps resolve it: inside the template's repository only
+                host_url = parse_host_url(resolve_in_repository(base_url=target, url=url))
+            except ActionInputError:
+                parts.append("refused")
+                continue
             if host_url is None:
                 continue
             try:

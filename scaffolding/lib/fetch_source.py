@@ -5,6 +5,9 @@
 against it the way Backstage does; absolute http(s) URLs are accepted too.
 
 Sources, and what is refused:
+- A template read from a URL (the built-in git host, a URL location): a relative url resolves
+  against the template's URL and may reach anything inside the template's repository, never
+  outside it (scaffolding/lib/fetch_base.py).
 - Local directories. A relative url may not climb out of the template's own directory
   ("../shared/x" is refused, as Backstage does for file locations), and that directory must be
   inside PAVED_FILE_ROOTS, which never holds the portal's own state (portal/file_roots.py). A
@@ -39,6 +42,7 @@ from django.conf import settings
 
 from catalog.sources import ReadError, source_path_allowed, source_read_url
 from scaffolding.actions.base import ActionError, ActionInputError, resolve_inside
+from scaffolding.lib.fetch_base import resolve_in_repository
 
 MAX_FILES = 5_000
 MAX_BYTES = 100 * 1024 * 1024
@@ -78,12 +82,13 @@ def resolve_source(*, base: str, url: str, field_name: str = "url") -> Source:
     if len(scheme) > 1:
         raise ActionInputError(f"{field_name}: {url!r} uses the {scheme!r} scheme; expected a path relative "
                                "to the template (./skeleton) or an http(s) URL")
-    if url.startswith(("/", "\\")) or scheme:
-        raise ActionInputError(f"{field_name}: {url!r} is an absolute path; expected a path relative to the "
-                               "template, such as ./skeleton")
     base = base or ""
-    if base.startswith("url:"):
-        return Source("url", urllib.parse.urljoin(base[len("url:"):], url))
+    if base.startswith("url:") and not scheme:
+        # As Backstage's integration.resolveUrl: against the template's URL, inside its repository.
+        return Source("url", resolve_in_repository(base_url=base[len("url:"):], url=url, field_name=field_name))
+    if url.startswith(("/", "\\")) or scheme:
+        raise ActionInputError(f"{field_name}: {url!r} is an absolute path; a template registered from a file may "
+                               "only fetch paths relative to its own directory, such as ./skeleton")
     if base.startswith("file:"):
         return Source("file", _local_path(_local_base(base), url, field_name))
     raise ActionError(f"{field_name}: {url!r} is relative, but this template has no known location to resolve "
@@ -93,8 +98,11 @@ def resolve_source(*, base: str, url: str, field_name: str = "url") -> Source:
 def _local_path(base_dir: str, url: str, field_name: str) -> str:
     real = os.path.realpath(os.path.join(base_dir, url))
     if not _inside(real, _fence(os.path.realpath(base_dir), field_name)):
-        raise ActionInputError(f"{field_name}: {url!r} leads outside the template's own directory, the only "
-                               "place a template's relative urls may read from")
+        raise ActionInputError(
+            f"{field_name}: {url!r} leads outside the template's own directory, the only place a template "
+            "registered from a file may read from (Backstage's rule for file locations); register the template "
+            "from a repository (http://paved/git/<owner>/<repo>/blob/<branch>/<path>/template.yaml) and "
+            "relative urls may reach anywhere inside that repository")
     return real
 
 
@@ -153,9 +161,13 @@ def fetch_file(*, base: str, url: str, field_name: str = "url") -> bytes:
         return _read_local_file(source.location, url=url, field_name=field_name)
     host_url = _host_url(source.location, field_name=field_name)
     if host_url is not None:
-        from githost.services import GitHostError, repo_read_file
+        from githost.services import GitHostError, repo_is_symlink, repo_read_file
 
         try:
+            if repo_is_symlink(owner=host_url.owner, name=host_url.name, ref=host_url.ref, path=host_url.path):
+                # Its blob is the link's target path; following it could leave the repository.
+                raise ActionInputError(f"{field_name}: {url!r} is a symbolic link in {host_url.owner}/"
+                                       f"{host_url.name}; refusing to follow it (links are not fetched)")
             data = repo_read_file(owner=host_url.owner, name=host_url.name, ref=host_url.ref, path=host_url.path,
                                   max_bytes=MAX_BYTES)
         except GitHostError as exc:
