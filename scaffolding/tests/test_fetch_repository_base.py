@@ -222,6 +222,9 @@ def test_symbolic_links_in_the_repository_pointing_outside_are_not_followed(repo
         "templates/svc/skeleton/up": "../../../../secrets",
         "templates/svc/key": "../../../secrets/blob/main/secret.txt",
     })
+    assert githost.repo_is_symlink(owner="acme", name="templates", ref="main", path="templates/svc/key")
+    assert not githost.repo_is_symlink(owner="acme", name="templates", ref="main", path="templates/svc/template.yaml")
+    assert not githost.repo_is_symlink(owner="acme", name="templates", ref="main", path="")
     count = fetch_into(base=repos, url="./skeleton", dest=workspace)
     assert count == 1 and sorted(p.name for p in workspace.iterdir()) == ["README.md"]
     with pytest.raises(ActionInputError, match=r"url: './key' is a symbolic link in acme/templates; refusing"):
