@@ -21,7 +21,7 @@ from githost import services as githost
 from githost.lib.git import GIT, base_env
 from scaffolding import runner, selectors, services
 from scaffolding.actions import fetch as fetch_actions
-from scaffolding.actions.base import ActionError, ActionInputError
+from scaffolding.actions.base import ActionError, ActionInputError, ActionUser
 from scaffolding.lib.fetch_base import repository_of, resolve_in_repository
 from scaffolding.lib.fetch_source import fetch_file, fetch_into, resolve_source
 from scaffolding.tests.helpers import ada_ctx
@@ -212,6 +212,54 @@ def test_another_repository_is_never_reached_through_a_relative_url(repos, works
 def test_an_absolute_url_to_another_repository_on_the_host_is_backstage_s_absolute_url(repos):
     # Absolute URLs are not relative urls: Backstage reads them through the integration, as Paved does.
     assert fetch_file(base=repos, url="http://paved/git/acme/secrets/blob/main/secret.txt") == SECRET
+
+
+@pytest.fixture
+def owners_only_read(db):
+    """githost.repository.read narrowed to each repository's owners (the default lets everyone read)."""
+    from core.access import access_cache_clear
+    from core.models import Grant
+
+    Grant.objects.filter(permission="githost.repository.read").update(rule="IS_ENTITY_OWNER")
+    access_cache_clear()
+    yield
+    access_cache_clear()  # the grant comes back with the rollback; the cache must not outlive it
+
+
+SECRET_URL = "http://paved/git/acme/secrets/blob/main/secret.txt"
+
+
+@pytest.mark.parametrize("action_id, inputs", [
+    ("fetch:plain:file", {"url": SECRET_URL, "targetPath": "s.txt"}),
+    ("fetch:template:file", {"url": SECRET_URL, "targetPath": "s.txt"}),
+    ("fetch:plain", {"url": "http://paved/git/acme/secrets/tree/main"}),
+    ("fetch:template", {"url": "http://paved/git/acme/secrets/tree/main"}),
+])
+def test_another_repository_the_task_s_user_may_not_read_is_refused(repos, owners_only_read, owner, workspace,
+                                                                     action_id, inputs):
+    ctx = make_ctx(workspace, inputs, base=repos)
+    ctx.user = ActionUser(username=owner.username)
+    with pytest.raises(ActionInputError, match=r"is in the repository acme/secrets, which owner may not read"):
+        run_action(action_id, ctx)
+    assert list(workspace.iterdir()) == []
+
+
+def test_the_template_s_own_repository_is_read_whoever_runs_it(repos, owners_only_read, owner, workspace):
+    # Backstage reads a template's skeletons with the server's credentials: they are part of the template.
+    ctx = make_ctx(workspace, {"url": "../../shared/LICENSE", "targetPath": "LICENSE"}, base=repos)
+    ctx.user = ActionUser(username=owner.username)
+    run_action("fetch:plain:file", ctx)
+    assert (workspace / "LICENSE").read_text() == "MIT\n"
+
+
+def test_another_repository_the_user_may_read_is_fetched(repos, owner, workspace):
+    ctx = make_ctx(workspace, {"url": SECRET_URL, "targetPath": "s.txt"}, base=repos)
+    ctx.user = ActionUser(username=owner.username)
+    run_action("fetch:plain:file", ctx)
+    assert (workspace / "s.txt").read_bytes() == SECRET
+    unknown = make_ctx(workspace, {"url": SECRET_URL, "targetPath": "t.txt"}, base=repos)  # "ada": no account
+    with pytest.raises(ActionInputError, match="which ada may not read"):
+        run_action("fetch:plain:file", unknown)
 
 
 def test_symbolic_links_in_the_repository_pointing_outside_are_not_followed(repos, workspace, tmp_path):
