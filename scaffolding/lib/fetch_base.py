@@ -66,7 +66,7 @@ def _root_url(parts: urllib.parse.SplitResult, segments: list[str]) -> str:
 def _built_in(base_url: str, parts: urllib.parse.SplitResult, raw: list[str]) -> Repository | None:
     from githost.services import parse_host_url
 
-    hosted = parse_host_url(base_url)
+    hosted = parse_host_url(base_url)  # None also for a built-in URL naming no repository: layout unknown
     if hosted is None:
         return None
     for i in range(len(raw) - 4):
@@ -99,9 +99,12 @@ def _hosted_elsewhere(parts: urllib.parse.SplitResult, raw: list[str]) -> Reposi
 
 def repository_of(base_url: str) -> Repository:
     """The repository holding the template whose directory is `base_url` (an http(s) URL)."""
+    from githost.services import names_host
+
     parts = urllib.parse.urlsplit(base_url)
     raw = _segments(parts.path)
-    found = _built_in(base_url, parts, raw) or _hosted_elsewhere(parts, raw)
+    # The built-in host's layout only: its URLs never fall through to the other hosts' guesses.
+    found = _built_in(base_url, parts, raw) if names_host(base_url) else _hosted_elsewhere(parts, raw)
     if found is not None:
         return found
     return Repository(root=_root_url(parts, raw), directory=(), label=base_url, known=False)

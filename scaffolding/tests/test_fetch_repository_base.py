@@ -133,8 +133,11 @@ def test_other_git_hosts_are_fenced_to_their_repository(db, base, root, label):
         resolve_in_repository(base_url=base, url="../" * (depth + 1) + "other/LICENSE")
 
 
-def test_a_url_whose_repository_cannot_be_told_only_reaches_down_from_the_template(db):
-    base = "https://files.example.com/templates/svc/"
+@pytest.mark.parametrize("base", ["https://files.example.com/templates/svc/",
+                                  "http://paved/git/acme/templates/",  # a repository root with no ref
+                                  "http://paved/elsewhere/acme/t/blob/main/svc/"])  # not a repository path
+def test_a_url_whose_repository_cannot_be_told_only_reaches_down_from_the_template(db, base):
+    assert not repository_of(base).known
     assert resolve_in_repository(base_url=base, url="./skeleton/x") == base + "skeleton/x"
     with pytest.raises(ActionInputError, match="cannot tell where the repository starts in that URL"):
         resolve_in_repository(base_url=base, url="../shared")
