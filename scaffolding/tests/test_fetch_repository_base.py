@@ -390,3 +390,56 @@ def test_the_template_version_follows_the_parent_skeleton_it_fetches(repos):
     githost.repo_commit_files(owner="acme", name="templates", branch="main", message="edit", **AUTHOR,
                               files={"shared/skeleton/catalog-info.yaml": b"changed\n"})
     assert selectors.template_version(template=template) != before
+
+
+# --- Which base a registered template gets ---------------------------------------------------------
+
+
+def _entity(annotations: dict):
+    from catalog.models import Entity
+
+    return Entity(body={"metadata": {"annotations": annotations}})
+
+
+@pytest.mark.parametrize("annotations, base", [
+    ({"backstage.io/managed-by-location": "url:http://paved/git/acme/templates/blob/main/t/svc/template.yaml",
+      "backstage.io/source-location": "url:http://paved/git/acme/templates/tree/main/t/svc/"},
+     "url:http://paved/git/acme/templates/tree/main/t/svc/"),
+    ({"backstage.io/managed-by-location": "url:http://paved/git/acme/templates/blob/main/t/svc/template.yaml",
+      "backstage.io/source-location": "url:http://paved/git/acme/templates/tree/main/t"},
+     "url:http://paved/git/acme/templates/tree/main/t/"),  # Backstage's getEntityBaseUrl: source-location first
+    ({"backstage.io/managed-by-location": "url:https://github.com/acme/t/blob/main/svc/template.yaml",
+      "backstage.io/source-location": "url:https://github.com/acme/other/tree/main/"},
+     "url:https://github.com/acme/other/tree/main/"),
+    ({"backstage.io/managed-by-location": "file:/srv/templates/svc/template.yaml"}, "file:/srv/templates/svc/"),
+    ({}, ""),
+])
+def test_the_base_follows_backstage_s_annotations(db, annotations, base):
+    assert selectors.template_base(template=_entity(annotations)) == base
+
+
+@pytest.mark.parametrize("read_from", [
+    "url:http://paved/git/acme/templates/blob/main/t/svc/template.yaml",
+    "file:/srv/templates/svc/template.yaml",
+    "url:https://github.com/acme/templates/blob/main/svc/template.yaml",
+])
+def test_a_source_location_claiming_another_built_in_repository_is_not_the_template_s_own(db, read_from):
+    # Otherwise the author of a template could make any repository "its own" and read it for every user.
+    template = _entity({"backstage.io/managed-by-location": read_from,
+                        "backstage.io/source-location": "url:http://paved/git/acme/secrets/tree/main/"})
+    base = selectors.template_base(template=template)
+    assert "secrets" not in base and base.endswith("/")
+
+
+def test_a_template_claiming_another_repository_reads_it_only_for_people_who_may(repos, owners_only_read, owner,
+                                                                                settings, tmp_path):
+    settings.PAVED_SCAFFOLDER_WORKSPACE_DIR = tmp_path / "ws"
+    text = TEMPLATE.format(name="claim", url="./").replace(
+        "metadata:\n", "metadata:\n  annotations:\n    backstage.io/source-location: "
+                       "url:http://paved/git/acme/secrets/tree/main/\n", 1)
+    githost.repo_commit_files(owner="acme", name="templates", branch="main", message="t", **AUTHOR, files={
+        "templates/claim/template.yaml": text.encode()})
+    _register("acme", "templates", "templates/claim/template.yaml")
+    status, run = _dry_run("claim", owner)
+    assert status == "completed", run.error
+    assert [f["path"] for f in run.dry_run_files] == ["template.yaml"]  # its own folder, not acme/secrets
