@@ -101,12 +101,16 @@ class Source:
                 raise self.too_large()
             yield chunk
 
-    def read_all(self) -> bytes:
-        """The whole report (for formats that cannot be streamed: JSON, YAML): read once, bounded."""
+    def read_all(self) -> bytes | bytearray:
+        """The whole report (for formats that cannot be streamed: JSON, YAML): read once, bounded,
+        into one buffer (not a list of chunks joined afterwards: that would hold it twice)."""
         if self._bytes is not None:
             self._consumed = True
-            return bytes(self._bytes)
-        return b"".join(self.chunks())
+            return self._bytes if isinstance(self._bytes, bytes) else bytes(self._bytes)
+        buffer = bytearray()
+        for chunk in self.chunks():
+            buffer += chunk
+        return buffer
 
 
 def number(raw: object, *, filename: str, line: int | None = None, field: str, minimum: float | None = 0,

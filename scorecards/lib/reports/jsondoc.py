@@ -5,16 +5,19 @@ orjson refuses what the JSON standard refuses (NaN, Infinity, trailing commas) a
 than 1024; the bytes are read once (bounded by the size limit) and parsed once.
 """
 
+import re
+
 import orjson
 
 from scorecards.lib.reports.base import ReportError, Source
 
+NON_SPACE = re.compile(rb"\S")
 SEVERITIES = ("critical", "high", "medium", "low", "unknown")
 
 
 def load(source: Source, what: str) -> object:
     raw = source.read_all()
-    if not raw.strip():
+    if not NON_SPACE.search(raw):  # a regex, not raw.strip(): no copy of a large report
         raise ReportError(f"empty report: expected {what}", filename=source.filename)
     try:
         return orjson.loads(raw)

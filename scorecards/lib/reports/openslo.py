@@ -34,7 +34,7 @@ def _objective(raw: object, *, source: Source, line: int, field: str, slo: str) 
 
 def parse(source: Source) -> ParsedReport:
     try:
-        documents = load_documents(source.read_all())
+        documents = load_documents(bytes(source.read_all()))
     except YamlError as exc:
         raise ReportError(f"{exc.message}: expected OpenSLO YAML", filename=source.filename, line=exc.line) from None
     if not documents:
