@@ -105,7 +105,7 @@ def test_truncated_lcov_is_refused():
 @pytest.mark.parametrize("fmt", ["cobertura", "jacoco", "lcov", "sarif", "trivy", "grype", "junit", "openslo", "json"])
 @pytest.mark.parametrize("data", [b"", b"   \n"])
 def test_empty_report(fmt, data):
-    assert "empty" in refused(fmt, data, "empty.txt")
+    assert "empty report" in refused(fmt, data, "report.txt")
 
 
 def test_binary_garbage_is_refused():

@@ -36,6 +36,7 @@ FORMATS = {
     "openslo": openslo.parse,
     "json": jsonfacts.parse,
 }
+HEAD_BYTES = 8192
 XML_ROOTS = {"coverage": "cobertura", "report": "jacoco", "testsuites": "junit", "testsuite": "junit"}
 _PROLOG = re.compile(rb"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>", re.DOTALL | re.IGNORECASE)
 _ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
@@ -88,8 +89,10 @@ def parse_report(*, format: str | None = None, data, filename: str = "", max_byt
     limit = settings.PAVED_FACTS_MAX_REPORT_BYTES if max_bytes is None else max_bytes
     name = (filename or "").strip()[:255] or "the report"
     source = Source(data, filename=name, max_bytes=limit)
-    head = source.head()
+    head = source.head(HEAD_BYTES)
     declared = (format or "").strip().lower()
+    if not head.strip() and len(head) < HEAD_BYTES:  # (a longer run of blanks goes on to the parser)
+        raise ReportError("empty report: expected the report's content", filename=name)
     if declared:
         if declared not in FORMATS:
             raise ReportError(f"unknown format {declared[:40]!r}: expected one of {', '.join(FORMATS)}",
@@ -101,8 +104,6 @@ def parse_report(*, format: str | None = None, data, filename: str = "", max_byt
                               filename=name, field="format")
         fmt = declared
     else:
-        if not head.strip():
-            raise ReportError("empty report: expected the report's content", filename=name)
         fmt = detect_format(head, name)
         if not fmt:
             raise ReportError(f"cannot tell the report's format: pass format= one of {', '.join(FORMATS)}",
