@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from catalog.access import entity_readable, entity_resource
@@ -188,16 +188,15 @@ def _store(rows: list[tuple[str, dict, str, datetime]], *, now: datetime, report
         for ref, key, value, observed in query.values_list("entity_ref", "key", "value", "observed_at"):
             current[(ref, key)] = (value, observed)
     result = FactsResult(entity_refs=refs, facts=len(latest))
-    upserts: list[Fact] = []
-    records: list[FactRecord] = []
+    upserts: list[tuple] = []  # (entity_ref, key, value, source, observed_at, recorded_at)
+    records: list[tuple] = []  # the same and report id
     touched: set[str] = set()
     for (ref, key), (value, source, observed) in latest.items():
         before = current.get((ref, key))
         same = before is not None and _dump(before[0]) == _dump(value)
         newer = before is None or observed >= before[1]
         if not same:
-            records.append(FactRecord(entity_ref=ref, key=key, value=value, source=source, observed_at=observed,
-                                      recorded_at=now, report=report))
+            records.append((ref, key, value, source, observed, now, report.pk if report else None))
         if not newer:  # older than what is stored: history only
             if same:
                 result.unchanged += 1
@@ -212,15 +211,59 @@ def _store(rows: list[tuple[str, dict, str, datetime]], *, now: datetime, report
         else:
             result.changed += 1
         touched.add(ref)
-        upserts.append(Fact(entity_ref=ref, key=key, value=value, source=source, observed_at=observed, recorded_at=now))
-    if upserts:
-        Fact.objects.bulk_create(upserts, batch_size=BATCH, update_conflicts=True, unique_fields=["entity_ref", "key"],
-                                 update_fields=["value", "source", "observed_at", "recorded_at"])
-    if records:
-        FactRecord.objects.bulk_create(records, batch_size=BATCH)
+        upserts.append((ref, key, value, source, observed, now))
+    _write(upserts, records)
     if touched:
         task_enqueue_on_commit(RESCORE_TASK, sorted(touched))
     return result
+
+
+FACT_COLUMNS = ("entity_ref", "key", "value", "source", "observed_at", "recorded_at")
+RECORD_COLUMNS = (*FACT_COLUMNS, "report_id")
+PG_TYPES = ("varchar", "varchar", "jsonb", "varchar", "timestamptz", "timestamptz", "bigint")
+PG_BATCH = 5000
+
+
+def _pg_arrays(rows: list[tuple]) -> list[list]:
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    columns[2] = [None if v is None else orjson.dumps(v).decode() for v in columns[2]]  # None: SQL NULL, as Django
+    return columns
+
+
+def _write_postgresql(upserts: list[tuple], records: list[tuple]) -> None:
+    """One statement per 5,000 rows: arrays unnested into rows. Django's bulk_create compiles every
+    value of every row in Python, which was half the time of a 2,000-fact request."""
+    q = connection.ops.quote_name
+    fact, record = q(Fact._meta.db_table), q(FactRecord._meta.db_table)
+    cols = ", ".join(q(c) for c in FACT_COLUMNS)
+    updates = ", ".join(f"{q(c)} = EXCLUDED.{q(c)}" for c in FACT_COLUMNS[2:])
+    arrays = ", ".join(f"%s::{t}[]" for t in PG_TYPES[:6])
+    with connection.cursor() as cursor:
+        for start in range(0, len(upserts), PG_BATCH):
+            # The WHERE keeps a newer value stored by a concurrent request.
+            cursor.execute(
+                f"INSERT INTO {fact} ({cols}) SELECT * FROM unnest({arrays}) "
+                f"ON CONFLICT ({q('entity_ref')}, {q('key')}) DO UPDATE SET {updates} "
+                f"WHERE {fact}.{q('observed_at')} <= EXCLUDED.{q('observed_at')}",
+                _pg_arrays(upserts[start:start + PG_BATCH]))
+        record_cols = ", ".join(q(c) for c in RECORD_COLUMNS)
+        record_arrays = ", ".join(f"%s::{t}[]" for t in PG_TYPES)
+        for start in range(0, len(records), PG_BATCH):
+            cursor.execute(f"INSERT INTO {record} ({record_cols}) SELECT * FROM unnest({record_arrays})",
+                           _pg_arrays(records[start:start + PG_BATCH]))
+
+
+def _write(upserts: list[tuple], records: list[tuple]) -> None:
+    if connection.vendor == "postgresql":
+        _write_postgresql(upserts, records)
+        return
+    if upserts:
+        Fact.objects.bulk_create([Fact(**dict(zip(FACT_COLUMNS, row, strict=True))) for row in upserts],
+                                 batch_size=BATCH, update_conflicts=True, unique_fields=["entity_ref", "key"],
+                                 update_fields=list(FACT_COLUMNS[2:]))
+    if records:
+        FactRecord.objects.bulk_create([FactRecord(**dict(zip(RECORD_COLUMNS, row, strict=True))) for row in records],
+                                       batch_size=BATCH)
 
 
 def _audit(actor, result: FactsResult, *, source: str, report: Report | None = None) -> None:

@@ -27,13 +27,19 @@ class _Cobertura(Handler):
         if len(self.stack) == 1:
             expect_root(self, name, ("coverage",), "a Cobertura XML report")
             self.root, self.root_line = dict(attrib), self.line
+            totals = ("lines-valid", "lines-covered", "branches-valid", "branches-covered")
+            # With the totals on the root (coverage.py, Istanbul, gcovr), the lines need no counting.
+            self.wanted = frozenset() if all(t in attrib for t in totals) else frozenset({"line"})
             return
         if name != "line" or "method" in self.stack:
             return
-        hits = number(attrib.get("hits", "0"), filename=self.filename, line=self.line, field="<line> hits",
-                      integer=True)
+        raw = attrib.get("hits", "0")
+        # the common case is plain digits; anything else gets the full check and its message
+        hits = int(raw) if raw.isdigit() else number(raw, filename=self.filename, line=self.line,
+                                                     field="<line> hits", integer=True)
         self.lines += 1
-        self.covered += 1 if hits > 0 else 0
+        if hits:
+            self.covered += 1
         if attrib.get("branch") == "true":
             match = CONDITION.search(attrib.get("condition-coverage", ""))
             if match:

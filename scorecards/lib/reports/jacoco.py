@@ -11,6 +11,8 @@ from scorecards.lib.reports.xmlstream import Handler, expect_root, stream
 
 
 class _Jacoco(Handler):
+    wanted = frozenset({"sessioninfo", "counter"})
+
     def __init__(self, filename: str):
         super().__init__(filename)
         self.counters: dict[str, tuple[int, int]] = {}

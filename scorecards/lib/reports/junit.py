@@ -33,6 +33,8 @@ def is_integration(*, suite: str = "", classname: str = "", name: str = "", file
 
 
 class _Junit(Handler):
+    wanted = frozenset({"testsuite", "testcase", "failure", "error", "skipped"})
+
     def __init__(self, filename: str):
         super().__init__(filename)
         self.suites: list[dict] = []
