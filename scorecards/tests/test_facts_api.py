@@ -260,3 +260,17 @@ def test_openapi_document(org, owner):
     doc = bearer(owner, "read").get("/api/facts/openapi.json").json()
     assert set(doc["paths"]) == {"/facts", "/facts/reports", "/facts/history", "/facts/openapi.json"}
     assert doc["paths"]["/facts"]["post"]["requestBody"]["content"]["application/json"]
+
+    def refs(node):
+        if isinstance(node, dict):
+            yield from ([node["$ref"]] if "$ref" in node else [])
+            for value in node.values():
+                yield from refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from refs(value)
+
+    for ref in set(refs(doc)):  # every reference resolves inside the document
+        target = doc
+        for part in ref.removeprefix("#/").split("/"):
+            target = target[part]
