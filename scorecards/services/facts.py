@@ -6,7 +6,8 @@
 
 Every write is checked first and stored whole or not at all:
 - each entity must exist in the catalog (an entity the person may not read is unknown to them too);
-- the person needs scorecards.facts.write on each entity (owners have it by default);
+- the person needs scorecards.facts.write on each entity (owners have it by default); `actor=None`
+  is the portal itself writing its own facts (no permission check, audited as "paved");
 - keys, values, sources and times are validated (scorecards.lib.reports.jsonfacts rules).
 Then, in one transaction: the current value (Fact) is upserted when the value changed or the
 observation is newer, a history row (FactRecord) is appended for every changed value (a late,
@@ -149,17 +150,19 @@ def _validated(items: list[FactItem], now: datetime) -> list[tuple[str, dict, st
     return out
 
 
-def _entities(actor, refs: list[str]) -> dict:
-    """The catalog entities, checked: exist (and readable), and the person may write facts on each."""
+def _entities(actor, refs: list[str], *, bulk: bool) -> dict:
+    """The catalog entities, checked: exist (and readable), and the person may write facts on each.
+    `actor=None` is the portal itself (its own facts: catalog fields, docs, lineage): only the
+    existence check applies. Requests always have a signed-in actor."""
     found = entities_by_refs(refs=refs)
     for i, ref in enumerate(refs):
         entity = found.get(ref)
-        if entity is None or not entity_readable(actor, entity):
+        if entity is None or (actor is not None and not entity_readable(actor, entity)):
             raise UnknownEntityError(f"no entity {ref!r} in the catalog: expected the ref of a registered entity "
-                                     "(kind:namespace/name)", field=f"items[{i}].entityRef" if len(refs) > 1 else
-                                     "entityRef")
-    for ref in dict.fromkeys(refs):
-        require(actor, PERMISSION, entity_resource(found[ref]))
+                                     "(kind:namespace/name)", field=f"items[{i}].entityRef" if bulk else "entityRef")
+    if actor is not None:
+        for ref in dict.fromkeys(refs):
+            require(actor, PERMISSION, entity_resource(found[ref]))
     return found
 
 
@@ -271,7 +274,8 @@ def _audit(actor, result: FactsResult, *, source: str, report: Report | None = N
     detail = {"source": source, **result.as_dict(), "entity_refs": refs[:50]}
     if report is not None:
         detail.update(report=report.pk, format=report.format, filename=report.filename, sha256=report.sha256)
-    audit_record(actor=actor, action=PERMISSION, target=refs[0] if len(refs) == 1 else f"{len(refs)} entities",
+    audit_record(actor=actor, actor_name="" if actor is not None else "paved", action=PERMISSION,
+                 target=refs[0] if len(refs) == 1 else f"{len(refs)} entities",
                  detail=detail)
 
 
@@ -279,7 +283,7 @@ def facts_record_bulk(*, actor, items: list[FactItem]) -> FactsResult:
     """Store facts about many entities at once: all or nothing (FactsInputError, PermissionDenied)."""
     now = timezone.now()
     rows = _validated(items, now)
-    _entities(actor, [ref for ref, *_ in rows])
+    _entities(actor, [ref for ref, *_ in rows], bulk=True)
     with transaction.atomic():
         result = _store(rows, now=now, report=None)
         _audit(actor, result, source=", ".join(sorted({source for _, _, source, _ in rows}))[:200])
@@ -290,7 +294,7 @@ def facts_record(*, actor, entity_ref: str, facts: dict, source: str, observed_a
     """Store facts about one entity (see facts_record_bulk)."""
     now = timezone.now()
     rows = _validated([FactItem(entity_ref=entity_ref, facts=facts, source=source, observed_at=observed_at)], now)
-    _entities(actor, [rows[0][0]])
+    _entities(actor, [rows[0][0]], bulk=False)
     with transaction.atomic():
         result = _store(rows, now=now, report=report)
         _audit(actor, result, source=rows[0][2], report=report)
@@ -324,7 +328,7 @@ def report_ingest(*, actor, entity_ref: str, format: str | None, data, filename:
     """Parse a report (ReportError / ReportTooLarge when it cannot be read) and store its facts with
     the report as provenance. The returned Report carries `parsed` (ParsedReport) and `result`."""
     ref = entity_key_of(entity_ref)
-    _entities(actor, [ref])  # before reading the file: a refused request costs no parsing
+    _entities(actor, [ref], bulk=False)  # before reading the file: a refused request costs no parsing
     limit = settings.PAVED_FACTS_MAX_REPORT_BYTES
     sha256, size = _digest(data, limit, filename)
     parsed = parse_report(format=format, data=data, filename=filename, max_bytes=limit)

@@ -191,3 +191,21 @@ def test_entities_by_refs_selector(org):
     found = entities_by_refs(refs=[ORDERS, "Component:Default/Billing", "component:default/none"])
     assert sorted(found) == [BILLING, ORDERS]
     assert "final" in found[ORDERS].get_deferred_fields() and found[ORDERS].body["metadata"]["name"] == "orders"
+
+
+def test_the_portal_itself_records_without_a_person(org, enqueued):
+    result = facts_record(actor=None, entity_ref=ORDERS, facts={"docs.published": True}, source="portal")
+    assert result.changed == 1 and current() == {"docs.published": True}
+    entry = AuditEntry.objects.get(action="scorecards.facts.write")
+    assert entry.actor is None and entry.actor_name == "paved"
+    with pytest.raises(UnknownEntityError, match="entityRef"):
+        facts_record(actor=None, entity_ref="ghost", facts={"a": 1}, source="portal")
+
+
+def test_anonymous_user_sees_no_entity(org, enqueued):
+    from django.contrib.auth.models import AnonymousUser
+
+    with pytest.raises(UnknownEntityError):
+        facts_record(actor=AnonymousUser(), entity_ref=ORDERS, facts={"a": 1}, source="ci")
+    with pytest.raises(UnknownEntityError, match=r"items\[0\]\.entityRef"):
+        facts_record_bulk(actor=AnonymousUser(), items=[FactItem(entity_ref=ORDERS, facts={"a": 1})])
