@@ -57,7 +57,7 @@ class Handler:
             raise self.error(f"elements nested deeper than {MAX_DEPTH}: expected a report, not a nesting bomb")
         self.stack.append(name)
         if self.wanted is None or name in self.wanted or self.count == 1:
-            self.on_start(name, dict(zip(attrs[::2], attrs[1::2])))
+            self.on_start(name, dict(zip(attrs[::2], attrs[1::2], strict=True)))
 
     def end(self, tag: str) -> None:
         self.on_end(self.stack.pop())
