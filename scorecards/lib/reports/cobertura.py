@@ -2,7 +2,7 @@
 
 The root `<coverage>` carries the totals (`lines-valid`, `lines-covered`, `branches-valid`,
 `branches-covered`, `line-rate`, `branch-rate`, `timestamp` in milliseconds). When the totals are
-there they are used; otherwise the `<line>` elements of each class are counted (a class's
+there they are used (the rest of the file is only checked to be well-formed XML); otherwise the `<line>` elements of each class are counted (a class's
 `<methods>` repeat some of its lines, so lines under `<method>` are not counted twice).
 Branch coverage is reported only when the report measured branches (branches-valid > 0, or
 `condition-coverage` on some line).
@@ -29,7 +29,9 @@ class _Cobertura(Handler):
             self.root, self.root_line = dict(attrib), self.line
             totals = ("lines-valid", "lines-covered", "branches-valid", "branches-covered")
             # With the totals on the root (coverage.py, Istanbul, gcovr), the lines need no counting.
-            self.wanted = frozenset() if all(t in attrib for t in totals) else frozenset({"line"})
+            if all(t in attrib for t in totals):
+                self.detach()
+            self.wanted = frozenset({"line"})
             return
         if name != "line" or "method" in self.stack:
             return

@@ -62,6 +62,10 @@ class Handler:
     def end(self, tag: str) -> None:
         self.on_end(self.stack.pop())
 
+    def detach(self) -> None:
+        """Stop element events: the handler has what it needs; expat still checks the rest is
+        well-formed (at C speed; the size limit bounds it). Set by stream()."""
+
     def data(self, text: str) -> None:
         pass
 
@@ -97,6 +101,11 @@ def stream(source: Source, handler: Handler) -> None:
     expat.CharacterDataHandler = None
     expat.DefaultHandlerExpand = None  # an undefined entity is dropped, never expanded or fetched
     handler.line_of = lambda: expat.CurrentLineNumber
+
+    def detach() -> None:
+        expat.StartElementHandler = expat.EndElementHandler = None
+
+    handler.detach = detach
     fed = 0
     try:
         for chunk in source.chunks():
