@@ -7,6 +7,16 @@ and dashboards read an entity's current facts and their history.
     GET  /api/facts/history?entityRef=x&key=k[&limit=100&before=<id>]
     GET  /api/facts/openapi.json
 
+From CI (a token with the `facts` scope, made on the profile page):
+
+    curl -fsS -H "Authorization: Bearer $PAVED_FACTS_TOKEN" --data-binary @coverage.xml \
+      "$PAVED_URL/api/facts/reports?entityRef=component:default/payment-service&format=cobertura"
+    curl -fsS -H "Authorization: Bearer $PAVED_FACTS_TOKEN" -F file=@results.sarif \
+      "$PAVED_URL/api/facts/reports?entityRef=payment-service"
+    curl -fsS -H "Authorization: Bearer $PAVED_FACTS_TOKEN" -H "Content-Type: application/json" \
+      -d '{"items": [{"entityRef": "payment-service", "facts": {"cost.labels_present": true}}]}' \
+      "$PAVED_URL/api/facts"
+
 Who may post: a token with the `facts` scope (it can reach nothing else), a read-write token, or a
 signed-in session (with its CSRF token: api_view checks it); a read-only token is refused by
 portal.auth before it gets here. The person behind the token still needs scorecards.facts.write on
