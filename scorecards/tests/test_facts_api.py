@@ -274,3 +274,12 @@ def test_openapi_document(org, owner):
         target = doc
         for part in ref.removeprefix("#/").split("/"):
             target = target[part]
+
+
+def test_curl_data_binary_form_content_type_is_read_raw(org, owner, enqueued):
+    # curl --data-binary @file sends application/x-www-form-urlencoded unless told otherwise.
+    data = (CORPUS / "lcov.info").read_bytes()
+    response = bearer(owner, "facts").post("/api/facts/reports?entityRef=orders", data,
+                                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 201, response.content
+    assert response.json()["facts"]["coverage.line_percent"] == 75.0
