@@ -23,7 +23,6 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -345,5 +344,5 @@ def report_ingest(*, actor, entity_ref: str, format: str | None, data, filename:
     return report
 
 
-__all__ = ["FactItem", "FactsInputError", "FactsResult", "PermissionDenied", "UnknownEntityError", "facts_record",
+__all__ = ["FactItem", "FactsInputError", "FactsResult", "UnknownEntityError", "entity_key_of", "facts_record",
            "facts_record_bulk", "report_ingest"]
