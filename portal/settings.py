@@ -507,3 +507,8 @@ for _name in ("PAVED_SECRET_KEY_FILE", "PAVED_SECRETS_ENCRYPTION_KEY_FILE"):
     if env_str(_name):
         _internal_paths[_name] = Path(env_str(_name)).resolve()
 check_file_roots(PAVED_FILE_ROOTS, internal=_internal_paths, data_dir=VAR_DIR, catalog_dir=PAVED_CATALOG_FILES_DIR)
+
+# --- maturity: quarterly snapshot ---------------------------------------------------------------
+# Daily check; the task takes the quarter's assessment snapshot only when the quarter has none yet.
+CELERY_BEAT_SCHEDULE["maturity-snapshot-quarterly"] = {"task": "maturity.tasks.snapshot_quarterly",
+                                                       "schedule": 86400.0}

@@ -18,7 +18,7 @@ from catalog.models import Entity
 from githost.services import GitHostError, parse_host_url, repo_tree_id
 from scaffolding import access
 from scaffolding.actions import action_registry
-from scaffolding.models import ScaffoldEvent, ScaffoldRun, ScaffoldStep
+from scaffolding.models import ScaffoldedRepository, ScaffoldEvent, ScaffoldRun, ScaffoldStep
 
 TEMPLATE_KIND = "template"
 MANAGED_BY_LOCATION = "backstage.io/managed-by-location"
@@ -195,6 +195,20 @@ def template_base(*, template: Entity) -> str:
     if kind == "url" and target:
         return "url:" + target.rsplit("/", 1)[0] + "/"
     return ""
+
+
+def scaffolded_entities(*, entity_refs: list[str] | None = None) -> dict[str, dict]:
+    """Lineage by catalog entity: {entity ref: {"template_ref", "version"}} for the entities a
+    template run made (`version`: the template version it was made from or last upgraded to).
+    The maturity assessment compares it with template_version() to tell who is behind."""
+    rows = ScaffoldedRepository.objects.exclude(entity_ref="").order_by("created_at", "id")
+    if entity_refs is not None:
+        rows = rows.filter(entity_ref__in=[r.lower() for r in entity_refs])
+    made = {}
+    for ref, template_ref, version, upgraded in rows.values_list("entity_ref", "template_ref", "template_version",
+                                                                 "upgraded_to_version"):
+        made[ref.lower()] = {"template_ref": template_ref, "version": upgraded or version}
+    return made
 
 
 # --- Runs --------------------------------------------------------------------------------------

@@ -99,6 +99,19 @@ def is_stale(site: DocsSite | None, *, now: datetime | None = None) -> bool:
     return now - changed > timedelta(days=settings.PAVED_TECHDOCS_STALE_DAYS)
 
 
+def docs_freshness(*, entity_refs: list[str]) -> dict[str, str]:
+    """Per entity ref (lower case): "fresh" (docs published and changed within
+    PAVED_TECHDOCS_STALE_DAYS), "stale" (published, not changed since) or "missing" (no published
+    docs). One query; the maturity assessment's documentation dimension reads it."""
+    now = timezone.now()
+    states = dict.fromkeys(entity_refs, "missing")
+    sites = DocsSite.objects.filter(entity_ref__in=list(states), published_build__isnull=False).only(
+        "entity_ref", "source_changed_at", "built_at")
+    for site in sites:
+        states[site.entity_ref] = "stale" if is_stale(site, now=now) else "fresh"
+    return states
+
+
 @dataclass
 class DocsRow:
     entity: Entity

@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401  (routes are added by the app's API views)
+from django.urls import path
 
-urlpatterns: list = []
+from maturity.api import views
+
+urlpatterns = [
+    path("assessment", views.assessment, name="maturity-api-assessment"),
+]
