@@ -110,24 +110,28 @@ def _metrics_parse(metrics: dict[str, dict], assessment) -> list[dict]:
     return out
 
 
-@transaction.atomic
 def roadmap_save(*, actor, version: int, phases: dict[str, str], metrics: dict[str, dict]) -> Roadmap:
     """Save the roadmap typed by an admin. `version` is the one the form was loaded at: a save on an
     older version is refused (StaleRoadmap) so nobody overwrites someone else's edit unseen. A
     metric keeps its baseline while its source is unchanged; a new source starts from today's value."""
-    require(actor, MANAGE)
+    require(actor, MANAGE)  # before the transaction, so a refusal's audit entry is not rolled back
     try:
         items = items_parse(phases, known_links=set(link_targets()))
     except RoadmapError as exc:
         raise MaturityInputError(str(exc)) from None
+    assessment = assessment_build(with_pains=True)
+    parsed = _metrics_parse(metrics, assessment)
+    with transaction.atomic():
+        return _roadmap_store(actor, version, items, parsed, assessment)
+
+
+def _roadmap_store(actor, version: int, items: list[dict], parsed: list[dict], assessment) -> Roadmap:
     roadmap, _ = Roadmap.objects.select_for_update().get_or_create(key="org")
     if roadmap.version != version:
         who = roadmap.updated_by.get_username() if roadmap.updated_by else "someone"
         raise StaleRoadmap(f"The roadmap was changed by {who} at {timezone.localtime(roadmap.updated_at):%H:%M} "
                            f"while you edited it (version {roadmap.version}, yours {version}). Your text is kept "
                            "below: reload, compare and save again.")
-    assessment = assessment_build(with_pains=True)
-    parsed = _metrics_parse(metrics, assessment)
     before = {m["kind"]: m for m in (roadmap.metrics or default_metrics(assessment))}
     for metric in parsed:
         old = before.get(metric["kind"])
@@ -143,11 +147,15 @@ def roadmap_save(*, actor, version: int, phases: dict[str, str], metrics: dict[s
     return roadmap
 
 
-@transaction.atomic
 def roadmap_redraft(*, actor) -> Roadmap:
     """Replace the roadmap with a fresh draft from today's assessment (metrics kept)."""
     require(actor, MANAGE)
     assessment = assessment_build(with_pains=True)
+    with transaction.atomic():
+        return _roadmap_redraft_store(actor, assessment)
+
+
+def _roadmap_redraft_store(actor, assessment) -> Roadmap:
     roadmap, _ = Roadmap.objects.select_for_update().get_or_create(key="org")
     roadmap.items = drafted_items(assessment)
     if not roadmap.metrics:
