@@ -32,8 +32,9 @@ def component_ownership(*, owner_refs: list[str] | None = None) -> list[Ownershi
     pairs = list(components.order_by("ref").values_list("ref", "owner_ref"))
     owners = sorted({owner for _, owner in pairs if owner})
     found = dict(Entity.objects.filter(ref__in=owners).values_list("ref", "id"))
-    members = Counter(Relation.objects.filter(type="memberOf", target_ref__in=list(found))
-                      .values_list("target_ref", flat=True))
+    # The same membership is emitted by the User (memberOf) and by the Group (members): count people once.
+    members = Counter(target for target, _ in Relation.objects.filter(type="memberOf", target_ref__in=list(found))
+                      .values_list("target_ref", "source_ref").distinct())
     emails = {entity_id: value for entity_id, value in SearchEntry.objects.filter(
         key=EMAIL_KEY, entity_id__in=list(found.values())).values_list("entity_id", "value")}
     rows = []
