@@ -104,10 +104,10 @@ def monitoring(*, owner_refs: list[str] | None = None) -> Reading:
 
 def documentation(*, owner_refs: list[str] | None = None) -> Reading:
     """Share of components whose TechDocs are published and fresh."""
-    from catalog.selectors import component_ownership
+    from catalog.selectors import component_refs
     from techdocs.selectors import docs_freshness
 
-    refs = [row.ref for row in component_ownership(owner_refs=owner_refs)]
+    refs = component_refs(owner_refs=owner_refs)
     if not refs:
         return Reading(None, needs="No components in the catalog yet: register some at /catalog/.")
     states = docs_freshness(entity_refs=refs)
@@ -120,10 +120,10 @@ def documentation(*, owner_refs: list[str] | None = None) -> Reading:
 
 def cicd(*, owner_refs: list[str] | None = None) -> Reading:
     """Share of components made from a golden-path template and up to date with its version."""
-    from catalog.selectors import component_ownership
+    from catalog.selectors import component_refs
     from scaffolding.selectors import scaffolded_entities, template_get_by_ref, template_version
 
-    refs = [row.ref for row in component_ownership(owner_refs=owner_refs)]
+    refs = component_refs(owner_refs=owner_refs)
     if not refs:
         return Reading(None, needs="No components in the catalog yet: register some at /catalog/.")
     made = scaffolded_entities(entity_refs=refs)
@@ -153,9 +153,9 @@ def ownership(*, owner_refs: list[str] | None = None) -> Reading:
 
 def teams() -> list[str]:
     """Group refs that own at least one component (the teams the assessment is shown for)."""
-    from catalog.selectors import component_ownership
+    from catalog.selectors import owning_groups
 
-    return sorted({r.owner_ref for r in component_ownership() if r.owner_ref.startswith("group:") and r.owner_exists})
+    return owning_groups()
 
 
 def survey_summary():

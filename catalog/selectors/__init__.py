@@ -38,7 +38,7 @@ from catalog.selectors.locations import (
     location_list,
 )
 from catalog.selectors.overview import EntityOverview, Neighbour, entity_errors, entity_neighbours, entity_overview
-from catalog.selectors.ownership import OwnershipRow, component_ownership
+from catalog.selectors.ownership import OwnershipRow, component_ownership, component_refs, owning_groups
 from catalog.selectors.search import SEARCH_KINDS, KindCount, SearchResults, entity_search, entity_search_results
 from catalog.selectors.sources_links import SourceLinks, entity_source_links
 from catalog.selectors.users import (
@@ -67,6 +67,7 @@ __all__ = [
     "SearchResults",
     "catalog_summary",
     "component_ownership",
+    "component_refs",
     "entity_errors",
     "entity_export_rows",
     "entity_get",
@@ -86,6 +87,7 @@ __all__ = [
     "location_list",
     "orphan_get",
     "orphan_list",
+    "owning_groups",
     "sort_valid",
     "user_entity_email",
     "user_entity_for_identity",

@@ -24,12 +24,27 @@ class OwnershipRow:
         return self.owner_exists and self.members > 0 and bool(self.email)
 
 
-def component_ownership(*, owner_refs: list[str] | None = None) -> list[OwnershipRow]:
-    """Every Component (of `owner_refs` when given, lower-case refs) with its owner's state, by ref."""
+def _components(owner_refs: list[str] | None):
     components = Entity.objects.filter(kind__iexact="component")
     if owner_refs is not None:
         components = components.filter(owner_ref__in=[r.lower() for r in owner_refs])
-    pairs = list(components.order_by("ref").values_list("ref", "owner_ref"))
+    return components
+
+
+def component_refs(*, owner_refs: list[str] | None = None) -> list[str]:
+    """Refs of every Component (of `owner_refs` when given), in ref order: one query."""
+    return list(_components(owner_refs).order_by("ref").values_list("ref", flat=True))
+
+
+def owning_groups() -> list[str]:
+    """Refs of the Groups in the catalog that own at least one Component: one query."""
+    owners = _components(None).filter(owner_ref__startswith="group:").values("owner_ref")
+    return list(Entity.objects.filter(ref__in=owners).order_by("ref").values_list("ref", flat=True))
+
+
+def component_ownership(*, owner_refs: list[str] | None = None) -> list[OwnershipRow]:
+    """Every Component (of `owner_refs` when given, lower-case refs) with its owner's state, by ref."""
+    pairs = list(_components(owner_refs).order_by("ref").values_list("ref", "owner_ref"))
     owners = sorted({owner for _, owner in pairs if owner})
     found = dict(Entity.objects.filter(ref__in=owners).values_list("ref", "id"))
     # The same membership is emitted by the User (memberOf) and by the Group (members): count people once.

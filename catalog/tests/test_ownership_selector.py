@@ -69,3 +69,15 @@ def test_each_component_with_its_owners_state(tmp_path, django_assert_max_num_qu
     assert rows["component:default/personal"].contactable  # a person owns it: one member, their e-mail
     only = component_ownership(owner_refs=["Group:default/payments"])
     assert [r.ref for r in only] == ["component:default/ledger"]
+
+
+def test_component_refs_and_owning_groups(tmp_path, django_assert_max_num_queries):
+    from catalog.selectors import component_refs, owning_groups
+
+    yaml_load(tmp_path, ORG)
+    with django_assert_max_num_queries(1):
+        assert component_refs(owner_refs=["group:default/quiet-team"]) == ["component:default/silent"]
+    assert len(component_refs()) == 5
+    with django_assert_max_num_queries(1):
+        # nobody is not in the catalog and ann is a User: neither is a team.
+        assert owning_groups() == ["group:default/empty-team", "group:default/payments", "group:default/quiet-team"]
