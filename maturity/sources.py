@@ -111,6 +111,11 @@ def documentation(*, owner_refs: list[str] | None = None) -> Reading:
     if not refs:
         return Reading(None, needs="No components in the catalog yet: register some at /catalog/.")
     states = docs_freshness(entity_refs=refs)
+    if all(state == "missing" for state in states.values()):
+        # Nobody publishes docs through Paved yet: that says nothing about docs kept elsewhere.
+        return Reading(None, needs=f"None of the {len(refs)} components publishes TechDocs yet: add the "
+                       "backstage.io/techdocs-ref annotation, or answer the questionnaire.",
+                       links=[("Docs", url("techdocs:list", "/docs/"))])
     fresh = sum(1 for s in states.values() if s == "fresh")
     stale = sum(1 for s in states.values() if s == "stale")
     return Reading(100.0 * fresh / len(refs),
@@ -127,6 +132,12 @@ def cicd(*, owner_refs: list[str] | None = None) -> Reading:
     if not refs:
         return Reading(None, needs="No components in the catalog yet: register some at /catalog/.")
     made = scaffolded_entities(entity_refs=refs)
+    if not made:
+        # No lineage at all: the golden paths are not used through Paved (yet), which says nothing
+        # about pipelines standardised elsewhere.
+        return Reading(None, needs=f"None of the {len(refs)} components was made from a template in Paved: "
+                       "adopt a template, or answer the questionnaire.",
+                       links=[("Templates", url("scaffolding:template_list", "/create/"))])
     versions: dict[str, str | None] = {}
     for template_ref in {m["template_ref"] for m in made.values()}:
         template = template_get_by_ref(ref=template_ref)

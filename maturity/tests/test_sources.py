@@ -52,6 +52,13 @@ def test_no_components_means_no_data():
         assert reading.value is None and "register some" in reading.needs
 
 
+def test_no_docs_or_lineage_at_all_is_no_data_not_zero(tmp_path):
+    yaml_load(tmp_path, ORG)
+    docs, cicd = sources.documentation(), sources.cicd()
+    assert docs.value is None and "None of the 5 components publishes TechDocs" in docs.needs
+    assert cicd.value is None and "None of the 5 components was made from a template" in cicd.needs
+
+
 def test_documentation_counts_fresh_published_docs(tmp_path, settings):
     settings.PAVED_TECHDOCS_STALE_DAYS = 90
     yaml_load(tmp_path, ORG)
