@@ -4,4 +4,5 @@ from maturity.api import views
 
 urlpatterns = [
     path("assessment", views.assessment, name="maturity-api-assessment"),
+    path("openapi.json", views.openapi, name="maturity-api-openapi"),
 ]

@@ -5,6 +5,7 @@ from django.http import HttpRequest, JsonResponse
 from core.access import require
 from core.api.errors import InputError, api_view
 from maturity import sources
+from maturity.api.openapi import OPENAPI
 from maturity.selectors.assessment import assessment_build, assessment_data
 
 MAX_TEAM = 330
@@ -18,3 +19,8 @@ def assessment(request: HttpRequest) -> JsonResponse:
         raise InputError(f"team: '{team[:80]}' is not a catalog Group that owns components "
                          "(expected a ref like group:default/team-a).")
     return JsonResponse(assessment_data(assessment_build(team_ref=team)))
+
+
+@api_view("GET")
+def openapi(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(OPENAPI)

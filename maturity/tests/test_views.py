@@ -159,3 +159,13 @@ def test_api_assessment(fake, reader_client):
     assert bad.status_code == 400 and json.loads(bad.content)["error"]["name"] == "InputError"
     wrong = reader_client.post("/api/maturity/assessment")
     assert wrong.status_code == 405 and wrong.json()["error"]["name"] == "NotAllowedError"
+
+
+def test_openapi_document_describes_the_assessment(fake, reader_client):
+    doc = reader_client.get("/api/maturity/openapi.json").json()
+    assert doc["servers"] == [{"url": "/api/maturity"}] and "/assessment" in doc["paths"]
+    data = reader_client.get("/api/maturity/assessment").json()
+    described = set(doc["components"]["schemas"]["Assessment"]["properties"])
+    assert set(data) <= described
+    dimension = set(doc["components"]["schemas"]["Dimension"]["properties"])
+    assert set(data["dimensions"][0]) <= dimension
