@@ -201,13 +201,15 @@ def scaffolded_entities(*, entity_refs: list[str] | None = None) -> dict[str, di
     """Lineage by catalog entity: {entity ref: {"template_ref", "version"}} for the entities a
     template run made (`version`: the template version it was made from or last upgraded to).
     The maturity assessment compares it with template_version() to tell who is behind."""
+    wanted = {r.lower() for r in entity_refs} if entity_refs is not None else None
     rows = ScaffoldedRepository.objects.exclude(entity_ref="").order_by("created_at", "id")
-    if entity_refs is not None:
-        rows = rows.filter(entity_ref__in=[r.lower() for r in entity_refs])
+    if wanted is not None and len(wanted) <= 500:  # a long list is filtered here, not sent as parameters
+        rows = rows.filter(entity_ref__in=list(wanted))
     made = {}
     for ref, template_ref, version, upgraded in rows.values_list("entity_ref", "template_ref", "template_version",
                                                                  "upgraded_to_version"):
-        made[ref.lower()] = {"template_ref": template_ref, "version": upgraded or version}
+        if wanted is None or ref.lower() in wanted:
+            made[ref.lower()] = {"template_ref": template_ref, "version": upgraded or version}
     return made
 
 

@@ -109,3 +109,19 @@ def test_integration_every_source_answers_against_the_real_apps(tmp_path):
     assert sources.dora(days=30) is not None
     data = assessment_data(assessment_build())
     assert len(data["dimensions"]) == 8
+
+
+def test_long_ref_lists_give_the_same_answers(tmp_path, settings):
+    """Past 500 refs the docs and lineage reads filter in Python instead of in the query."""
+    settings.PAVED_TECHDOCS_STALE_DAYS = 90
+    _docs("component:default/ledger", changed_days_ago=3)
+    _docs("component:default/hollow", changed_days_ago=200)
+    ScaffoldedRepository.objects.create(template_ref="template:default/t", template_version="v1", owner="acme",
+                                        name="ledger", remote_url="http://x/l", entity_ref="component:default/ledger")
+    padding = [f"component:default/pad-{n}" for n in range(600)]
+    refs = ["component:default/ledger", "component:default/hollow", *padding]
+    states = docs_freshness(entity_refs=refs)
+    assert len(states) == 602 and states["component:default/ledger"] == "fresh"
+    assert states["component:default/hollow"] == "stale" and states[padding[0]] == "missing"
+    assert list(scaffolded_entities(entity_refs=refs)) == ["component:default/ledger"]
+    assert scaffolded_entities(entity_refs=padding) == {}
