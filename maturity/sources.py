@@ -150,15 +150,16 @@ def cicd(*, owner_refs: list[str] | None = None) -> Reading:
 
 def ownership(*, owner_refs: list[str] | None = None) -> Reading:
     """Share of components whose owner exists, has members and a contact e-mail."""
-    from catalog.selectors import component_ownership
+    from catalog.selectors import component_owners
 
-    rows = component_ownership(owner_refs=owner_refs)
-    if not rows:
+    owners = component_owners(owner_refs=owner_refs)
+    total = sum(o.components for o in owners)
+    if not total:
         return Reading(None, needs="No components in the catalog yet: register some at /catalog/.")
-    good = [r for r in rows if r.contactable]
-    missing = sum(1 for r in rows if not r.owner_exists)
-    return Reading(100.0 * len(good) / len(rows),
-                   f"{len(good)} of {len(rows)} components owned and contactable; {missing} name an owner "
+    good = sum(o.components for o in owners if o.contactable)
+    missing = sum(o.components for o in owners if not o.owner_exists)
+    return Reading(100.0 * good / total,
+                   f"{good} of {total} components owned and contactable; {missing} name an owner "
                    "that does not exist", [("Catalog", url("catalog:entity_list", "/catalog/"))])
 
 

@@ -6,7 +6,7 @@ the modules behind it are split by what they read:
 - entities: one entity by name, home page counts, orphans
 - listing: the catalog list page: filtered and sorted pages, facet counts, the CSV export
 - overview: one entity's relations, owner, system, domain and errors (the entity page)
-- ownership: is every component owned and contactable (the maturity assessment)
+- ownership: the owners components name and whether they exist, have members and a contact
 - locations: registered locations, what they provide, processing errors
 - users: a person's catalog Users and groups; which User a sign-in identity is
 - search: the global search box
@@ -38,7 +38,7 @@ from catalog.selectors.locations import (
     location_list,
 )
 from catalog.selectors.overview import EntityOverview, Neighbour, entity_errors, entity_neighbours, entity_overview
-from catalog.selectors.ownership import OwnershipRow, component_ownership, component_refs, owning_groups
+from catalog.selectors.ownership import OwnerState, component_owners, component_refs, owning_groups
 from catalog.selectors.search import SEARCH_KINDS, KindCount, SearchResults, entity_search, entity_search_results
 from catalog.selectors.sources_links import SourceLinks, entity_source_links
 from catalog.selectors.users import (
@@ -62,11 +62,11 @@ __all__ = [
     "IdentityAmbiguous",
     "KindCount",
     "Neighbour",
-    "OwnershipRow",
+    "OwnerState",
     "SEARCH_KINDS",
     "SearchResults",
     "catalog_summary",
-    "component_ownership",
+    "component_owners",
     "component_refs",
     "entity_errors",
     "entity_export_rows",

@@ -1,9 +1,12 @@
-"""Is every component owned and contactable? One row per Component with what its owner is:
-whether the owner entity exists, how many members it has, and whether it gives a contact e-mail
-(`spec.profile.email`). Four queries, however many components (the maturity assessment reads it)."""
+"""Is every component owned and contactable? One row per owner named by Components: how many
+components name it, whether the owner entity exists, how many members it has, and whether it gives
+a contact e-mail (`spec.profile.email`). Four queries, and rows per owner rather than per component,
+however many components there are (the maturity assessment reads it)."""
 
 from collections import Counter
 from dataclasses import dataclass
+
+from django.db.models import Count
 
 from catalog.models import Entity, Relation, SearchEntry
 
@@ -11,11 +14,11 @@ EMAIL_KEY = "spec.profile.email"
 
 
 @dataclass(frozen=True)
-class OwnershipRow:
-    ref: str
-    owner_ref: str
+class OwnerState:
+    owner_ref: str  # "" for components that name no owner
+    components: int
     owner_exists: bool
-    members: int  # a Group's members (memberOf relations); a User owner counts as one
+    members: int  # a Group's members (memberOf relations, each person once); a User owner counts as one
     email: str
 
     @property
@@ -42,20 +45,20 @@ def owning_groups() -> list[str]:
     return list(Entity.objects.filter(ref__in=owners).order_by("ref").values_list("ref", flat=True))
 
 
-def component_ownership(*, owner_refs: list[str] | None = None) -> list[OwnershipRow]:
-    """Every Component (of `owner_refs` when given, lower-case refs) with its owner's state, by ref."""
-    pairs = list(_components(owner_refs).order_by("ref").values_list("ref", "owner_ref"))
-    owners = sorted({owner for _, owner in pairs if owner})
+def component_owners(*, owner_refs: list[str] | None = None) -> list[OwnerState]:
+    """The owners Components name (of `owner_refs` when given), with their state, by owner ref."""
+    counts = dict(_components(owner_refs).values_list("owner_ref").annotate(n=Count("id")).order_by())
+    owners = sorted(owner for owner in counts if owner)
     found = dict(Entity.objects.filter(ref__in=owners).values_list("ref", "id"))
     # The same membership is emitted by the User (memberOf) and by the Group (members): count people once.
     members = Counter(target for target, _ in Relation.objects.filter(type="memberOf", target_ref__in=list(found))
                       .values_list("target_ref", "source_ref").distinct())
-    emails = {entity_id: value for entity_id, value in SearchEntry.objects.filter(
-        key=EMAIL_KEY, entity_id__in=list(found.values())).values_list("entity_id", "value")}
+    emails = dict(SearchEntry.objects.filter(key=EMAIL_KEY, entity_id__in=list(found.values()))
+                  .values_list("entity_id", "value"))
     rows = []
-    for ref, owner in pairs:
+    for owner in sorted(counts):
         exists = owner in found
-        count = 1 if exists and owner.startswith("user:") else members.get(owner, 0)
-        rows.append(OwnershipRow(ref=ref, owner_ref=owner, owner_exists=exists, members=count,
-                                 email=(emails.get(found.get(owner)) or "") if exists else ""))
+        people = 1 if exists and owner.startswith("user:") else members.get(owner, 0)
+        rows.append(OwnerState(owner_ref=owner, components=counts[owner], owner_exists=exists, members=people,
+                               email=(emails.get(found.get(owner)) or "") if exists else ""))
     return rows

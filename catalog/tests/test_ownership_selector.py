@@ -1,8 +1,8 @@
-"""catalog.selectors.component_ownership: is every component owned and contactable (four queries)."""
+"""catalog.selectors.component_owners, component_refs, owning_groups: is every component owned and contactable."""
 
 import pytest
 
-from catalog.selectors import component_ownership
+from catalog.selectors import component_owners
 from catalog.tests.factories import yaml_load
 
 pytestmark = pytest.mark.django_db
@@ -55,20 +55,21 @@ spec: {type: library, lifecycle: production, owner: user:ann}
 """
 
 
-def test_each_component_with_its_owners_state(tmp_path, django_assert_max_num_queries):
+def test_each_owner_with_its_state(tmp_path, django_assert_max_num_queries):
     yaml_load(tmp_path, ORG)
     with django_assert_max_num_queries(4):
-        rows = {r.ref: r for r in component_ownership()}
-    assert set(rows) == {f"component:default/{n}" for n in ("ledger", "hollow", "silent", "ghost", "personal")}
-    ledger = rows["component:default/ledger"]
-    assert (ledger.owner_exists, ledger.members, ledger.email, ledger.contactable) == (
-        True, 1, "payments@example.com", True)
-    assert not rows["component:default/hollow"].contactable and rows["component:default/hollow"].members == 0
-    assert not rows["component:default/silent"].contactable and rows["component:default/silent"].email == ""
-    assert not rows["component:default/ghost"].owner_exists
-    assert rows["component:default/personal"].contactable  # a person owns it: one member, their e-mail
-    only = component_ownership(owner_refs=["Group:default/payments"])
-    assert [r.ref for r in only] == ["component:default/ledger"]
+        rows = {r.owner_ref: r for r in component_owners()}
+    assert set(rows) == {"group:default/payments", "group:default/empty-team", "group:default/quiet-team",
+                         "group:default/nobody", "user:default/ann"}
+    payments = rows["group:default/payments"]
+    assert (payments.components, payments.owner_exists, payments.members, payments.email, payments.contactable) == (
+        1, True, 1, "payments@example.com", True)  # ann is a member once, though both sides say so
+    assert not rows["group:default/empty-team"].contactable and rows["group:default/empty-team"].members == 0
+    assert not rows["group:default/quiet-team"].contactable and rows["group:default/quiet-team"].email == ""
+    assert not rows["group:default/nobody"].owner_exists
+    assert rows["user:default/ann"].contactable  # a person owns it: one member, their e-mail
+    only = component_owners(owner_refs=["Group:default/payments"])
+    assert [(r.owner_ref, r.components) for r in only] == [("group:default/payments", 1)]
 
 
 def test_component_refs_and_owning_groups(tmp_path, django_assert_max_num_queries):
