@@ -8,7 +8,6 @@ through their public selectors.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 
 from django.urls import NoReverseMatch, reverse
 
@@ -182,9 +181,3 @@ def worst_checks(*, owner_refs: list[str] | None = None, limit: int = 3) -> list
 
     return list(scorecard_worst(scorecard_slug=DEFAULT_SCORECARD, owner_refs=owner_refs, limit=limit))
 
-
-def dora(*, days: int = 90, component_refs: list[str] | None = None):
-    from insights.selectors.dora import dora_keys
-
-    end = date.today()
-    return dora_keys(start=end - timedelta(days=days), end=end, component_refs=component_refs)

@@ -28,7 +28,7 @@ class OwnerState:
 
 
 def _components(owner_refs: list[str] | None):
-    components = Entity.objects.filter(kind__iexact="component")
+    components = Entity.objects.filter(ref__startswith="component:")  # refs are lower case, whatever the kind's case
     if owner_refs is not None:
         components = components.filter(owner_ref__in=[r.lower() for r in owner_refs])
     return components

@@ -112,3 +112,15 @@ def test_demo_command_is_idempotent(fake, capsys):
     out = capsys.readouterr().out
     assert "taken: not scored" in out and "already taken" in out
     assert Snapshot.objects.count() == 1
+
+
+def test_demo_command_says_why_when_a_contract_module_is_missing(monkeypatch, capsys):
+    from maturity import sources
+
+    def missing(**_kwargs):
+        raise ModuleNotFoundError("No module named 'insights.selectors.health'")
+
+    monkeypatch.setattr(sources, "service_creation", missing)
+    call_command("maturity_demo")
+    assert "Maturity snapshot not taken: No module named 'insights.selectors.health'" in capsys.readouterr().err
+    assert not Snapshot.objects.exists()

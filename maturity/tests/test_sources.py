@@ -106,7 +106,11 @@ def test_integration_every_source_answers_against_the_real_apps(tmp_path):
         reading = reader(owner_refs=None)
         assert reading.value is not None or reading.needs
     assert isinstance(sources.worst_checks(), list)
-    assert sources.dora(days=30) is not None
+    from datetime import date, timedelta
+
+    from insights.selectors.dora import dora_keys
+
+    assert dora_keys(start=date.today() - timedelta(days=30), end=date.today()) is not None
     data = assessment_data(assessment_build())
     assert len(data["dimensions"]) == 8
 
