@@ -63,10 +63,6 @@ def onboarding(*, team_ref: str | None = None) -> Reading:
     return _health("onboarding_days", team_ref)
 
 
-def golden_path_adoption(*, team_ref: str | None = None) -> Reading:
-    return _health("golden_path_adoption", team_ref, scale=100.0)
-
-
 def cost_attribution(*, team_ref: str | None = None) -> Reading:
     """Share of last month's spend attributed to a team, in percent (organisation-wide only)."""
     from insights.selectors.cost import attributed_share
