@@ -37,8 +37,8 @@ def history() -> History:
 
     levels = line_chart(labels=labels, series=[Series("Overall level", [s.overall_level for s in snapshots])],
                         title="Overall maturity level per quarter", y_min=0, y_max=3, height=180,
-                        formatter=lambda v: f"Level {v:.0f}")
+                        formatter=lambda v: f"{v:g}")
     dims = line_chart(labels=labels, series=[Series(d.title, levels_of(d.key)) for d in DIMENSIONS],
                       title="Level of each dimension per quarter", y_min=0, y_max=3,
-                      formatter=lambda v: f"Level {v:.0f}")
+                      formatter=lambda v: f"{v:g}")
     return History(snapshots=snapshots, levels_chart=levels, dimensions_chart=dims)
