@@ -129,3 +129,33 @@ def test_long_ref_lists_give_the_same_answers(tmp_path, settings):
     assert states["component:default/hollow"] == "stale" and states[padding[0]] == "missing"
     assert list(scaffolded_entities(entity_refs=refs)) == ["component:default/ledger"]
     assert scaffolded_entities(entity_refs=padding) == {}
+
+
+def test_page_queries_do_not_grow_with_the_catalog(tmp_path, monkeypatch, owner):
+    """The assessment page over the real catalog, techdocs and scaffolding reads (the contract
+    sources answer no data): the same number of queries for 5 components as for 35."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from maturity.sources import Reading
+
+    for name in ("service_creation", "self_service", "onboarding", "cost_attribution", "monitoring"):
+        monkeypatch.setattr(sources, name, lambda **kw: Reading(None, needs="none"))
+    monkeypatch.setattr(sources, "worst_checks", lambda **kw: [])
+    yaml_load(tmp_path, ORG)
+    _docs("component:default/ledger", changed_days_ago=1)
+    client = Client()
+    client.force_login(owner)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/maturity/").status_code == 200
+        return len(captured)
+
+    count()  # the first request also loads the roles and the session
+    small = count()
+    more = "\n---\n".join(f"apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {{name: extra-{n}}}\n"
+                          f"spec: {{type: service, lifecycle: production, owner: team-{n % 7}}}" for n in range(30))
+    yaml_load(tmp_path, more, name="more.yaml")
+    assert count() == small <= 25
