@@ -5,6 +5,7 @@ texts, and the pain points. Reads only: every figure is computed on request from
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.urls import reverse
 from django.utils import timezone
 
 from maturity import sources
@@ -148,8 +149,9 @@ def dimension_score(dimension: Dimension, reading: sources.Reading, answer: Answ
 def _pain_points(assessment: Assessment) -> list[PainPoint]:
     """The top three: the lowest survey question, the biggest free-text theme, the worst check, and
     then the next of each in that order until three are found."""
-    survey = [PainPoint("survey", q.text, f"average {q.mean:.1f} / 5", q.change, sources.url("surveys:campaign_list",
-                                                                                             "/surveys/"))
+    results = (reverse("surveys:campaign_results", args=[assessment.survey.campaign.pk])
+               if assessment.low_questions else "")
+    survey = [PainPoint("survey", q.text, f"average {q.mean:.1f} / 5", q.change, results)
               for q in assessment.low_questions]
     themes = [PainPoint("theme", t.name, f"{t.count} free-text answer{'s' if t.count != 1 else ''}")
               for t in assessment.themes if t.name != "Other"]

@@ -94,7 +94,7 @@ def _survey(questions, texts=(), shown=True, nps=None):
     from surveys.selectors import QuestionScore
 
     return SimpleNamespace(shown=shown, responses=12, nps=nps, texts=list(texts),
-                           campaign=SimpleNamespace(title="Survey", quarter="2026-Q3"),
+                           campaign=SimpleNamespace(title="Survey", quarter="2026-Q3", pk=7),
                            questions=[QuestionScore(i, text, mean, prev, 10) for i, (text, mean, prev)
                                       in enumerate(questions)])
 
@@ -111,6 +111,7 @@ def test_pain_points_take_the_lowest_question_the_biggest_theme_and_the_worst_ch
                                                          ("Documentation is missing or stale", 1), ("Other", 1)]
     assert [(p.kind, p.title) for p in result.pain_points] == [
         ("survey", "Onboarding was smooth"), ("theme", "Slow or flaky builds and CI"), ("check", "SLO defined")]
+    assert result.pain_points[0].link == "/surveys/7/results/"
 
 
 def test_a_survey_under_the_anonymity_threshold_gives_no_pain_points(fake):
