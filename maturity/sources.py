@@ -42,9 +42,13 @@ def _health(key: str, team_ref: str | None, *, scale: float = 1.0) -> Reading:
         needs = (found.needs if found is not None else "") or "Insights has no data for this yet."
         return Reading(None, needs=needs, links=[("Connect data in Insights", insights_settings_url())])
     value = float(found.value) * scale
-    detail = f"{found.label}: {found.value:g} {found.unit}".strip()
+
+    def shown(number: float) -> str:
+        return f"{number * scale:.0f}%" if scale == 100.0 else f"{number:g} {found.unit}".strip()
+
+    detail = f"{found.label}: {shown(found.value)}"
     if found.previous is not None:
-        detail += f" (previously {found.previous:g})"
+        detail += f" (previously {shown(found.previous)})"
     return Reading(value, detail, [("Insights", url("insights:index", "/insights/"))])
 
 
