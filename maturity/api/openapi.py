@@ -29,6 +29,7 @@ SCHEMAS = {
             "teamRef": {"type": "string", "nullable": True}, "computedAt": {"type": "string", "format": "date-time"},
             "level": LEVEL, "levelName": {"type": "string"}, "howYouKnow": {"type": "string"},
             "toReachNext": {"type": "array", "items": {"type": "string"}}, "scored": {"type": "integer"},
+            "provisional": {"type": "boolean", "description": "Some dimensions are not scored yet."},
             "dimensions": {"type": "array", "items": ref("Dimension")},
             "painPoints": {"type": "array", "items": {"type": "object", "properties": {
                 "kind": {"type": "string", "enum": ["survey", "theme", "check"]}, "title": {"type": "string"},

@@ -211,7 +211,11 @@ def threshold_rows(dimension: Dimension, thresholds) -> list[dict]:
     return [{"level": n, "name": LEVEL_NAMES[n], "range": r} for n, r in enumerate(ranges)]
 
 
+MIN_SCORED = 4  # with fewer dimensions known, any overall level would be a guess
+
+
 def overall_level(levels: list[int]) -> int | None:
-    """A level is reached when every scored dimension has reached it (seed l.729-ish Key Takeaway:
-    "standardize before you automate ... Skipping levels leads to fragile platforms")."""
-    return min(levels) if levels else None
+    """A level is reached when every scored dimension has reached it (the seed's Key Takeaway:
+    "standardize before you automate ... Skipping levels leads to fragile platforms"); None until at
+    least MIN_SCORED of the eight dimensions are scored (from data or the questionnaire)."""
+    return min(levels) if len(levels) >= MIN_SCORED else None

@@ -17,12 +17,15 @@ def _value(value, unit: str) -> str:
 
 def markdown(data: dict, *, title: str = "Platform maturity assessment") -> str:
     level = data.get("level")
-    lines = [f"# {title}", "", f"Computed {data.get('computedAt', '')}", ""]
+    computed = str(data.get("computedAt") or "")
+    lines = [f"# {title}", "", f"Computed {computed[:10]} {computed[11:16]} UTC", ""]
     if level is None:
-        lines.append("**Overall level:** not scored (no dimension has data or an answer yet)")
+        lines.append(f"**Overall level:** not scored yet ({data.get('scored', 0)} of 8 dimensions scored; at least 4 "
+                     "are needed)")
     else:
+        provisional = ", provisional" if data.get("provisional") else ""
         lines.append(f"**Overall level:** {level} — {LEVEL_NAMES[level]} ({data.get('scored', 0)} of 8 dimensions "
-                     "scored)")
+                     f"scored{provisional})")
         lines += ["", f"> {data.get('howYouKnow', '')}"]
     if data.get("toReachNext"):
         lines += ["", "**To reach the next level:**", ""] + [f"- {_cell(t)}" for t in data["toReachNext"]]

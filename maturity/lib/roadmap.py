@@ -38,7 +38,7 @@ METRIC_KINDS = (("operational", "Operational"), ("adoption", "Adoption"), ("sati
 DEFAULT_METRICS = (
     {"kind": "operational", "source": "dimension:onboarding", "target": 3.0},
     {"kind": "adoption", "source": "dimension:cicd", "target": 50.0},
-    {"kind": "satisfaction", "source": "survey:nps", "target": 0.0},
+    {"kind": "satisfaction", "source": "survey:nps", "target": 1.0},  # "NPS > 0": at least +1
 )
 SURVEY_SOURCES = {"survey:nps": ("Developer NPS (latest survey)", "", HIGHER),
                   "survey:mean": ("Average survey score (1–5)", "", HIGHER)}

@@ -13,6 +13,7 @@ from maturity.lib.levels import (
     DIMENSIONS,
     HOW_YOU_KNOW,
     LEVEL_NAMES,
+    MIN_SCORED,
     TO_REACH_NEXT,
     Dimension,
     level_for,
@@ -88,6 +89,15 @@ class Assessment:
     def next_level_name(self) -> str:
         nxt = 0 if self.level is None else self.level + 1
         return LEVEL_NAMES.get(nxt, "")
+
+    @property
+    def provisional(self) -> bool:
+        """Scored, but some dimensions are not: the level may fall when they are."""
+        return self.level is not None and self.scored < len(self.dimensions)
+
+    @property
+    def min_scored(self) -> int:
+        return MIN_SCORED
 
     @property
     def scored(self) -> int:
@@ -193,6 +203,7 @@ def assessment_data(assessment: Assessment) -> dict:
         "howYouKnow": assessment.how_you_know,
         "toReachNext": assessment.to_reach_next,
         "scored": assessment.scored,
+        "provisional": assessment.provisional,
         "dimensions": [{
             "key": s.key, "title": s.dimension.title, "unit": s.dimension.unit, "value": s.value,
             "level": s.level, "source": s.source, "evidence": s.detail, "needs": s.needs,

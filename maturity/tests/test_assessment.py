@@ -36,7 +36,11 @@ def test_no_data_and_no_answer_leaves_the_dimension_unscored(fake):
     unscored = [d for d in result.dimensions if d.level is None]
     assert len(unscored) == 7 and all(d.source == NONE for d in unscored)
     assert result.by_key("cicd").needs == "no cicd data"
-    assert result.scored == 1 and result.level == 3  # the only scored dimension decides
+    assert result.scored == 1 and result.level is None  # one of eight known: no overall level yet
+    for name in ("cicd", "monitoring", "documentation"):
+        fake.set(name, 100)
+    result = assessment_build()
+    assert result.scored == 4 and result.level == 3 and result.provisional
     assert result.how_you_know.startswith("DORA and SPACE")
     assert result.to_reach_next == []
     # Unscored dimensions are the weakest: nobody knows where they stand.

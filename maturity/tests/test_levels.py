@@ -49,6 +49,8 @@ def test_every_default_table_is_valid_and_monotonic():
 
 def test_overall_level_is_the_lowest_scored_dimension():
     assert overall_level([3, 2, 1, 2]) == 1
+    assert overall_level([3, 3, 3, 2, 3, 3, 3, 3]) == 2
+    assert overall_level([3, 3, 3]) is None  # three of eight known: not enough to call a level
     assert overall_level([]) is None
 
 

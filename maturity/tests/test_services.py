@@ -81,7 +81,8 @@ def test_quarters():
 
 
 def test_the_task_takes_one_snapshot_per_quarter(fake):
-    fake.set("ownership", 85)
+    for name, value in (("ownership", 85), ("cicd", 90), ("documentation", 90), ("self_service", 95)):
+        fake.set(name, value)
     q3 = datetime(2026, 8, 1, 12, tzinfo=UTC)
     first = snapshot_take_due(now=q3)
     assert first.quarter == "2026-Q3" and first.overall_level == 2 and first.taken_by_name == ""

@@ -22,12 +22,15 @@ def test_anonymous_is_sent_to_sign_in(fake):
 
 def test_everyone_reads_the_full_page(fake, reader_client, django_assert_max_num_queries):
     fake.set("ownership", 85, "17 of 20 components owned and contactable")
+    for name, value in (("cicd", 90), ("documentation", 90), ("self_service", 95)):
+        fake.set(name, value)
     fake.checks = [CheckRate("service-maturity", "slo", "SLO defined", "monitoring", 1, 9, 0, 10)]
     with django_assert_max_num_queries(12):
         response = reader_client.get("/maturity/")
     body = response.content.decode()
     assert response.status_code == 200 and "<html" in body
-    assert "Level 2 — Self-Service" in body and "17 of 20 components owned" in body
+    assert "Level 2 — Self-Service" in body and "provisional until every dimension is scored" in body
+    assert "17 of 20 components owned" in body
     assert "computed" in body and "Answer the questionnaire" in body
     assert "SLO defined" in body and "Month 1–2" in body
     assert "Edit the roadmap" not in body  # readers do not edit
@@ -150,7 +153,11 @@ def test_api_assessment(fake, reader_client):
     fake.set("onboarding", 2)
     fake.teams = ["group:default/team-a"]
     data = reader_client.get("/api/maturity/assessment").json()
-    assert data["level"] == 2 and data["scored"] == 1
+    assert data["level"] is None and data["scored"] == 1
+    for name, value in (("cicd", 90), ("ownership", 99), ("documentation", 90)):
+        fake.set(name, value)
+    data = reader_client.get("/api/maturity/assessment").json()
+    assert (data["level"], data["scored"], data["provisional"]) == (2, 4, True)
     row = next(d for d in data["dimensions"] if d["key"] == "onboarding")
     assert row == {**row, "value": 2, "level": 2, "source": "computed", "thresholds": [14.0, 2.0, 1.0]}
     assert reader_client.get("/api/maturity/assessment", {"team": "group:default/team-a"}).json()["teamRef"] == \
