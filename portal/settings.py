@@ -512,3 +512,7 @@ check_file_roots(PAVED_FILE_ROOTS, internal=_internal_paths, data_dir=VAR_DIR, c
 # Largest report (coverage, scan, test report, SLO file) POST /api/facts/reports accepts; larger ones
 # answer 413 after at most this many bytes are read.
 PAVED_FACTS_MAX_REPORT_BYTES = env_int("PAVED_FACTS_MAX_REPORT_BYTES", 64 * 1024 * 1024, minimum=1024)
+# --- maturity: quarterly snapshot ---------------------------------------------------------------
+# Daily check; the task takes the quarter's assessment snapshot only when the quarter has none yet.
+CELERY_BEAT_SCHEDULE["maturity-snapshot-quarterly"] = {"task": "maturity.tasks.snapshot_quarterly",
+                                                       "schedule": 86400.0}

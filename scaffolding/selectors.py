@@ -19,7 +19,7 @@ from scaffolding import access
 from scaffolding.actions import action_registry
 from scaffolding.actions.base import ActionInputError
 from scaffolding.lib.fetch_base import resolve_in_repository
-from scaffolding.models import ScaffoldEvent, ScaffoldRun, ScaffoldStep
+from scaffolding.models import ScaffoldedRepository, ScaffoldEvent, ScaffoldRun, ScaffoldStep
 
 TEMPLATE_KIND = "template"
 MANAGED_BY_LOCATION = "backstage.io/managed-by-location"
@@ -217,6 +217,22 @@ def _source_location_allowed(source_url: str, read_from: str) -> bool:
     own = parse_host_url(read_from[len("url:"):]) if read_from.startswith("url:") else None
     claimed = parse_host_url(source_url)
     return own is not None and claimed is not None and (own.owner, own.name) == (claimed.owner, claimed.name)
+
+
+def scaffolded_entities(*, entity_refs: list[str] | None = None) -> dict[str, dict]:
+    """Lineage by catalog entity: {entity ref: {"template_ref", "version"}} for the entities a
+    template run made (`version`: the template version it was made from or last upgraded to).
+    The maturity assessment compares it with template_version() to tell who is behind."""
+    wanted = {r.lower() for r in entity_refs} if entity_refs is not None else None
+    rows = ScaffoldedRepository.objects.exclude(entity_ref="").order_by("created_at", "id")
+    if wanted is not None and len(wanted) <= 500:  # a long list is filtered here, not sent as parameters
+        rows = rows.filter(entity_ref__in=list(wanted))
+    made = {}
+    for ref, template_ref, version, upgraded in rows.values_list("entity_ref", "template_ref", "template_version",
+                                                                 "upgraded_to_version"):
+        if wanted is None or ref.lower() in wanted:
+            made[ref.lower()] = {"template_ref": template_ref, "version": upgraded or version}
+    return made
 
 
 # --- Runs --------------------------------------------------------------------------------------

@@ -2,16 +2,18 @@
 settings (read by the results pages and by services.publish)."""
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from catalog.models import Entity, Relation
 from catalog.selectors import user_groups
-from surveys.models import Campaign, CampaignQuestion, Participation
+from surveys.lib.stats import Tally, change, visible_groups
+from surveys.models import Answer, Campaign, CampaignQuestion, CampaignTally, Participation, Question
 
 CLOSED_ONLY = "closed-only"  # PAVED_SURVEYS_OPEN_RESULTS: results only once a campaign has closed
 
@@ -44,6 +46,74 @@ def campaign_list() -> QuerySet:
 
 def campaign_get(*, campaign_id: int) -> Campaign | None:
     return Campaign.objects.filter(pk=campaign_id).first()
+
+
+@dataclass
+class QuestionScore:
+    question_id: int
+    text: str
+    mean: float | None  # 1-5
+    previous_mean: float | None
+    n: int
+
+    @property
+    def change(self) -> float | None:
+        return change(self.mean, self.previous_mean)
+
+
+@dataclass
+class SurveySummary:
+    """The latest closed campaign in one read for the apps above (the maturity assessment's pain
+    points): Likert means with their change against the previous closed campaign, the NPS, and the
+    published free-text answers. Nothing is given when fewer than the minimum group size answered."""
+    campaign: Campaign
+    previous: Campaign | None
+    shown: bool
+    responses: int
+    questions: list[QuestionScore] = field(default_factory=list)
+    nps: float | None = None
+    previous_nps: float | None = None
+    texts: list[str] = field(default_factory=list)
+
+
+def _campaign_tallies(campaign: Campaign) -> tuple[int, dict[int, Tally] | None]:
+    """(published responses, question -> Tally) under the k rule; None when it hides everything."""
+    teams = dict(CampaignTally.objects.filter(campaign=campaign, question__isnull=True).values_list("team_ref", "n"))
+    if visible_groups(teams, min_group_size()) is None:
+        return sum(teams.values()), None
+    tallies: dict[int, Tally] = defaultdict(Tally)
+    for question_id, value, n in (CampaignTally.objects.filter(campaign=campaign, question__isnull=False,
+                                                               value__isnull=False)
+                                  .values_list("question_id", "value").annotate(total=Sum("n")).order_by()):
+        tallies[question_id].add(value, n)
+    return sum(teams.values()), tallies
+
+
+def latest_results_summary(*, max_texts: int = 500) -> SurveySummary | None:
+    """The latest closed campaign's results (see SurveySummary); None when no campaign has closed."""
+    closed = list(Campaign.objects.filter(closes_on__lt=today()).order_by("-closes_on")[:2])
+    if not closed:
+        return None
+    campaign = closed[0]
+    previous = closed[1] if len(closed) > 1 else None
+    responses, tallies = _campaign_tallies(campaign)
+    summary = SurveySummary(campaign=campaign, previous=previous, shown=tallies is not None, responses=responses)
+    if tallies is None:
+        return summary
+    before = _campaign_tallies(previous)[1] if previous else None
+    for item in campaign_items(campaign=campaign):
+        question = item.question
+        tally = tallies.get(question.pk, Tally())
+        old = (before or {}).get(question.pk)
+        if question.kind == Question.Kind.LIKERT:
+            summary.questions.append(QuestionScore(question.pk, question.text, tally.mean, old.mean if old else None,
+                                                   tally.n))
+        elif question.kind == Question.Kind.NPS:
+            summary.nps, summary.previous_nps = tally.nps, old.nps if old else None
+    summary.texts = list(Answer.objects.filter(campaign=campaign, response__published=True,
+                                               question__kind=Question.Kind.TEXT)
+                         .exclude(text="").order_by("id").values_list("text", flat=True)[:max_texts])
+    return summary
 
 
 def campaign_items(*, campaign: Campaign) -> list[CampaignQuestion]:

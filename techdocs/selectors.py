@@ -99,6 +99,24 @@ def is_stale(site: DocsSite | None, *, now: datetime | None = None) -> bool:
     return now - changed > timedelta(days=settings.PAVED_TECHDOCS_STALE_DAYS)
 
 
+def docs_freshness(*, entity_refs: list[str]) -> dict[str, str]:
+    """Per entity ref (lower case): "fresh" (docs published and changed within
+    PAVED_TECHDOCS_STALE_DAYS), "stale" (published, not changed since) or "missing" (no published
+    docs). One query; the maturity assessment's documentation dimension reads it. A long list reads
+    every published site instead of sending thousands of refs as query parameters."""
+    now = timezone.now()
+    states = dict.fromkeys(entity_refs, "missing")
+    sites = DocsSite.objects.filter(published_build__isnull=False)
+    if len(states) <= 500:
+        sites = sites.filter(entity_ref__in=list(states))
+    for ref, changed, built in sites.values_list("entity_ref", "source_changed_at", "built_at"):
+        if ref in states:
+            last = changed or built
+            stale = last is not None and now - last > timedelta(days=settings.PAVED_TECHDOCS_STALE_DAYS)
+            states[ref] = "stale" if stale else "fresh"
+    return states
+
+
 @dataclass
 class DocsRow:
     entity: Entity

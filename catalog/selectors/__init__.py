@@ -6,6 +6,7 @@ the modules behind it are split by what they read:
 - entities: one entity by name, home page counts, orphans
 - listing: the catalog list page: filtered and sorted pages, facet counts, the CSV export
 - overview: one entity's relations, owner, system, domain and errors (the entity page)
+- ownership: the owners components name and whether they exist, have members and a contact
 - locations: registered locations, what they provide, processing errors
 - users: a person's catalog Users and groups; which User a sign-in identity is
 - search: the global search box
@@ -38,6 +39,7 @@ from catalog.selectors.locations import (
     location_list,
 )
 from catalog.selectors.overview import EntityOverview, Neighbour, entity_errors, entity_neighbours, entity_overview
+from catalog.selectors.ownership import OwnerState, component_owners, component_refs, owning_groups
 from catalog.selectors.search import SEARCH_KINDS, KindCount, SearchResults, entity_search, entity_search_results
 from catalog.selectors.sources_links import SourceLinks, entity_source_links
 from catalog.selectors.users import (
@@ -61,10 +63,13 @@ __all__ = [
     "IdentityAmbiguous",
     "KindCount",
     "Neighbour",
+    "OwnerState",
     "SEARCH_KINDS",
     "SearchResults",
     "catalog_summary",
     "entities_by_refs",
+    "component_owners",
+    "component_refs",
     "entity_errors",
     "entity_export_rows",
     "entity_get",
@@ -84,6 +89,7 @@ __all__ = [
     "location_list",
     "orphan_get",
     "orphan_list",
+    "owning_groups",
     "sort_valid",
     "user_entity_email",
     "user_entity_for_identity",

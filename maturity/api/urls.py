@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401  (routes are added by the app's API views)
+from django.urls import path
 
-urlpatterns: list = []
+from maturity.api import views
+
+urlpatterns = [
+    path("assessment", views.assessment, name="maturity-api-assessment"),
+    path("openapi.json", views.openapi, name="maturity-api-openapi"),
+]
