@@ -1,0 +1,165 @@
+"""The cost readers on small exports: columns found under each cloud's spelling, labels under theirs,
+and every refusal naming the row and the column."""
+
+import io
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from insights.lib.cost.labels import label_dimension, labels_from
+from insights.lib.cost.rows import CUR, FOCUS, Aggregate, CostFormatError, csv_rows, opencost_load, opencost_rows
+from insights.lib.cost.teams import team_from_slug, team_ref, team_slug
+
+
+def _csv(text: str, layout=FOCUS):
+    return list(csv_rows(io.StringIO(text, newline=""), layout, default_currency="USD"))
+
+
+@pytest.mark.parametrize(("key", "dimension"), [
+    ("team", "team"), ("user:team", "team"), ("Team", "team"), ("cost-center", "cost_center"),
+    ("cost_center", "cost_center"), ("costcenter", "cost_center"), ("user:CostCenter", "cost_center"),
+    ("user_cost_center", "cost_center"), ("label_cost_center", "cost_center"), ("app.kubernetes.io/name", "service"),
+    ("env", "environment"), ("tier", "tier"), ("teammate", None), ("", None),
+])
+def test_label_spellings(key, dimension):
+    assert label_dimension(key) == dimension
+
+
+def test_first_spelling_wins_and_blank_values_are_no_label():
+    assert labels_from({"team": "a", "user:team": "b", "service": "  ", "tier": None}) == {"team": "a"}
+
+
+def test_focus_columns_in_any_casing_with_extra_columns():
+    text = ("billed_cost,BILLINGCURRENCY,ChargePeriodStart,tags,x_Whatever\n"
+            '1.5,usd,2025-03-04T00:00:00Z,"{""user:team"": ""payments"", ""cost-center"": ""eng""}",zz\n')
+    [row] = _csv(text)
+    assert row.month == date(2025, 3, 1)
+    assert row.amount == Decimal("1.5")
+    assert row.currency == "USD"
+    assert row.labels == {"team": "payments", "cost_center": "eng"}
+    assert row.row == 2
+
+
+def test_cur_legacy_tag_columns_and_cur2_map_column():
+    legacy = ("identity/LineItemId,bill/BillingPeriodStartDate,lineItem/UsageStartDate,lineItem/UnblendedCost,"
+              "lineItem/CurrencyCode,resourceTags/user:team,resourceTags/user:service\n"
+              "x,2025-01-01T00:00:00Z,2025-01-02T00:00:00Z,2.25,USD,team-a,orders\n")
+    [row] = _csv(legacy, CUR)
+    assert (row.month, row.amount, row.labels) == (date(2025, 1, 1), Decimal("2.25"),
+                                                  {"team": "team-a", "service": "orders"})
+    cur2 = ("bill_billing_period_start_date,line_item_usage_start_date,line_item_unblended_cost,"
+            "line_item_currency_code,resource_tags\n"
+            '2025-02-01,2025-02-03T00:00:00Z,4,USD,"{""user_team"":""team-b"",""user_environment"":""prod""}"\n')
+    [row] = _csv(cur2, CUR)
+    assert row.labels == {"team": "team-b", "environment": "prod"}
+    assert row.month == date(2025, 2, 1)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("BilledCost,ChargePeriodStart\n1,2025-01-01\n2\n", "row 3, column ChargePeriodStart: 1 fields where the header"),
+    ('BilledCost,ChargePeriodStart,Tags\n1,2025-01-01,"{""team"":\n', "row 2: not valid CSV"),
+    ("BilledCost,ChargePeriodStart\nabc,2025-01-01\n", "row 2, column BilledCost: expected a number, got 'abc'"),
+    ("BilledCost,ChargePeriodStart\nNaN,2025-01-01\n", "row 2, column BilledCost: expected a finite number"),
+    ("BilledCost,ChargePeriodStart\n1,yesterday\n", "row 2, column ChargePeriodStart: expected a date"),
+    ("BilledCost,ChargePeriodStart\n1,2025-13-01\n", "row 2, column ChargePeriodStart: expected a date"),
+    ("BilledCost,ChargePeriodStart,Tags\n1,2025-01-01,[1]\n", "row 2, column Tags: expected a JSON object"),
+    ("BilledCost,ChargePeriodStart,Tags\n1,2025-01-01,{team\n", "row 2, column Tags: expected a JSON object"),
+    ("BilledCost,ChargePeriodStart,BillingCurrency\n1,2025-01-01,dollars\n",
+     "row 2, column BillingCurrency: expected a three-letter currency code"),
+    ("Cost,Date\n1,2025-01-01\n", "row 1: the header has no billedcost"),
+    ("", "row 1: the file is empty"),
+])
+def test_bad_csv_names_row_and_column(text, expected):
+    with pytest.raises(CostFormatError) as caught:
+        _csv(text)
+    assert str(caught.value).startswith(expected)
+
+
+def test_blank_lines_are_skipped():
+    assert len(_csv("BilledCost,ChargePeriodStart\n1,2025-01-01\n\n2,2025-01-02\n")) == 2
+
+
+def _opencost(**allocations):
+    return {"code": 200, "data": [allocations]}
+
+
+def test_opencost_allocations_labels_namespace_labels_and_controller():
+    data = _opencost(**{
+        "payments/api": {"name": "payments/api", "start": "2025-04-01T00:00:00Z", "end": "2025-05-01T00:00:00Z",
+                         "totalCost": 12.5, "properties": {"namespace": "payments", "controller": "api",
+                                                           "labels": {"app": "payments-api"},
+                                                           "namespaceLabels": {"team": "payments", "app": "ns"}}},
+        "__idle__": {"name": "__idle__", "window": {"start": "2025-04-01T00:00:00Z"}, "totalCost": 3,
+                     "properties": {}},
+    })
+    rows = list(opencost_rows(json.loads(json.dumps(data)), currency="USD"))
+    assert [(r.month, r.amount, r.labels) for r in rows] == [
+        (date(2025, 4, 1), Decimal("12.5"), {"team": "payments", "service": "payments-api"}),
+        (date(2025, 4, 1), Decimal(3), {}),
+    ]
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    ({"code": 200}, "row top level, column data"),
+    ({"data": [{"x": {"start": "2025-01-01", "totalCost": "many"}}]}, "row data[0]['x'], column totalCost"),
+    ({"data": [{"x": {"start": "2025-01-01", "totalCost": True}}]}, "row data[0]['x'], column totalCost"),
+    ({"data": [{"x": {"totalCost": 1}}]}, "row data[0]['x'], column start"),
+    ({"data": [[1]]}, "row data[0]: expected an object"),
+])
+def test_bad_opencost_names_the_allocation(data, expected):
+    with pytest.raises(CostFormatError) as caught:
+        list(opencost_rows(data, currency="USD"))
+    assert str(caught.value).startswith(expected)
+
+
+def test_truncated_json_names_line_and_column():
+    with pytest.raises(CostFormatError) as caught:
+        opencost_load(io.StringIO('{"data": [{"a": {"totalCost": 1,\n "start": "2025'))
+    assert str(caught.value).startswith("row line 2, column 11: not valid JSON")
+
+
+def _row(currency: str, amount: str, row: int, team: str = "t"):
+    return next(iter(_csv(f"BilledCost,ChargePeriodStart,BillingCurrency,Tags\n{amount},2025-01-01,{currency},"
+                          f'"{{""team"":""{team}""}}"\n'))).__class__(row=row, month=date(2025, 1, 1),
+                                                                        amount=Decimal(amount), currency=currency,
+                                                                        labels={"team": team})
+
+
+def test_aggregate_sums_by_month_and_labels_and_converts_with_a_rate():
+    aggregate = Aggregate(base="USD", rates={"EUR": Decimal("1.08")}, currency_column="BillingCurrency")
+    aggregate.add(_row("USD", "1.10", 2))
+    aggregate.add(_row("EUR", "10", 3))
+    aggregate.add(_row("USD", "2", 4, team="u"))
+    assert aggregate.sums == {(date(2025, 1, 1), "t", "", "", "", ""): Decimal("11.90"),
+                              (date(2025, 1, 1), "u", "", "", "", ""): Decimal("2")}
+    assert aggregate.rows == 3
+
+
+def test_mixed_currencies_without_a_rate_are_refused_naming_the_row():
+    aggregate = Aggregate(base="USD", rates={}, currency_column="BillingCurrency")
+    aggregate.add(_row("USD", "1", 2))
+    with pytest.raises(CostFormatError) as caught:
+        aggregate.add(_row("EUR", "1", 3))
+    assert str(caught.value).startswith("row 3, column BillingCurrency: EUR where the rows before are in USD")
+
+
+def test_a_whole_file_in_another_currency_needs_a_rate():
+    aggregate = Aggregate(base="USD", rates={}, currency_column="BillingCurrency")
+    with pytest.raises(CostFormatError) as caught:
+        aggregate.add(_row("GBP", "1", 2))
+    assert "GBP is not the base currency USD" in str(caught.value)
+
+
+@pytest.mark.parametrize(("value", "ref"), [
+    ("payments", "group:default/payments"), ("Group:Default/Payments", "group:default/payments"),
+    ("ops/sre", "group:ops/sre"), ("user:someone", "group:default/user-someone"), ("", ""),
+])
+def test_team_refs(value, ref):
+    assert team_ref(value) == ref
+
+
+def test_team_slugs_round_trip():
+    for ref in ("group:default/payments", "group:ops/sre"):
+        assert team_from_slug(team_slug(ref)) == ref
