@@ -16,8 +16,8 @@ MAY = date(2025, 5, 1)
 
 def _spend(team: str, service: str, amounts: dict[int, str]) -> None:
     for month, amount in amounts.items():
-        CostLine.objects.create(month=date(2025, month, 1), source="focus", team=f"group:default/{team}" if team else "",
-                                service=service, currency="USD", amount=Decimal(amount))
+        CostLine.objects.create(month=date(2025, month, 1), source="focus", service=service, currency="USD",
+                                team=f"group:default/{team}" if team else "", amount=Decimal(amount))
 
 
 @pytest.fixture

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the shared fixtures are imported from test_cost_support and named as arguments)
 """Imports against hand-computed answers: attribution by labels and through the catalog, unallocated
 lines kept, re-imports replacing a month, mixed currencies, truncated files rolled back."""
 

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the shared fixtures are imported from test_cost_support and named as arguments)
 """The scheduled OpenCost fetch against a local fake OpenCost (a real HTTP server on 127.0.0.1)."""
 
 import json
