@@ -263,3 +263,38 @@ def import_get(*, import_id: int) -> CostImport | None:
     return CostImport.objects.filter(pk=import_id).first()
 
 
+
+
+# --- Pages ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    team: str
+    amount: Decimal
+    previous: Decimal | None
+    change: float | None
+    members: int | None
+    per_developer: Decimal | None
+
+
+def team_rows(*, month: date) -> list[TeamRow]:
+    """Every team's spend in `month` with the month before and per developer, largest first; the
+    unallocated line ('' team) last. Four queries whatever the number of teams."""
+    month = month_start(month)
+    rows = (CostLine.objects.filter(month__in=[month, month_add(month, -1)]).values("team", "month")
+            .annotate(amount=Sum("amount")))
+    now: dict[str, Decimal] = {}
+    before: dict[str, Decimal] = {}
+    for row in rows:
+        (now if row["month"] == month else before)[row["team"]] = row["amount"]
+    members = group_members(refs=[team for team in now if team])
+    result = []
+    for team, amount in sorted(now.items(), key=lambda item: (not item[0], -item[1], item[0])):
+        previous = before.get(team)
+        count = len(members.get(team, [])) if team else None
+        result.append(TeamRow(team=team, amount=amount, previous=previous,
+                              change=float((amount - previous) / previous) if previous else None,
+                              members=count or None,
+                              per_developer=(amount / count).quantize(CENT) if team and count else None))
+    return result
