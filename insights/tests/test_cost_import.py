@@ -189,3 +189,20 @@ def test_sweep_resends_lost_work_and_fails_dead_runs(admin, cost_dir, monkeypatc
     assert sent == [("insights.tasks.cost_import_run", (queued.pk,))]
     running.refresh_from_db()
     assert running.status == "failed" and "worker stopped" in running.message
+
+
+def test_progress_is_written_while_the_file_is_read(org, admin, cost_dir, monkeypatch):
+    from insights.lib.cost.rows import Aggregate
+
+    seen = []
+    original = Aggregate.add
+
+    def add(self, row):
+        seen.append(CostImport.objects.values_list("status", "rows_read").get())
+        original(self, row)
+
+    monkeypatch.setattr("insights.services.cost.PROGRESS_EVERY", 2)
+    monkeypatch.setattr(Aggregate, "add", add)
+    job = run_import(admin, JANUARY)
+    assert seen == [("running", 0), ("running", 0), ("running", 2), ("running", 2), ("running", 4)]
+    assert (job.status, job.rows_read, job.bytes_read) == ("done", 5, len(JANUARY))
