@@ -298,3 +298,17 @@ def team_rows(*, month: date) -> list[TeamRow]:
                               members=count or None,
                               per_developer=(amount / count).quantize(CENT) if team and count else None))
     return result
+
+
+def team_trends(*, end: date, months: int = 6) -> dict[str, list[Decimal]]:
+    """Each team's spend in the `months` months up to `end`, oldest first (0 for a month without lines):
+    one query for every team, for the sparklines of the team table."""
+    last = month_start(end)
+    first = month_add(last, -(months - 1))
+    found: dict[str, dict[date, Decimal]] = defaultdict(dict)
+    rows = (CostLine.objects.filter(month__gte=first, month__lte=last).values("team", "month")
+            .annotate(amount=Sum("amount")))
+    for row in rows:
+        found[row["team"]][row["month"]] = row["amount"]
+    span = [month_add(first, i) for i in range(months)]
+    return {team: [values.get(m, ZERO) for m in span] for team, values in found.items()}

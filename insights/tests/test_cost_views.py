@@ -40,7 +40,8 @@ def test_home_full_page_and_fragment(data, client_owner):
     assert "<html" in html and "21.25 USD" in html and 'id="cost-teams"' in html
     assert "Unallocated" in html and "3.25" in html
     assert "/insights/cost/teams/team-a/?month=2025-01" in html
-    assert "<svg" in html
+    assert "<title>Spend, last 12 months</title>" in html and "Jan 2025" in html  # the core.charts line chart
+    assert "<title>By service</title>" in html and "<title>team-a, last 6 months</title>" in html
     fragment = client_owner.get("/insights/cost/?month=2024-12", **HX)
     assert fragment.status_code == 200
     body = fragment.content.decode()

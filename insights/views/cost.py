@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core import charts
 from core.access import authorize, require
 from core.htmx import render_page_or_fragment
 from insights.lib.cost.teams import team_from_slug, team_label, team_ref, team_slug
@@ -68,29 +69,35 @@ def _read(request: HttpRequest) -> None:
     require(request.user, "insights.read")
 
 
-CHART_WIDTH, CHART_HEIGHT, CHART_TOP = 600, 170, 10
-CHART_BOTTOM = CHART_HEIGHT - 20  # room for the month labels
+def _money(value: float) -> str:
+    return f"{value:,.2f}"
 
 
-def _chartable(series) -> dict:
-    """Bars for the monthly series (total, with the attributed part drawn inside), in SVG units."""
-    peak = max((total for _, total, _ in series), default=0) or 1
-    step = CHART_WIDTH / max(len(series), 1)
-    plot = CHART_BOTTOM - CHART_TOP
-    bars = []
-    for index, (month, total, attributed) in enumerate(series):
-        height = round(float(total / peak) * plot, 1)
-        inner = round(float(attributed / peak) * plot, 1)
-        bars.append({"month": month, "total": total, "attributed": attributed, "x": round(index * step + 4, 1),
-                     "width": round(step - 8, 1), "y": round(CHART_BOTTOM - height, 1), "height": height,
-                     "inner_y": round(CHART_BOTTOM - inner, 1), "inner_height": inner,
-                     "label_x": round(index * step + step / 2, 1)})
-    return {"bars": bars, "width": CHART_WIDTH, "height": CHART_HEIGHT, "label_y": CHART_HEIGHT - 5, "peak": peak}
+def _series_chart(series, title: str):
+    """The monthly totals and their attributed part as two lines (core.charts)."""
+    labels = [f"{month:%b %Y}" for month, _, _ in series]
+    return charts.line_chart(labels=labels, title=title, formatter=_money, series=[
+        charts.Series("Total", [float(total) for _, total, _ in series]),
+        charts.Series("Attributed to a team", [float(attributed) for _, _, attributed in series]),
+    ])
+
+
+def _bar_chart(rows, title: str, empty: str):
+    return charts.bar_chart(bars=[(key or empty, float(amount)) for key, amount in rows[:BREAKDOWN_ROWS]],
+                            title=title, formatter=_money)
 
 
 def _bars(rows, total) -> list[dict]:
     return [{"key": key, "amount": amount, "share": float(amount / total) if total else 0.0}
             for key, amount in rows[:BREAKDOWN_ROWS]]
+
+
+def _team_table(month: date) -> list[dict]:
+    trends = selectors.team_trends(end=month, months=6)
+    return [{"row": row, "label": team_label(row.team), "slug": team_slug(row.team) if row.team else "",
+             "sparkline": charts.sparkline(values=[float(v) for v in trends.get(row.team, [])], formatter=_money,
+                                           title=f"{team_label(row.team)}, last 6 months")}
+            for row in selectors.team_rows(month=month)]
 
 
 @require_GET
@@ -105,13 +112,14 @@ def cost_home(request: HttpRequest) -> HttpResponse:
         summary = selectors.cost_summary(month=month, team_ref=team)
         context.update({
             "summary": summary,
-            "teams": [{"row": row, "label": team_label(row.team), "slug": team_slug(row.team) if row.team else ""}
-                      for row in selectors.team_rows(month=month)] if team is None else [],
+            "teams": _team_table(month) if team is None else [],
             "team_choices": [(t, team_label(t)) for t in selectors.teams_with_spend(month=month)],
-            "series": _chartable(selectors.cost_series(months=12, team_ref=team, end=month)),
-            "breakdowns": [(title, _bars(selectors.breakdown(month=month, group_by=key, team_ref=team), summary.total))
-                           for title, key in (("Service", "service"), ("Environment", "environment"),
-                                              ("Cost center", "cost_center"), ("Tier", "tier"))],
+            "series_chart": _series_chart(selectors.cost_series(months=12, team_ref=team, end=month),
+                                          "Spend, last 12 months"),
+            "breakdowns": [_bar_chart(selectors.breakdown(month=month, group_by=key, team_ref=team), f"By {title}",
+                                      f"(no {title} label)")
+                           for title, key in (("service", "service"), ("environment", "environment"),
+                                              ("cost center", "cost_center"), ("tier", "tier"))],
             "flags": selectors.growth_flags(month=month, team_ref=team),
         })
     return render_page_or_fragment(request, "insights/cost/home.html", "insights/cost/partials/body.html", context)
@@ -129,7 +137,8 @@ def cost_team(request: HttpRequest, team: str) -> HttpResponse:
         report = selectors.team_report(team_ref=ref, month=month)
         context.update({
             "report": report,
-            "series": _chartable(selectors.cost_series(months=12, team_ref=ref, end=month)),
+            "series_chart": _series_chart(selectors.cost_series(months=12, team_ref=ref, end=month),
+                                          f"Spend of {team_label(ref)}, last 12 months"),
             "environments": _bars(selectors.breakdown(month=month, group_by="environment", team_ref=ref),
                                   report.spend),
             "services": _bars(selectors.breakdown(month=month, group_by="service", team_ref=ref), report.spend),
