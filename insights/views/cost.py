@@ -73,13 +73,22 @@ def _money(value: float) -> str:
     return f"{value:,.2f}"
 
 
-def _series_chart(series, title: str):
-    """The monthly totals and their attributed part as two lines (core.charts)."""
+def _compact(value: float) -> str:
+    """Axis labels that fit the chart's margin: 2.7k, 1.2M."""
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= limit:
+            return f"{value / limit:.1f}{suffix}"
+    return f"{value:.0f}"
+
+
+def _series_chart(series, title: str, *, one_team: bool = False):
+    """The monthly totals and their attributed part as two lines (core.charts); a team's spend is all
+    attributed, so one line."""
     labels = [f"{month:%b %Y}" for month, _, _ in series]
-    return charts.line_chart(labels=labels, title=title, formatter=_money, series=[
-        charts.Series("Total", [float(total) for _, total, _ in series]),
-        charts.Series("Attributed to a team", [float(attributed) for _, _, attributed in series]),
-    ])
+    lines = [charts.Series("Spend" if one_team else "Total", [float(total) for _, total, _ in series])]
+    if not one_team:
+        lines.append(charts.Series("Attributed to a team", [float(attributed) for _, _, attributed in series]))
+    return charts.line_chart(labels=labels, title=title, formatter=_compact, series=lines)
 
 
 def _bar_chart(rows, title: str, empty: str):
@@ -115,9 +124,9 @@ def cost_home(request: HttpRequest) -> HttpResponse:
             "teams": _team_table(month) if team is None else [],
             "team_choices": [(t, team_label(t)) for t in selectors.teams_with_spend(month=month)],
             "series_chart": _series_chart(selectors.cost_series(months=12, team_ref=team, end=month),
-                                          "Spend, last 12 months"),
-            "breakdowns": [_bar_chart(selectors.breakdown(month=month, group_by=key, team_ref=team), f"By {title}",
-                                      f"(no {title} label)")
+                                          "Spend, last 12 months", one_team=team is not None),
+            "breakdowns": [(f"By {title}", _bar_chart(selectors.breakdown(month=month, group_by=key, team_ref=team),
+                                                      f"By {title}", f"(no {title} label)"))
                            for title, key in (("service", "service"), ("environment", "environment"),
                                               ("cost center", "cost_center"), ("tier", "tier"))],
             "flags": selectors.growth_flags(month=month, team_ref=team),
@@ -138,7 +147,7 @@ def cost_team(request: HttpRequest, team: str) -> HttpResponse:
         context.update({
             "report": report,
             "series_chart": _series_chart(selectors.cost_series(months=12, team_ref=ref, end=month),
-                                          f"Spend of {team_label(ref)}, last 12 months"),
+                                          f"Spend of {team_label(ref)}, last 12 months", one_team=True),
             "environments": _bars(selectors.breakdown(month=month, group_by="environment", team_ref=ref),
                                   report.spend),
             "services": _bars(selectors.breakdown(month=month, group_by="service", team_ref=ref), report.spend),
