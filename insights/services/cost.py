@@ -176,6 +176,9 @@ def cost_import_run(*, import_id: int) -> CostImport | None:
         _fail(job.pk, f"{job.file_name or 'the file'}: {exc}. Nothing was imported.")
     except OSError as exc:
         _fail(job.pk, f"The stored upload cannot be read ({exc.strerror or exc}). Nothing was imported.")
+    except Exception as exc:  # the database refused the lines: say so on the import, then let it be logged
+        _fail(job.pk, f"The import stopped ({type(exc).__name__}). Nothing was imported.")
+        raise
     finally:
         Path(job.path).unlink(missing_ok=True)
     job.refresh_from_db()

@@ -206,3 +206,15 @@ def test_progress_is_written_while_the_file_is_read(org, admin, cost_dir, monkey
     job = run_import(admin, JANUARY)
     assert seen == [("running", 0), ("running", 0), ("running", 2), ("running", 2), ("running", 4)]
     assert (job.status, job.rows_read, job.bytes_read) == ("done", 5, len(JANUARY))
+
+
+def test_a_database_failure_leaves_a_failed_import_and_no_lines(org, admin, cost_dir, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(CostLine.objects, "bulk_create", broken)
+    with pytest.raises(RuntimeError):
+        run_import(admin, JANUARY)
+    job = CostImport.objects.get()
+    assert job.status == "failed" and "RuntimeError" in job.message
+    assert not CostLine.objects.exists()

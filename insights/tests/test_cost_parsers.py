@@ -163,3 +163,19 @@ def test_team_refs(value, ref):
 def test_team_slugs_round_trip():
     for ref in ("group:default/payments", "group:ops/sre"):
         assert team_from_slug(team_slug(ref)) == ref
+
+
+def test_implausible_amounts_are_refused():
+    with pytest.raises(CostFormatError) as caught:
+        _csv("BilledCost,ChargePeriodStart\n1e15,2025-01-01\n")
+    assert str(caught.value).startswith("row 2, column BilledCost: 1e15 is not a plausible cost")
+
+
+def test_distinct_lines_are_bounded():
+    aggregate = Aggregate(base="USD", rates={}, max_lines=2)
+    aggregate.add(_row("USD", "1", 2, team="a"))
+    aggregate.add(_row("USD", "1", 3, team="b"))
+    aggregate.add(_row("USD", "1", 4, team="a"))  # an existing sum grows: fine
+    with pytest.raises(CostFormatError) as caught:
+        aggregate.add(_row("USD", "1", 5, team="c"))
+    assert str(caught.value).startswith("row 5, column Tags: more than 2 distinct combinations")

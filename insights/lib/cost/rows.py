@@ -21,6 +21,8 @@ _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _CACHE_LIMIT = 10_000  # distinct tag strings and dates kept parsed (exports repeat them a lot)
+MAX_AMOUNT = 10**12  # one row's cost; the stored sums hold up to 10^14
+MAX_LINES = 200_000  # distinct (month, labels) sums one file may make: what bounds the importer's memory
 
 
 class CostFormatError(ValueError):
@@ -101,6 +103,9 @@ def _amount(text: str, row, column: str) -> Decimal:
         raise CostFormatError(f"expected a number, got {text[:40]!r}", row=row, column=column) from None
     if not value.is_finite():
         raise CostFormatError(f"expected a finite number, got {text[:40]!r}", row=row, column=column)
+    if abs(value) >= MAX_AMOUNT:
+        raise CostFormatError(f"{text[:40]} is not a plausible cost for one row (at most {MAX_AMOUNT:,} in absolute "
+                              "value)", row=row, column=column)
     return value
 
 
@@ -283,8 +288,10 @@ class Aggregate:
     other than the base, needs a rate (PAVED_COST_RATES: units of the base per unit of it); without
     one the import is refused, naming the row."""
 
-    def __init__(self, *, base: str, rates: dict[str, Decimal], currency_column: str = "currency"):
+    def __init__(self, *, base: str, rates: dict[str, Decimal], currency_column: str = "currency",
+                 max_lines: int = MAX_LINES):
         self.base = base
+        self.max_lines = max_lines
         self.currency_column = currency_column
         self.rates = rates
         self.sums: dict[Key, Decimal] = {}
@@ -314,7 +321,13 @@ class Aggregate:
             amount = amount * self._rate(row)
         labels = row.labels
         key = (row.month, *(labels.get(dimension, "") for dimension in DIMENSIONS))
-        self.sums[key] = self.sums.get(key, Decimal(0)) + amount
+        found = self.sums.get(key)
+        if found is None and len(self.sums) >= self.max_lines:
+            raise CostFormatError(
+                f"more than {self.max_lines:,} distinct combinations of month, team, service, environment, cost "
+                "center and tier in one file: are the labels unique per resource? Split the file by month",
+                row=row.row, column="Tags")
+        self.sums[key] = (found or Decimal(0)) + amount
         self.rows += 1
 
     @property
