@@ -21,7 +21,8 @@ def _csv(text: str, layout=FOCUS):
     ("team", "team"), ("user:team", "team"), ("Team", "team"), ("cost-center", "cost_center"),
     ("cost_center", "cost_center"), ("costcenter", "cost_center"), ("user:CostCenter", "cost_center"),
     ("user_cost_center", "cost_center"), ("label_cost_center", "cost_center"), ("app.kubernetes.io/name", "service"),
-    ("env", "environment"), ("tier", "tier"), ("teammate", None), ("", None),
+    ("env", "environment"), ("tier", "tier"), ("teammate", None), ("", None), ("CostTracking.Team", "team"),
+    ("Oracle-Tags.CreatedBy", None),
 ])
 def test_label_spellings(key, dimension):
     assert label_dimension(key) == dimension
@@ -75,6 +76,12 @@ def test_bad_csv_names_row_and_column(text, expected):
     with pytest.raises(CostFormatError) as caught:
         _csv(text)
     assert str(caught.value).startswith(expected)
+
+
+def test_tags_as_key_value_pairs():
+    text = ('BilledCost,ChargePeriodStart,Tags\n'
+            '1,2025-01-01,"[{""key"":""team"",""value"":""data""},{""key"":""env"",""value"":""prod""}]"\n')
+    assert _csv(text)[0].labels == {"team": "data", "environment": "prod"}
 
 
 def test_blank_lines_are_skipped():

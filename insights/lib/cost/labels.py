@@ -24,9 +24,23 @@ _MAX_VALUE = 100
 
 
 def label_dimension(key: str) -> str | None:
-    """Which of the seed's labels `key` spells, or None."""
+    """Which of the seed's labels `key` spells, or None. OCI's defined tags are `Namespace.key`: the
+    part after the last dot is tried when the whole key is no label."""
     bare = _PREFIX.sub("", str(key).strip())
-    return _KEY_TO_DIMENSION.get(_NOT_ALNUM.sub("", bare.lower()))
+    found = _KEY_TO_DIMENSION.get(_NOT_ALNUM.sub("", bare.lower()))
+    if found is None and "." in bare:
+        found = _KEY_TO_DIMENSION.get(_NOT_ALNUM.sub("", bare.rsplit(".", 1)[1].lower()))
+    return found
+
+
+def tag_pairs(value: object) -> dict | None:
+    """Tags as a map: an object as it is, or a list of {"key": ..., "value": ...} pairs (Google Cloud's
+    label arrays); None when it is neither."""
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, list) and all(isinstance(item, dict) and "key" in item for item in value):
+        return {str(item["key"]): item.get("value") for item in value}
+    return None
 
 
 def labels_from(tags: dict | None) -> dict[str, str]:

@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TextIO
 
-from insights.lib.cost.labels import DIMENSIONS, labels_from
+from insights.lib.cost.labels import DIMENSIONS, labels_from, tag_pairs
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})")
@@ -83,12 +83,11 @@ class _Cells:
         except ValueError:
             raise CostFormatError(f"expected a JSON object of tags, got {text[:60]!r}", row=row,
                                   column=column) from None
-        if value is None:
-            value = {}
-        if not isinstance(value, dict):
+        pairs = {} if value is None else tag_pairs(value)
+        if pairs is None:
             raise CostFormatError(f"expected a JSON object of tags, got {type(value).__name__}", row=row,
                                   column=column)
-        found = labels_from(value)
+        found = labels_from(pairs)
         if len(self.tags) < _CACHE_LIMIT:
             self.tags[text] = found
         return found
