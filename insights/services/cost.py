@@ -281,12 +281,14 @@ def _report_text(report: cost_selectors.TeamReport, link: str) -> str:
 
 
 def cost_reports_send(*, month: date | None = None, base_url: str = "") -> int:
-    """E-mail each team with spend in `month` (default: the last complete month with data) its report,
+    """E-mail each team with spend in `month` (default: the last complete month with data, from the 2nd
+    of the month after) its report,
     to the members of its catalog Group that have an e-mail address. Once per team and month: the
     report row is claimed (a unique constraint) before any mail leaves. Returns reports sent."""
     if month is None:
         latest = cost_selectors.latest_cost_month()
-        current = _month_start(timezone.now().date())
+        # A month is reported from the 2nd of the next one: the last fetch of its final hours has landed.
+        current = _month_start(timezone.now().date() - timedelta(days=1))
         if latest is None:
             return 0
         month = latest if latest < current else _month_start(current - timedelta(days=1))

@@ -92,3 +92,19 @@ def test_default_month_is_the_last_complete_one(history, org):
     # May 2025 is long past: the latest month with data is the one reported
     assert cost_reports_send() == 2
     assert set(CostReport.objects.values_list("month", flat=True)) == {MAY}
+
+
+def test_a_month_is_reported_from_the_second_of_the_next(org, settings, monkeypatch):
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    _spend("team-a", "orders", {1: "10", 2: "20", 3: "5"})  # March: month-to-date (OpenCost)
+
+    def at(day):
+        monkeypatch.setattr(timezone, "now", lambda: datetime(2025, 3, day, 9, 0, tzinfo=UTC))
+        return cost_reports_send()
+
+    assert at(1) == 1 and list(CostReport.objects.values_list("month", flat=True)) == [date(2025, 1, 1)]
+    assert at(2) == 1 and CostReport.objects.filter(month=date(2025, 2, 1)).exists()
+    assert at(3) == 0  # February's is sent; March is not over
