@@ -97,3 +97,13 @@ def test_session_upload_needs_csrf(db, admin, cost_dir):
                            {"format": "focus", "file": SimpleUploadedFile("jan.csv", JANUARY.encode())})
     assert response.status_code == 403 and "CSRF" in response.json()["error"]["message"]
     assert not CostImport.objects.exists()
+
+
+def test_cost_needs_insights_read(data, owner):
+    from core.access import access_cache_clear
+    from core.models import Grant
+
+    Grant.objects.filter(role__everyone=True, permission="insights.read").delete()
+    access_cache_clear()
+    response = Client().get("/api/insights/cost", **_bearer(owner))
+    assert response.status_code == 403 and "insights.read" in response.json()["error"]["message"]

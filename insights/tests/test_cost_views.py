@@ -178,3 +178,14 @@ def test_query_counts_do_not_grow_with_teams(org, client_owner, django_assert_ma
         assert client_owner.get("/insights/cost/?month=2025-02").status_code == 200
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client_owner.get("/insights/cost/teams/t3/?month=2025-02").status_code == 200
+
+
+def test_import_list_query_count(admin, admin_client, cost_dir, django_assert_max_num_queries):
+    CostImport.objects.bulk_create([CostImport(format="focus", source="focus", created_by=admin, file_name=f"{i}.csv")
+                                    for i in range(3)])
+    with django_assert_max_num_queries(30) as few:
+        admin_client.get("/insights/cost/imports/")
+    CostImport.objects.bulk_create([CostImport(format="cur", source="cur", created_by=admin, file_name=f"{i}.csv")
+                                    for i in range(30)])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert admin_client.get("/insights/cost/imports/").status_code == 200
