@@ -9,7 +9,8 @@ to a temporary file, makes a fresh database, migrates it, and then, in a child p
 RSS is the importer's alone): stores the file as an upload would be stored (cost_import_create) and
 runs the import task's service (cost_import_run: stream, aggregate, replace in one transaction).
 Prints one JSON object: rows, file size, seconds to store and to import, rows/s, the child's peak
-RSS (resource.getrusage), lines written. Targets (issue 14): ≤ 60 s, < 300 MB RSS.
+RSS (resource.getrusage), lines written. Targets (issue 14): ≤ 60 s, < 300 MB RSS. `--rows 5600000`
+makes a 2 GB file (the issue's "2 GB CSV"): the RSS stays where it is for a million rows.
 """
 
 import argparse
@@ -18,6 +19,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -118,12 +120,16 @@ def main() -> None:
     for sql in (f"DROP DATABASE IF EXISTS {args.database}", f"CREATE DATABASE {args.database}"):
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True, capture_output=True)
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True)
-    result = subprocess.run([sys.executable, __file__, "--database", args.database, "--child", str(csv_path)],
-                            cwd=ROOT, check=True, capture_output=True, text=True)
+    try:
+        result = subprocess.run([sys.executable, __file__, "--database", args.database, "--child", str(csv_path)],
+                                cwd=ROOT, check=True, capture_output=True, text=True)
+    except subprocess.CalledProcessError as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        sys.exit(f"the import failed:\n{exc.stderr[-3000:]}")
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     figures.update({"file_mb": round(csv_path.stat().st_size / 1e6, 1), "generate_seconds": round(generated, 1),
                     "targets": {"import_seconds": 60, "peak_rss_mb": 300}})
-    csv_path.unlink()
+    shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(figures, indent=1))
 
 
