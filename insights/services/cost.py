@@ -316,6 +316,8 @@ def cost_reports_send(*, month: date | None = None, base_url: str = "") -> int:
         except Exception:
             CostReport.objects.filter(team=team, month=month).delete()  # the next run tries again
             raise
+        audit_record(actor=None, actor_name="paved", action="insights.cost.report", target=team,
+                     detail={"month": f"{month:%Y-%m}", "recipients": len(addresses)})
         sent += 1
     log.info("cost reports sent for %s: %d", month, sent)
     return sent

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
+from core.models import AuditEntry
 from insights.models.cost import CostLine, CostReport
 from insights.selectors import cost as selectors
 from insights.services.cost import cost_reports_send
@@ -76,6 +77,7 @@ def test_reports_are_mailed_once_per_team_and_month(history, org, settings):
     assert "Per developer (2 people): 100.00 USD" in team_a.body
     assert cost_reports_send(month=MAY) == 0
     assert len(mail.outbox) == 2
+    assert AuditEntry.objects.filter(action="insights.cost.report").count() == 2
 
 
 def test_a_failed_mail_is_tried_again(history, org, monkeypatch):
