@@ -43,6 +43,7 @@ class CostRow:
     amount: Decimal
     currency: str
     labels: dict
+    key: tuple | None = None  # the labels in DIMENSIONS order, when the reader had them cached
 
 
 def _norm(name: str) -> str:
@@ -55,7 +56,8 @@ class _Cells:
 
     def __init__(self) -> None:
         self.months: dict[str, date] = {}
-        self.tags: dict[str, dict] = {}
+        self.tags: dict[str, tuple[dict, tuple]] = {}
+        self.currencies: dict[str, str] = {}
 
     def month(self, text: str, row, column: str) -> date:
         key = text[:7]
@@ -73,11 +75,22 @@ class _Cells:
         return found
 
     def tag_map(self, text: str, row, column: str) -> dict:
-        if not text or not text.strip():
-            return {}
+        return self.tagged(text, row, column)[0]
+
+    def tagged(self, text: str, row, column: str) -> tuple[dict, tuple]:
+        """The labels of a tags cell and the same in DIMENSIONS order (both cached by the cell's text)."""
         found = self.tags.get(text)
         if found is not None:
             return found
+        labels = self._parse_tags(text, row, column)
+        found = (labels, tuple(labels.get(dimension, "") for dimension in DIMENSIONS))
+        if len(self.tags) < _CACHE_LIMIT:
+            self.tags[text] = found
+        return found
+
+    def _parse_tags(self, text: str, row, column: str) -> dict:
+        if not text or not text.strip():
+            return {}
         try:
             value = json.loads(text)
         except ValueError:
@@ -87,10 +100,7 @@ class _Cells:
         if pairs is None:
             raise CostFormatError(f"expected a JSON object of tags, got {type(value).__name__}", row=row,
                                   column=column)
-        found = labels_from(pairs)
-        if len(self.tags) < _CACHE_LIMIT:
-            self.tags[text] = found
-        return found
+        return labels_from(pairs)
 
 
 def _amount(text: str, row, column: str) -> Decimal:
@@ -198,18 +208,20 @@ def csv_rows(stream: TextIO, layout: _CsvLayout, *, default_currency: str) -> It
                         f"{len(fields)} fields where the header has {width}: {header[len(fields)]!r} and the "
                         "columns after it are missing (is the file truncated?)", row=row, column=header[len(fields)])
                 raise CostFormatError(f"{len(fields)} fields where the header has {width}", row=row)
-            labels = cells.tag_map(fields[tags_at], row, tags_name) if tags_at >= 0 else {}
+            labels, key = cells.tagged(fields[tags_at], row, tags_name) if tags_at >= 0 else ({}, None)
             if tag_columns:
-                extra = labels_from({key: fields[index] for index, key in tag_columns if fields[index]})
-                labels = {**extra, **labels} if labels else extra
-            yield CostRow(
-                row=row,
-                month=cells.month(fields[month_at], row, month_name),
-                amount=_amount(fields[cost_at].strip(), row, cost_name),
-                currency=_currency(fields[currency_at], default_currency, row, currency_name)
-                if currency_at >= 0 else default_currency,
-                labels=labels,
-            )
+                extra = labels_from({name: fields[index] for index, name in tag_columns if fields[index]})
+                labels, key = ({**extra, **labels} if labels else extra), None
+            if currency_at >= 0:
+                text = fields[currency_at]
+                currency = cells.currencies.get(text) or _currency(text, default_currency, row, currency_name)
+                if len(cells.currencies) < 100:
+                    cells.currencies[text] = currency
+            else:
+                currency = default_currency
+            yield CostRow(row=row, month=cells.month(fields[month_at], row, month_name),
+                          amount=_amount(fields[cost_at].strip(), row, cost_name), currency=currency,
+                          labels=labels, key=key)
     except csv.Error as exc:
         raise CostFormatError(f"not valid CSV ({exc}; is the file truncated?)", row=last_line + 1) from None
     except UnicodeDecodeError as exc:
@@ -318,8 +330,10 @@ class Aggregate:
         amount = row.amount
         if row.currency != self.base:
             amount = amount * self._rate(row)
-        labels = row.labels
-        key = (row.month, *(labels.get(dimension, "") for dimension in DIMENSIONS))
+        dims = row.key
+        if dims is None:
+            dims = tuple(row.labels.get(dimension, "") for dimension in DIMENSIONS)
+        key = (row.month, *dims)
         found = self.sums.get(key)
         if found is None and len(self.sums) >= self.max_lines:
             raise CostFormatError(
