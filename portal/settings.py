@@ -545,7 +545,7 @@ if not 0 <= PAVED_COST_GROWTH_THRESHOLD < 1000:
 PAVED_OPENCOST_URL = env_str("PAVED_OPENCOST_URL").strip().rstrip("/")
 PAVED_OPENCOST_TIMEOUT = env_int("PAVED_OPENCOST_TIMEOUT", 30, minimum=1)
 PAVED_COST_IMPORT_DIR = VAR_DIR / "insights" / "cost-imports"
-PAVED_COST_JSON_MAX_BYTES = env_int("PAVED_COST_JSON_MAX_BYTES", 256 * 1024 * 1024, minimum=1024)
+PAVED_COST_JSON_MAX_BYTES = env_int("PAVED_COST_JSON_MAX_BYTES", 2 * 1024**3, minimum=1024)  # a fetched answer
 CELERY_BEAT_SCHEDULE["insights-cost-opencost-fetch"] = {"task": "insights.tasks.cost_opencost_fetch",
                                                         "schedule": 6 * 3600.0}
 CELERY_BEAT_SCHEDULE["insights-cost-reports"] = {"task": "insights.tasks.cost_reports_send", "schedule": 3600.0}

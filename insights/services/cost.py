@@ -28,7 +28,7 @@ from catalog.selectors import component_owners, group_members
 from core.access import require
 from core.audit import audit_record
 from core.queue import task_enqueue_on_commit
-from insights.lib.cost.rows import CUR, FOCUS, Aggregate, CostFormatError, csv_rows, opencost_load, opencost_rows
+from insights.lib.cost.rows import CUR, FOCUS, Aggregate, CostFormatError, csv_rows, opencost_rows
 from insights.lib.cost.teams import team_label, team_ref, team_slug
 from insights.models.cost import CostImport, CostLine, CostReport
 from insights.selectors import cost as cost_selectors
@@ -86,9 +86,6 @@ def cost_import_create(*, actor, fmt: str, upload, source: str = "") -> CostImpo
                 size += len(chunk)
         if size == 0:
             raise ValidationError({"file": f"{upload.name or 'the file'} is empty"})
-        if fmt == CostImport.Format.OPENCOST and size > settings.PAVED_COST_JSON_MAX_BYTES:
-            raise ValidationError({"file": f"{size} bytes; OpenCost JSON is read whole, so at most "
-                                           f"{settings.PAVED_COST_JSON_MAX_BYTES} (PAVED_COST_JSON_MAX_BYTES)"})
         with transaction.atomic():
             job = CostImport.objects.create(format=fmt, source=source, file_name=str(upload.name or "")[:255],
                                             path=str(path), total_bytes=size, created_by=actor)
@@ -106,8 +103,7 @@ def cost_import_create(*, actor, fmt: str, upload, source: str = "") -> CostImpo
 
 def _rows(job: CostImport, raw):
     if job.format == CostImport.Format.OPENCOST:
-        data = opencost_load(io.TextIOWrapper(raw, encoding="utf-8-sig"))
-        return opencost_rows(data, currency=settings.PAVED_COST_CURRENCY)
+        return opencost_rows(io.TextIOWrapper(raw, encoding="utf-8-sig"), currency=settings.PAVED_COST_CURRENCY)
     layout = FOCUS if job.format == CostImport.Format.FOCUS else CUR
     text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
     return csv_rows(text, layout, default_currency=settings.PAVED_COST_CURRENCY)

@@ -8,8 +8,9 @@ from decimal import Decimal
 
 import pytest
 
+from insights.lib.cost import jsonstream
 from insights.lib.cost.labels import label_dimension, labels_from
-from insights.lib.cost.rows import CUR, FOCUS, Aggregate, CostFormatError, csv_rows, opencost_load, opencost_rows
+from insights.lib.cost.rows import CUR, FOCUS, Aggregate, CostFormatError, csv_rows, opencost_rows
 from insights.lib.cost.teams import team_from_slug, team_ref, team_slug
 
 
@@ -101,30 +102,68 @@ def test_opencost_allocations_labels_namespace_labels_and_controller():
         "__idle__": {"name": "__idle__", "window": {"start": "2025-04-01T00:00:00Z"}, "totalCost": 3,
                      "properties": {}},
     })
-    rows = list(opencost_rows(json.loads(json.dumps(data)), currency="USD"))
+    rows = list(opencost_rows(io.StringIO(json.dumps(data)), currency="USD"))
     assert [(r.month, r.amount, r.labels) for r in rows] == [
         (date(2025, 4, 1), Decimal("12.5"), {"team": "payments", "service": "payments-api"}),
         (date(2025, 4, 1), Decimal(3), {}),
     ]
 
 
+def _oc(data) -> list:
+    text = data if isinstance(data, str) else json.dumps(data)
+    return list(opencost_rows(io.StringIO(text), currency="USD"))
+
+
 @pytest.mark.parametrize(("data", "expected"), [
-    ({"code": 200}, "row top level, column data"),
+    ({"code": 200}, "row line 1, column 14: not valid JSON: expected OpenCost's response"),
     ({"data": [{"x": {"start": "2025-01-01", "totalCost": "many"}}]}, "row data[0]['x'], column totalCost"),
     ({"data": [{"x": {"start": "2025-01-01", "totalCost": True}}]}, "row data[0]['x'], column totalCost"),
     ({"data": [{"x": {"totalCost": 1}}]}, "row data[0]['x'], column start"),
-    ({"data": [[1]]}, "row data[0]: expected an object"),
+    ({"data": [[1]]}, "row line 1, column 14: not valid JSON: data[0]: expected an object of named allocations"),
+    ({"data": [{"x": 3}]}, "row data[0]['x']: expected an allocation object"),
+    ("[1, 2]", "row line 1, column 3: not valid JSON: data[0]: expected an object"),
+    ('"text"', "row line 1, column 1: not valid JSON: expected OpenCost's response"),
+    ('{"data": []} trailing', "row line 1, column 14: not valid JSON: unexpected text"),
+    ('{"data": [{"a": {"totalCost": 1,\n "start": "2025', "row line 2, column 11: not valid JSON: Unterminated string"),
+    ('{"data": [{"a": {"totalCost": 1, "start": "2025-01-01"}', "not valid JSON: expected ',' or '}' after an"),
+    ('{"data": [{"a": {"totalCost": 1, "start": "2025-01-01"}}',
+     "expected ',' or ']' in the 'data' list (is the file truncated?)"),
+    ('{"data": [{"a" 1}]}', "row line 1, column 16: not valid JSON: expected ':'"),
+    ('{"data": [{"a": {"totalCost": 1, "start": "2025-01"}} {}]}',
+     "not valid JSON: expected ',' or ']' in the 'data' list"),
 ])
-def test_bad_opencost_names_the_allocation(data, expected):
+def test_bad_opencost_names_the_allocation_or_the_place(data, expected):
     with pytest.raises(CostFormatError) as caught:
-        list(opencost_rows(data, currency="USD"))
-    assert str(caught.value).startswith(expected)
+        _oc(data)
+    assert expected in str(caught.value)
 
 
-def test_truncated_json_names_line_and_column():
+def test_opencost_streams_across_chunks_and_skips_other_fields(monkeypatch):
+    monkeypatch.setattr(jsonstream, "CHUNK", 7)  # every value crosses chunk boundaries
+    data = {"code": 200, "message": {"nested": [1, 2, {"a": "b"}]}, "data": [
+        {f"ns/pod-{i}": {"start": "2025-02-01T00:00:00Z", "totalCost": 1234.5 + i,
+                         "properties": {"labels": {"team": f"t{i % 2}"}}} for i in range(30)},
+        None,
+        {"late": {"window": {"start": "2025-03-01T00:00:00Z"}, "totalCost": 10}},
+    ], "after": True}
+    rows = _oc(json.dumps(data, indent=2))
+    assert len(rows) == 31
+    assert rows[0].amount == Decimal("1234.5") and rows[29].amount == Decimal("1263.5")
+    assert rows[-1].row == "data[2]['late']" and rows[-1].month == date(2025, 3, 1)
+    assert sum(r.amount for r in rows) == Decimal("1234.5") * 30 + sum(range(30)) + 10
+
+
+def test_opencost_data_null_and_top_level_list():
+    assert _oc({"code": 200, "data": None}) == []
+    assert len(_oc([{"a": {"start": "2025-01-01", "totalCost": 1}}])) == 1
+
+
+def test_a_huge_single_value_is_refused(monkeypatch):
+    monkeypatch.setattr(jsonstream, "MAX_VALUE", 100)
+    monkeypatch.setattr(jsonstream, "CHUNK", 50)
     with pytest.raises(CostFormatError) as caught:
-        opencost_load(io.StringIO('{"data": [{"a": {"totalCost": 1,\n "start": "2025'))
-    assert str(caught.value).startswith("row line 2, column 11: not valid JSON")
+        _oc('{"data": [{"a": {"start": "2025-01-01", "totalCost": 1, "x": "' + "y" * 500 + '"}}]}')
+    assert "longer than 100 characters" in str(caught.value)
 
 
 def _row(currency: str, amount: str, row: int, team: str = "t"):

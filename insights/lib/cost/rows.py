@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TextIO
 
+from insights.lib.cost.jsonstream import JsonStreamError, opencost_allocations
 from insights.lib.cost.labels import DIMENSIONS, labels_from, tag_pairs
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
@@ -241,25 +242,14 @@ def _allocation_labels(properties: dict) -> dict:
     return labels
 
 
-def opencost_rows(data: object, *, currency: str) -> Iterator[CostRow]:
-    """Each allocation of an OpenCost `/allocation/compute` response (already parsed JSON) as a CostRow.
+def opencost_rows(stream: TextIO, *, currency: str) -> Iterator[CostRow]:
+    """Each allocation of an OpenCost `/allocation/compute` response as a CostRow, streamed.
 
     `data` is a list of maps name → allocation (one map per window step); OpenCost gives no currency,
     so `currency` (its configured one) is used. An allocation's month is its window's start."""
-    if isinstance(data, dict):
-        if "data" not in data:
-            raise CostFormatError("expected OpenCost's response: an object with a 'data' list", row="top level",
-                                  column="data")
-        data = data["data"]
-    if not isinstance(data, list):
-        raise CostFormatError("expected a list of allocation sets", row="top level", column="data")
     cells = _Cells()
-    for step, allocations in enumerate(data):
-        if allocations is None:
-            continue
-        if not isinstance(allocations, dict):
-            raise CostFormatError("expected an object of named allocations", row=f"data[{step}]")
-        for name, allocation in allocations.items():
+    try:
+        for step, name, allocation in opencost_allocations(stream):
             row = f"data[{step}][{str(name)[:80]!r}]"
             if not isinstance(allocation, dict):
                 raise CostFormatError("expected an allocation object", row=row)
@@ -273,15 +263,8 @@ def opencost_rows(data: object, *, currency: str) -> Iterator[CostRow]:
             yield CostRow(row=row, month=cells.month(start, row, "start"),
                           amount=_amount(str(total), row, "totalCost"), currency=currency,
                           labels=_allocation_labels(properties))
-
-
-def opencost_load(stream: TextIO) -> object:
-    """Parse an OpenCost response; a malformed or truncated one names its line and column."""
-    try:
-        return json.load(stream)
-    except json.JSONDecodeError as exc:
-        raise CostFormatError(f"not valid JSON ({exc.msg}; is the file truncated?)",
-                              row=f"line {exc.lineno}", column=str(exc.colno)) from None
+    except JsonStreamError as exc:
+        raise CostFormatError(f"not valid JSON: {exc}", row=f"line {exc.line}", column=str(exc.column)) from None
     except UnicodeDecodeError as exc:
         raise CostFormatError(f"not UTF-8 text ({exc.reason})") from None
 
