@@ -10,6 +10,7 @@ the modules behind it are split by what they read:
 - locations: registered locations, what they provide, processing errors
 - users: a person's catalog Users and groups; which User a sign-in identity is
 - search: the global search box
+- ownership: components' owners and groups' members, in bulk (insights' cost attribution)
 """
 
 from catalog.selectors.entities import (
@@ -40,6 +41,7 @@ from catalog.selectors.locations import (
 )
 from catalog.selectors.overview import EntityOverview, Neighbour, entity_errors, entity_neighbours, entity_overview
 from catalog.selectors.ownership import OwnerState, component_owners, component_refs, owning_groups
+from catalog.selectors.people import group_members, owners_by_component_name, people_count
 from catalog.selectors.search import SEARCH_KINDS, KindCount, SearchResults, entity_search, entity_search_results
 from catalog.selectors.sources_links import SourceLinks, entity_source_links
 from catalog.selectors.users import (
@@ -83,13 +85,16 @@ __all__ = [
     "entity_url",
     "error_list",
     "existing_refs",
+    "group_members",
     "location_entities",
     "location_errors",
     "location_get",
     "location_list",
     "orphan_get",
     "orphan_list",
+    "owners_by_component_name",
     "owning_groups",
+    "people_count",
     "sort_valid",
     "user_entity_email",
     "user_entity_for_identity",
