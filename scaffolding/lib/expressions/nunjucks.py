@@ -23,7 +23,7 @@ from urllib.parse import quote
 from jinja2 import Undefined
 
 from scaffolding.lib.expressions import filters as js
-from scaffolding.lib.expressions import jsops
+from scaffolding.lib.expressions import jsops, regexp
 from scaffolding.lib.expressions.javascript import is_truthy
 from scaffolding.lib.expressions.limits import _budget, _LimitError
 
@@ -337,8 +337,13 @@ def indent(value: Any, width: Any = 4, indentfirst: Any = False, blank: Any = Tr
 
 
 def replace(value: Any, old: Any, new: Any = jsops.UNDEFINED, count: Any = None) -> Any:
-    """`replace(old, new, maxCount)`: every occurrence of a string (never a regex: nunjucks' `r/.../`
-    literals do not parse here); a non-string `old` returns the input unchanged."""
+    """`replace(old, new, maxCount)`: every occurrence of a string; a non-string `old` returns the input
+    unchanged. With a `r/.../flags` literal, `str.replace(old, new_)`: every match with g, else the
+    first, maxCount ignored, `$1` and `$&` substituted (regexp.py, run by RE2)."""
+    if isinstance(old, regexp.JsRegExp):
+        if isinstance(value, Undefined) or value is None:
+            return value  # nunjucks throws calling undefined.replace; nothing to replace here
+        return regexp.replace(value if isinstance(value, str) else js.js_string(value, limit=_limit()), old, new)
     if jsops.is_number(value):
         value = js.js_string(value)
     if isinstance(old, (int, float)) and not isinstance(old, bool):
