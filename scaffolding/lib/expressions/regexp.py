@@ -105,12 +105,32 @@ def _scannable(regexp: JsRegExp, text: str) -> None:
                           f"(at most about {MAX_COST // program:,} characters)")
 
 
+class _Found:
+    """One match: character positions and the groups' texts (None where a group did not take part)."""
+
+    __slots__ = ("end", "groups", "start", "whole")
+
+    def __init__(self, start: int, end: int, whole: str, groups: tuple) -> None:
+        self.start, self.end, self.whole, self.groups = start, end, whole, groups
+
+
 def _matches(regexp: JsRegExp, text: str, every: bool):
+    """The matches left to right, as `String.prototype.replace` with g finds them (an empty match moves
+    on by one character). An ASCII text is matched as bytes: google-re2 re-maps character offsets
+    for a str at every match, which costs more than the matching."""
     _scannable(regexp, text)
     budget = _budget()
-    for match in regexp._compiled.finditer(text):
+    if text.isascii():
+        for found in regexp._compiled.finditer(text.encode("ascii")):
+            budget.visit()
+            yield _Found(*found.span(), found.group(0).decode("ascii"),
+                         tuple(None if group is None else group.decode("ascii") for group in found.groups()))
+            if not every:
+                return
+        return
+    for found in regexp._compiled.finditer(text):
         budget.visit()
-        yield match
+        yield _Found(*found.span(), found.group(0), found.groups())
         if not every:
             return
 
@@ -127,38 +147,51 @@ def test(regexp: JsRegExp, value: Any) -> bool:
     return regexp._compiled.search(text) is not None
 
 
-def _substitution(match: Any, text: str, replacement: str, names: dict, groups: int) -> str:
-    """GetSubstitution (ECMA-262 22.1.3.19.1): $$, $&, $`, $', $1..$99 and $<name>."""
-    if "$" not in replacement:
-        return replacement
-    out, i, size = [], 0, len(replacement)
+def _template(replacement: str, groups: int, names: dict) -> list:
+    """GetSubstitution (ECMA-262 22.1.3.19.1) read once: text, group numbers, and "&", "`", "'" for
+    $&, $` and $'. $1..$99 and $<name> name groups; other `$` sequences stay as written."""
+    parts: list = []
+    i, size = 0, len(replacement)
     while i < size:
-        char, nxt = replacement[i], replacement[i + 1:i + 2]
-        if char != "$" or not nxt:
-            out.append(char)
+        dollar = replacement.find("$", i)
+        if dollar == -1 or dollar + 1 >= size:
+            parts.append(replacement[i:])
+            break
+        parts.append(replacement[i:dollar])
+        nxt, i = replacement[dollar + 1], dollar + 2
+        two = replacement[dollar + 1:dollar + 3]
+        if nxt == "$":
+            parts.append("$")
+        elif nxt in "&`'":
+            parts.append((nxt,))
+        elif len(two) == 2 and two.isascii() and two.isdigit() and 1 <= int(two) <= groups:
+            parts.append(int(two))
             i += 1
-        elif nxt in "$&`'":
-            out.append({"$": "$", "&": match.group(0), "`": text[:match.start()], "'": text[match.end():]}[nxt])
-            i += 2
-        elif nxt.isascii() and nxt.isdigit():
-            two = replacement[i + 1:i + 3]
-            if len(two) == 2 and two.isascii() and two.isdigit() and 1 <= int(two) <= groups:
-                out.append(match.group(int(two)) or "")
-                i += 3
-            elif 1 <= int(nxt) <= groups:
-                out.append(match.group(int(nxt)) or "")
-                i += 2
-            else:
-                out.append("$")
-                i += 1
-        elif nxt == "<" and names and replacement.find(">", i + 2) != -1:
-            end = replacement.find(">", i + 2)
-            name = replacement[i + 2:end]
-            out.append((match.group(names[name]) or "") if name in names else "")
+        elif nxt.isascii() and nxt.isdigit() and 1 <= int(nxt) <= groups:
+            parts.append(int(nxt))
+        elif nxt == "<" and names and replacement.find(">", i) != -1:
+            end = replacement.find(">", i)
+            parts.append(names.get(replacement[i:end], 0) or ("",))
             i = end + 1
         else:
-            out.append("$")
-            i += 1
+            parts.append("$")
+            i = dollar + 1
+    return [part for part in parts if part != ""]
+
+
+def _substitute(parts: list, found: _Found, text: str) -> str:
+    out = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif isinstance(part, int):
+            out.append(found.groups[part - 1] or "")
+        elif part[0] == "&":
+            out.append(found.whole)
+        elif part[0] == "`":
+            out.append(text[:found.start])
+        elif part[0] == "'":
+            out.append(text[found.end:])
     return "".join(out)
 
 
@@ -168,14 +201,16 @@ def replace(text: str, regexp: JsRegExp, replacement: Any, *, every: bool | None
         raise js.FilterError("replace: a function as the replacement is not supported")
     limit = _budget().limits.output
     replacement = jsops.to_string(replacement, limit=limit)
-    names = dict(regexp._compiled.groupindex)
+    parts = _template(replacement, regexp._compiled.groups, dict(regexp._compiled.groupindex))
+    fixed = "".join(parts) if all(isinstance(part, str) for part in parts) else None
     out, used, previous = [], 0, 0
-    for match in _matches(regexp, text, regexp.is_global if every is None else every):
-        piece = text[previous:match.start()] + _substitution(match, text, replacement, names, regexp._compiled.groups)
-        used += len(piece)
-        _size(used + len(text) - match.end(), "replace")
+    for found in _matches(regexp, text, regexp.is_global if every is None else every):
+        piece = fixed if fixed is not None else _substitute(parts, found, text)
+        used += found.start - previous + len(piece)
+        _size(used + len(text) - found.end, "replace")
+        out.append(text[previous:found.start])
         out.append(piece)
-        previous = match.end()
+        previous = found.end
     out.append(text[previous:])
     return "".join(out)
 
@@ -185,47 +220,40 @@ def match(text: str, regexp: JsRegExp) -> Any:
     if regexp.is_global:
         found, used = [], 0
         for item in _matches(regexp, text, True):
-            used += len(item.group(0)) + 1
+            used += len(item.whole) + 1
             _size(used, "match")
-            found.append(item.group(0))
+            found.append(item.whole)
         return found or None
     first = next(_matches(regexp, text, False), None)
     if first is None:
         return None
-    return [first.group(0), *(jsops.UNDEFINED if group is None else group for group in first.groups())]
+    return [first.whole, *(jsops.UNDEFINED if group is None else group for group in first.groups)]
 
 
 def search(text: str, regexp: JsRegExp) -> int:
     first = next(_matches(regexp, text, False), None)
-    return -1 if first is None else first.start()
+    return -1 if first is None else first.start
 
 
 def split(text: str, regexp: JsRegExp, cap: int) -> list:
     """String.prototype.split with a RegExp separator (ECMA-262 22.2.6.14 @@split): captures are
-    spliced in, an empty match at the last split point does not split again."""
+    spliced in; an empty match at the last split point, or at the very end, does not split."""
     if cap == 0:
         return []
-    _scannable(regexp, text)
-    compiled, budget = regexp._compiled, _budget()
     if not text:
-        return [] if compiled.match(text) is not None else [text]
+        _scannable(regexp, text)
+        return [] if regexp._compiled.match(text) is not None else [text]
     parts: list = []
-    previous = position = 0
-    while position < len(text):
-        budget.visit()
-        found = compiled.search(text, position)
-        if found is None or found.start() >= len(text):
-            break
-        start, end = found.span()
-        if end == previous:
-            position = start + 1
+    previous = 0
+    for found in _matches(regexp, text, True):
+        if found.end == previous or found.start >= len(text):
             continue
-        parts.append(text[previous:start])
-        parts.extend(jsops.UNDEFINED if group is None else group for group in found.groups())
+        parts.append(text[previous:found.start])
+        parts.extend(jsops.UNDEFINED if group is None else group for group in found.groups)
         _size(len(parts), "split")
         if len(parts) >= cap:
             return parts[:cap]
-        previous = position = end
+        previous = found.end
     parts.append(text[previous:])
     return parts[:cap]
 
