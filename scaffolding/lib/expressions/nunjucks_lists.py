@@ -105,7 +105,14 @@ def dictsort(value: Any, case_sensitive: Any = False, by: Any = "key", reverse: 
         # `a > b ? 1 : (a === b ? 0 : -1)`
         return 1 if jsops.less_than(b, a) else 0 if jsops.strict_equal(a, b) else -1
 
-    pairs = sorted(([key, item] for key, item in js_keys(value)), key=functools.cmp_to_key(compare))
+    pairs = [[key, item] for key, item in js_keys(value)]
+    sort_keys = [pair[place] for pair in pairs]
+    if all(isinstance(key, str) for key in sort_keys):  # keys always are: compare them as Python does
+        pairs.sort(key=(lambda pair: pair[place]) if case_sensitive else (lambda pair: pair[place].upper()))
+    elif all(jsops.is_number(key) and key == key for key in sort_keys):
+        pairs.sort(key=lambda pair: pair[place])
+    else:
+        pairs.sort(key=functools.cmp_to_key(compare))
     return pairs[::-1] if reverse else pairs
 
 
