@@ -63,6 +63,11 @@ CASES = [
      '6|[{"n":4},{"t":0,"n":8}]'),
     ("${{ parameters.l | selectattr('t', 'equalto', 'b') | length }}", "6"),
     ("${{ [[], {}, 0, '0'] | selectattr('length') | dump }}", '["0"]'),
+    # list: an object becomes [{key, value}] (Jinja: its keys), a string its characters.
+    ("${{ {'b': 1, '2': 'x'} | list | dump }}|${{ 'ab' | list | dump }}|${{ [1] | list | dump }}",
+     '[{"key":"2","value":"x"},{"key":"b","value":1}]|["a","b"]|[1]'),
+    ("{% for item in parameters.d | list %}${{ item.key }}=${{ item.value }} {% endfor %}",
+     "9=6 10=5 b=2 A=1 a_=3 ab=4 "),
     # indent: every line but the first, blank ones too; width 0 is 4 (`width || 4`).
     ("${{ 'a\\nb\\n\\nc' | indent(2) }}|${{ 'a\\nb' | indent(2, true) }}|${{ 'a\\nb' | indent(0) }}|"
      "${{ parameters.none | indent }}|", "a\n  b\n  \n  c|  a\n  b|a\n    b||"),
@@ -88,6 +93,7 @@ def test_typed_results_are_javascript_values():
     ("${{ 'abc' | slice(2, 'x') }}", "slice: a string cannot be padded"),
     ("${{ 'abc' | selectattr('x') }}", "selectattr: expected a list, got a string"),
     ("${{ parameters.d | slice(2) }}", "slice: expected a list"),
+    ("${{ 5 | list }}", "list filter: type not iterable"),
 ])
 def test_values_nunjucks_throws_on_are_clear_errors(template, message):
     with pytest.raises(ExpressionError, match=message):

@@ -8,9 +8,9 @@ checks (guards.py); the ones that can grow (indent, batch, replace, join) are si
 
 Deliberate differences: filters nunjucks would throw a TypeError on (`trim` of undefined,
 `string` of undefined, `lower` of a number) give a value instead; Jinja's extra keyword arguments
-(`indent(first=True, blank=False)`, `join(attribute=...)`) still work; groupby, dictsort, slice,
+(`indent(first=True, blank=False)`, `join(attribute=...)`) still work; groupby, dictsort, slice, list,
 selectattr and rejectattr are nunjucks_lists.py's; the filters not listed in FILTERS keep Jinja's
-behaviour (sum, abs, list, random, select, reject, urlize, wordwrap...).
+behaviour (sum, abs, random, select, reject, urlize, wordwrap...).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""nunjucks' groupby, dictsort, slice, selectattr and rejectattr, which differ from Jinja's.
+"""nunjucks' groupby, dictsort, slice, list, selectattr and rejectattr, which differ from Jinja's.
 
 Each follows nunjucks/src/filters.js (3.2.4, the version Backstage's SecureTemplater runs; the file
 has not changed since 2020) and lib.js; what Jinja does instead is said per filter. Objects come
@@ -143,6 +143,20 @@ def slice_filter(value: Any, slices: Any, fill_with: Any = None) -> list:
     return result
 
 
+def list_filter(value: Any) -> Any:
+    """A string's characters, an array itself, an object's [{key, value}] in JavaScript key order
+    (Jinja: its keys); anything else is an error. Undefined passes through, as in every filter here."""
+    if isinstance(value, Undefined):
+        return value
+    if isinstance(value, str):
+        return list(value)
+    if isinstance(value, Mapping):
+        return [{"key": key, "value": item} for key, item in js_keys(value)]
+    if isinstance(value, Iterable):
+        return list(value)
+    raise js.FilterError("list filter: type not iterable")
+
+
 def _filter_by(value: Any, attribute: Any, keep: bool, name: str) -> list:
     items = _array(value, name)
     if isinstance(items, str):
@@ -171,6 +185,7 @@ FILTERS = {
     "groupby": groupby,
     "dictsort": dictsort,
     "slice": slice_filter,
+    "list": list_filter,
     "selectattr": selectattr,
     "rejectattr": rejectattr,
 }
