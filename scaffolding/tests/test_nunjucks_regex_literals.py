@@ -77,7 +77,17 @@ LEXING_CASES = [
     ("chr/2 r/a/ text ${{ '(r/a/)' }}", "chr/2 r/a/ text (r/a/)"),  # text and strings are not code
     ("{% set chr = 4 %}${{ chr/2 }}", "2"),  # `chr/2` is a division: the token starts at c
     ("{# r/a/ #}{% raw %}${{ r/a/ }}{% endraw %}${{ 'r/' }}", "${{ r/a/ }}r/"),
+    ("${{ 'x' if r/^https?:/.test('https://a') else 'y' }}", "x"),  # `?` and `:` inside a pattern
+    ("${{ 'it\\'s \"q\"' | replace(r/[\"']/g, '') }}", "its q"),  # quotes inside a pattern
+    ("${{ 'https://x' | replace(r/[?:]/g, '_') }}", "https_//x"),
 ]
+
+
+def test_patterns_with_question_marks_and_colons_survive_the_ternary_rewriting():
+    # `c ? a : b` is Paved's own leniency (js_ternary.py); a pattern's `?` and `:` must not be read as one.
+    template = "${{ r/^https?:\\/\\//.test(parameters.t) ? 'web' : 'other' }}"
+    assert render_string(template, {"parameters": {"t": "https://x"}}) == "web"
+    assert render_string(template, {"parameters": {"t": "ftp://x"}}) == "other"
 
 
 @pytest.mark.parametrize(("template", "expected"),

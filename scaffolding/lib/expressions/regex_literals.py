@@ -118,7 +118,12 @@ def _regex(source: str, i: int, out: list[str], name: str | None) -> int:
 
 
 class RegexLiterals(Extension):
-    """Jinja extension: nunjucks' regular-expression literals (see the module docstring)."""
+    """Jinja extension: nunjucks' regular-expression literals (see the module docstring).
+
+    It runs before the other preprocessing (js_ternary.py's `?:`), so a `?`, `:` or quote inside a
+    pattern (`r/^https?:/`) is already inside a string literal when that one reads the expression."""
+
+    priority = 10  # Jinja runs extensions' preprocess in ascending priority; the default is 100
 
     def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
         return rewrite(source, self.environment.variable_start_string, name)
