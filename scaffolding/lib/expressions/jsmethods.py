@@ -164,10 +164,13 @@ def _regexp_arg(args: tuple, name: str) -> regexp.JsRegExp:
     value = _arg(args, 0)
     if isinstance(value, regexp.JsRegExp):
         return value
-    if isinstance(value, Undefined):  # match() and search() without a pattern match the empty string
-        return regexp.compile_regexp("(?:)", "")
-    # JavaScript would compile the string as a pattern; a template's pattern is a literal here.
-    raise js.FilterError(f"{name}: expected a regular-expression literal such as r/[a-z]+/g, got {_text(value)!r}")
+    # `new RegExp(String(value))`, as JavaScript does (undefined is the empty pattern); RE2 runs it, so a
+    # pattern taken from the form's answers cannot backtrack either.
+    source = "(?:)" if isinstance(value, Undefined) else _text(value)
+    try:
+        return regexp.compile_regexp(source, "")
+    except regexp.RegExpError as exc:
+        raise js.FilterError(f"{name}: {exc}") from None
 
 
 def _index_of(text: str, args: tuple) -> int:
