@@ -113,3 +113,21 @@ def test_a_slow_object_loop_meets_the_time_limit(monkeypatch):
     monkeypatch.setattr(limits, "_clock", lambda: next(ticks) * 0.1)
     with pytest.raises(ExpressionError, match="2-second time limit"):
         render_string("{% for k, v in parameters.d %}${{ k }}{% endfor %}" * 20, CONTEXT)
+
+
+def test_a_backstage_style_template_renders_as_in_backstage():
+    # The shapes real templates use: a sanitised name (regex replace), labels from an object, an else.
+    from scaffolding.lib.expressions import render_value
+
+    context = {"parameters": {"name": "Payments API (v2)", "labels": {"team": "pay", "tier": "1"}, "links": []}}
+    step_input = {
+        "values": {
+            "name": "${{ parameters.name | lower | replace(r/[^a-z0-9]+/g, '-') | replace(r/^-|-$/g, '') }}",
+            "isApi": "${{ r/\\bapi\\b/i.test(parameters.name) }}",
+        },
+    }
+    assert render_value(step_input, context) == {"values": {"name": "payments-api-v2", "isApi": True}}
+    skeleton = ("metadata:\n  labels:\n{% for key, value in values.labels %}    ${{ key }}: \"${{ value }}\"\n"
+                "{% endfor %}  links:{% for link in values.links %} ${{ link }}{% else %} []{% endfor %}\n")
+    assert render_skeleton(skeleton, context["parameters"]) == \
+        'metadata:\n  labels:\n    team: "pay"\n    tier: "1"\n  links: []\n'
