@@ -91,6 +91,15 @@ def test_a_huge_object_stops_at_the_iteration_limit():
                       {"parameters": {"h": huge}})
 
 
+def test_object_loops_cost_what_list_loops_cost():
+    # The rewritten loop is one call: its items are counted as a list's are, and the iterable itself
+    # is not measured (iterating 3 MB of strings builds nothing).
+    keys = {f"k{i}": i for i in range(45_000)}
+    assert render_string("{% for k, v in parameters.h %}{% endfor %}done", {"parameters": {"h": keys}}) == "done"
+    big = ["x" * 1000] * 3000
+    assert render_string("{% for x in parameters.b %}{% endfor %}ok", {"parameters": {"b": big}}) == "ok"
+
+
 def test_nested_object_loops_multiply_into_the_iteration_limit():
     square = {str(i): {str(j): j for j in range(100)} for i in range(100)}
     text = ("{% for a, row in parameters.s %}{% for b, x in row %}{% for c, y in row %}"

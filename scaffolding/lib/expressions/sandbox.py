@@ -54,14 +54,14 @@ class _Harden(NodeTransformer):
         literal = _literal_size(node.body)
         self.generic_visit(node)
         # nunjucks' iteration (loops.py): `for k, v in object` gives its pairs, `for x in object` nothing.
+        # One call, so the loop's items are counted as before (each call's result is counted again).
         target = node.target
         if isinstance(target, nodes.Tuple) and all(isinstance(item, nodes.Name) for item in target.items):
-            iterable = _env_call("paved_pairs", node.iter, nodes.Const(len(target.items)), lineno=node.lineno)
-        elif isinstance(target, nodes.Name):
-            iterable = _env_call("paved_items", node.iter, lineno=node.lineno)
+            names = len(target.items)
         else:
-            iterable = node.iter
-        node.iter = _env_call("paved_iterate", iterable, nodes.Const(literal), lineno=node.lineno)
+            names = 1 if isinstance(target, nodes.Name) else 0  # 0: Jinja's own unpacking of nested names
+        node.iter = _env_call("paved_iterate", node.iter, nodes.Const(literal), nodes.Const(names),
+                              lineno=node.lineno)
         return node
 
     def visit_Call(self, node: nodes.Call) -> nodes.Node:
@@ -173,20 +173,15 @@ class _Sandbox(ImmutableSandboxedEnvironment):
             return jsops.add(left, right, limit=budget.limits.output)  # JavaScript's +: 'a' + undefined
         return self.binop_table[operator](left, right)
 
-    def paved_iterate(self, iterable: Any, literal_size: int) -> Iterator:
+    def paved_iterate(self, iterable: Any, literal_size: int, names: int = 0) -> Iterator:
         budget = _budget()
+        if names:
+            refuse_secrets("looping over it", iterable)
+            iterable = loops.items(iterable) if names == 1 else loops.pairs(iterable, names)
         for item in iterable:
             budget.iterate()
             budget.produce(literal_size)
             yield item
-
-    def paved_pairs(self, iterable: Any, names: int) -> Iterator:
-        refuse_secrets("looping over it", iterable)
-        return loops.pairs(iterable, names)
-
-    def paved_items(self, iterable: Any) -> Any:
-        refuse_secrets("looping over it", iterable)
-        return loops.items(iterable)
 
     def paved_regexp(self, source: str, flags: str) -> JsRegExp:
         return compile_regexp(source, flags)  # cached; compiled once already when the template was
