@@ -202,3 +202,11 @@ def test_regex_literals_inside_loops_compile_once():
     assert render_string(text, {"parameters": {"l": [f"a{i}" for i in range(500)]}}) == "a#" * 10 + "a##" * 90 + \
         "a###" * 400
     assert compile_regexp.cache_info().misses == 1
+
+
+def test_reading_literals_in_a_large_skeleton_is_linear():
+    # A text with "r/" in it and many blocks: each opener is looked for once, not once per block.
+    source = "path r/ ${{ values.x }} {% if values.y %}y{% endif %}\n" * 20_000
+    started = time.perf_counter()
+    assert rewrite(source, "${{") == source
+    assert time.perf_counter() - started < 1

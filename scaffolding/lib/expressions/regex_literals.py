@@ -41,9 +41,13 @@ def rewrite(source: str, variable_start: str, name: str | None = None) -> str:
         return source
     out: list[str] = []
     i, size = 0, len(source)
+    # The next place of each opener, looked up again only once passed: one scan of the text in all.
+    following = {marker: source.find(marker) for marker in (variable_start, "{%", "{#")}
     while i < size:
-        starts = [(source.find(marker, i), marker) for marker in (variable_start, "{%", "{#")]
-        starts = [(at, marker) for at, marker in starts if at != -1]
+        for marker, at in following.items():
+            if at != -1 and at < i:
+                following[marker] = source.find(marker, i)
+        starts = [(at, marker) for marker, at in following.items() if at != -1]
         if not starts:
             break
         at, marker = min(starts)
@@ -68,6 +72,13 @@ def rewrite(source: str, variable_start: str, name: str | None = None) -> str:
 
 def _code(source: str, i: int, closer: str, out: list[str], name: str | None) -> int:
     """Copy one `${{ }}` or `{% %}` body to `out`, rewriting literals; returns the index after it."""
+    end = source.find(closer, i)
+    if end != -1:
+        chunk = source[i:end]
+        # No quote or brace can hide the first closer, and no literal is inside: copy it as it is.
+        if "r/" not in chunk and "'" not in chunk and '"' not in chunk and "{" not in chunk:
+            out.append(chunk + closer)
+            return end + len(closer)
     size, boundary, depth = len(source), True, []
     while i < size:
         char = source[i]
