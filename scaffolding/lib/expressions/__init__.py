@@ -23,7 +23,12 @@ Semantics follow Backstage rather than Jinja where they differ:
 - Strings, arrays and numbers have their JavaScript members (`name.replaceAll(' ', '-')`, `tags.length`,
   `tags.join('-')`, `n.toFixed(2)`: jsmethods.py); other names fall back to Python's str methods.
 - nunjucks' filters replace Jinja's where they differ (title, truncate, int, float, join, urlencode,
-  escape, sort, batch, indent...: nunjucks.py).
+  escape, sort, batch, indent, round, center, striptags, nl2br...: nunjucks.py; groupby, dictsort, slice,
+  selectattr, rejectattr: nunjucks_lists.py).
+- `r/pattern/flags` literals are RegExp values run by RE2 (regex_literals.py reads them, regexp.py runs
+  them): `replace(r/-+/g, '_')`, `r/^svc-/.test(name)`; patterns RE2 cannot run fail at compile time.
+- `{% for k, v in object %}` iterates an object's pairs in JavaScript's key order; `{% for x in object %}`
+  iterates nothing, as nunjucks' compileFor does (loops.py).
 - A string that is exactly one `${{ }}` keeps the expression's type (Backstage's `| dump` + JSON.parse).
 - `{% include %}`, `{% import %}` and `{% extends %}` are refused: templates reach no files.
 
@@ -48,6 +53,10 @@ The package, by topic:
     jsops.py       JavaScript's +, String(), Number(), === and < (what nunjucks compiles to)
     jsmethods.py   String.prototype / Array.prototype / Number.prototype members, sized within the limits
     nunjucks.py    nunjucks' built-in filters where they differ from Jinja's
+    nunjucks_lists.py  nunjucks' groupby, dictsort, slice, selectattr and rejectattr
+    loops.py       what `{% for %}` iterates (nunjucks' compileFor), JavaScript's key order
+    regex_literals.py  the `r/.../flags` literals, rewritten before Jinja lexes a template
+    regexp.py      JsRegExp: RegExp literals compiled and matched by RE2, within the limits
     sandbox.py     the hardened Jinja environment and the compiled-template caches
     opaque.py      secrets as values that refuse every operation but being handed whole to an action
     render.py      ExpressionError, error messages and the public render functions

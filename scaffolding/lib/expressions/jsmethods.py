@@ -7,9 +7,9 @@ lookups for Python str, list and tuple values with ECMA-262's semantics (cited p
 names that are not JavaScript members return MISSING and the sandbox falls back to Jinja.
 
 Everything stays inside the sandbox's limits: results that can grow (padStart, padEnd, repeat,
-replace, replaceAll, concat, join) are sized before or while they are built, and no method takes
-a regular expression (nunjucks' `r/.../` literals do not parse here, so `replace` and `split` only
-ever search for strings, as they do in JavaScript when given a string).
+replace, replaceAll, concat, join) are sized before or while they are built. `replace`, `replaceAll`,
+`split`, `match` and `search` also take nunjucks' `r/.../flags` literals, run by RE2 (regexp.py);
+the literals' own members (`r/^svc-/.test(name)`, `.source`, `.flags`) are regexp.member's.
 
 Deliberate differences: lengths and indexes count Unicode code points, not UTF-16 code units (they
 differ only for characters outside the Basic Multilingual Plane); methods that take a callback (map,
@@ -28,7 +28,7 @@ from typing import Any
 from jinja2 import Undefined
 
 from scaffolding.lib.expressions import filters as js
-from scaffolding.lib.expressions import jsops
+from scaffolding.lib.expressions import jsops, regexp
 from scaffolding.lib.expressions.limits import _budget, _LimitError
 from scaffolding.lib.expressions.opaque import refuse_secrets
 
@@ -90,6 +90,10 @@ def _substitution(matched: str, position: int, text: str, replacement: str) -> s
 def _replace(text: str, args: tuple, every: bool) -> str:
     """String.prototype.replace / replaceAll with a string pattern (22.1.3.19, 22.1.3.20)."""
     refuse_secrets("passing it to a function or method", *args)
+    if isinstance(_arg(args, 0), regexp.JsRegExp):
+        if every and not args[0].is_global:
+            raise js.FilterError(f"replaceAll must be called with a global RegExp, got {args[0].literal}")
+        return regexp.replace(text, args[0], _arg(args, 1))
     pattern, replacement = _text(_arg(args, 0)), _arg(args, 1)
     if callable(replacement):
         raise js.FilterError("replace: a function as the replacement is not supported")
@@ -149,9 +153,24 @@ def _split(text: str, args: tuple) -> list[str]:
         return []
     if isinstance(separator, Undefined):
         return [text]
+    if isinstance(separator, regexp.JsRegExp):
+        return regexp.split(text, separator, cap)
     separator = _text(separator)
     parts = list(text) if separator == "" else text.split(separator)
     return parts[:cap]
+
+
+def _regexp_arg(args: tuple, name: str) -> regexp.JsRegExp:
+    value = _arg(args, 0)
+    if isinstance(value, regexp.JsRegExp):
+        return value
+    # `new RegExp(String(value))`, as JavaScript does (undefined is the empty pattern); RE2 runs it, so a
+    # pattern taken from the form's answers cannot backtrack either.
+    source = "(?:)" if isinstance(value, Undefined) else _text(value)
+    try:
+        return regexp.compile_regexp(source, "")
+    except regexp.RegExpError as exc:
+        raise js.FilterError(f"{name}: {exc}") from None
 
 
 def _index_of(text: str, args: tuple) -> int:
@@ -242,6 +261,8 @@ STRING_METHODS: dict[str, Callable[[str, tuple], Any]] = {
     "padEnd": lambda text, args: _pad(text, args, at_start=False),
     "repeat": _repeat,
     "concat": _concat_text,
+    "match": lambda text, args: regexp.match(text, _regexp_arg(args, "match")),
+    "search": lambda text, args: regexp.search(text, _regexp_arg(args, "search")),
     "charAt": _char_at,
     "at": _at,
     "toString": lambda text, args: text,
@@ -353,6 +374,8 @@ BOOLEAN_METHODS: dict[str, Callable[[Any, tuple], Any]] = {
 
 def member(obj: Any, name: str) -> Any:
     """`obj.name` as JavaScript reads it for strings, arrays, numbers and booleans; MISSING otherwise."""
+    if isinstance(obj, regexp.JsRegExp):
+        return regexp.member(obj, name)
     if isinstance(obj, str):
         table = STRING_METHODS
     elif isinstance(obj, (list, tuple)):

@@ -8,13 +8,15 @@ checks (guards.py); the ones that can grow (indent, batch, replace, join) are si
 
 Deliberate differences: filters nunjucks would throw a TypeError on (`trim` of undefined,
 `string` of undefined, `lower` of a number) give a value instead; Jinja's extra keyword arguments
-(`indent(first=True, blank=False)`, `join(attribute=...)`) still work; the filters not listed in
-FILTERS keep Jinja's behaviour (center, capitalize, round, sum, list, dictsort, groupby, select...).
+(`indent(first=True, blank=False)`, `join(attribute=...)`) still work; groupby, dictsort, slice, list,
+selectattr and rejectattr are nunjucks_lists.py's; the filters not listed in FILTERS keep Jinja's
+behaviour (sum, abs, random, select, reject, urlize, wordwrap...).
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -23,7 +25,7 @@ from urllib.parse import quote
 from jinja2 import Undefined
 
 from scaffolding.lib.expressions import filters as js
-from scaffolding.lib.expressions import jsops
+from scaffolding.lib.expressions import jsops, nunjucks_lists, regexp
 from scaffolding.lib.expressions.javascript import is_truthy
 from scaffolding.lib.expressions.limits import _budget, _LimitError
 
@@ -216,6 +218,81 @@ def float_filter(value: Any, default: Any = jsops.UNDEFINED) -> Any:
     return int(number) if number.is_integer() and abs(number) < 2 ** 53 else number
 
 
+def capitalize(value: Any) -> str:
+    # `ret.charAt(0).toUpperCase() + ret.slice(1)` of the lower-cased text; null and false are ""
+    # (Jinja prints "None", and title-cases the first character: "ǆ" is "ǅ" there, "Ǆ" here).
+    return _capitalize(_text(value))
+
+
+def center(value: Any, width: Any = 80) -> str:
+    # lib.repeat(' ', spaces / 2 - spaces % 2) before and lib.repeat(' ', spaces / 2) after: an odd
+    # padding puts the extra space after (Python's str.center may put it before).
+    text = _text(value)
+    size = jsops.to_number(width) if is_truthy(width) else 80
+    if size != size or len(text) >= size:
+        return text
+    if size > _limit():
+        raise _LimitError(f"the result of center would be larger than the limit of {_limit()} characters")
+    spaces = size - len(text)
+    before, after = spaces / 2 - spaces % 2, spaces / 2
+    return " " * max(math.ceil(before), 0) + text + " " * max(math.ceil(after), 0)  # repeat's `i < n`
+
+
+def _js_round(number: float) -> float:
+    # Math.round: the nearest integer, halves toward +Infinity (2.5 -> 3, -2.5 -> -2; Python: 2 and -2).
+    whole = math.floor(number)
+    return whole + 1 if number - whole >= 0.5 else whole
+
+
+def round_filter(value: Any, precision: Any = 0, method: Any = "common") -> Any:
+    """`rounder(val * factor) / factor` with Math.round, Math.ceil or Math.floor; strings are numbers
+    ("2.5" is 3), null is 0, and whole results are integers (Jinja: 2.0, and halves to even). Undefined
+    passes through, as it does every filter here (nunjucks prints NaN)."""
+    if isinstance(value, Undefined):
+        return value
+    number = jsops.to_number(value)
+    digits = jsops.to_number(precision) if is_truthy(precision) else 0
+    try:
+        factor = 10.0 ** digits
+    except OverflowError:
+        factor = math.inf
+    if number != number or math.isinf(number) or digits != digits:
+        return number if digits == digits else math.nan
+    rounder = math.ceil if method == "ceil" else math.floor if method == "floor" else _js_round
+    scaled = number * factor
+    result = (rounder(scaled) if math.isfinite(scaled) else scaled) / factor if factor else math.nan
+    if isinstance(result, float) and result.is_integer() and abs(result) < 2 ** 53:
+        return int(result)
+    return result
+
+
+def nl2br(value: Any) -> str:
+    # `str.replace(/\r\n|\n/g, '<br />\n')`; null and undefined are "" (Jinja has no nl2br).
+    if value is None or isinstance(value, Undefined):
+        return ""
+    text = value if isinstance(value, str) else js.js_string(value, limit=_limit())
+    text = text.replace("\r\n", "\n")
+    if len(text) + 6 * text.count("\n") > _limit():
+        raise _LimitError(f"the result of nl2br would be larger than the limit of {_limit()} characters")
+    return text.replace("\n", "<br />\n")
+
+
+_TAGS = (r"<\/?([a-z][a-z0-9]*)\b[^>]*>|<!--[\s\S]*?-->", "gi")
+
+
+def striptags(value: Any, preserve_linebreaks: Any = False) -> str:
+    """filters.js striptags with its own patterns, run by RE2 (they would backtrack quadratically in
+    Python's re on `<a` without `>`). Unlike Jinja's, entities such as &amp; stay as they are."""
+    text = regexp.replace(_text(value), regexp.compile_regexp(*_TAGS), "")
+    text = regexp.replace(text, regexp.compile_regexp(r"^\s*|\s*$", "g"), "")  # filters.js trim
+    if is_truthy(preserve_linebreaks):
+        for pattern, flags, new in ((r"^ +| +$", "gm", ""), (r" +", "g", " "), (r"(\r\n)", "g", "\n"),
+                                    (r"\n\n\n+", "g", "\n\n")):
+            text = regexp.replace(text, regexp.compile_regexp(pattern, flags), new)
+        return text
+    return regexp.replace(text, regexp.compile_regexp(r"\s+", "gi"), " ")
+
+
 def reverse(value: Any) -> Any:
     if isinstance(value, Undefined):
         return value
@@ -337,8 +414,13 @@ def indent(value: Any, width: Any = 4, indentfirst: Any = False, blank: Any = Tr
 
 
 def replace(value: Any, old: Any, new: Any = jsops.UNDEFINED, count: Any = None) -> Any:
-    """`replace(old, new, maxCount)`: every occurrence of a string (never a regex: nunjucks' `r/.../`
-    literals do not parse here); a non-string `old` returns the input unchanged."""
+    """`replace(old, new, maxCount)`: every occurrence of a string; a non-string `old` returns the input
+    unchanged. With a `r/.../flags` literal, `str.replace(old, new_)`: every match with g, else the
+    first, maxCount ignored, `$1` and `$&` substituted (regexp.py, run by RE2)."""
+    if isinstance(old, regexp.JsRegExp):
+        if isinstance(value, Undefined) or value is None:
+            return value  # nunjucks throws calling undefined.replace; nothing to replace here
+        return regexp.replace(value if isinstance(value, str) else js.js_string(value, limit=_limit()), old, new)
     if jsops.is_number(value):
         value = js.js_string(value)
     if isinstance(old, (int, float)) and not isinstance(old, bool):
@@ -387,4 +469,10 @@ FILTERS = {
     "truncate": truncate,
     "indent": indent,
     "replace": replace,
+    "capitalize": capitalize,
+    "center": center,
+    "round": round_filter,
+    "nl2br": nl2br,
+    "striptags": striptags,
+    **nunjucks_lists.FILTERS,
 }

@@ -13,7 +13,7 @@ from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
-from scaffolding.lib.expressions import jsmethods, jsops
+from scaffolding.lib.expressions import jsmethods, jsops, loops
 from scaffolding.lib.expressions.guards import (
     _check_binop,
     _check_str_method,
@@ -26,11 +26,14 @@ from scaffolding.lib.expressions.guards import (
 from scaffolding.lib.expressions.javascript import _CodeGenerator, _finalize, _NunjucksOperators
 from scaffolding.lib.expressions.limits import _budget, _measure
 from scaffolding.lib.expressions.opaque import Secret, misuse, refuse_secrets, secret_name
+from scaffolding.lib.expressions.regex_literals import CALL as REGEXP_CALL
+from scaffolding.lib.expressions.regex_literals import RegexLiterals
+from scaffolding.lib.expressions.regexp import JsRegExp, RegExpError, compile_regexp
 
 # Attributes of these are never reachable: classes (dict.update(parameters, ...) would mutate),
 # functions, generators and the interpreter's internals.
 _OPAQUE = (type, types.FunctionType, types.BuiltinFunctionType, types.MethodType, types.GeneratorType,
-           types.CodeType, types.FrameType, types.TracebackType, types.ModuleType, Secret)
+           types.CodeType, types.FrameType, types.TracebackType, types.ModuleType, Secret, JsRegExp)
 
 
 def _refuse_private(name: Any) -> None:
@@ -50,8 +53,33 @@ class _Harden(NodeTransformer):
     def visit_For(self, node: nodes.For) -> nodes.Node:
         literal = _literal_size(node.body)
         self.generic_visit(node)
-        node.iter = _env_call("paved_iterate", node.iter, nodes.Const(literal), lineno=node.lineno)
+        # nunjucks' iteration (loops.py): `for k, v in object` gives its pairs, `for x in object` nothing.
+        # One call, so the loop's items are counted as before (each call's result is counted again).
+        target = node.target
+        if isinstance(target, nodes.Tuple) and all(isinstance(item, nodes.Name) for item in target.items):
+            names = len(target.items)
+        else:
+            names = 1 if isinstance(target, nodes.Name) else 0  # 0: Jinja's own unpacking of nested names
+        node.iter = _env_call("paved_iterate", node.iter, nodes.Const(literal), nodes.Const(names),
+                              lineno=node.lineno)
         return node
+
+    def visit_Call(self, node: nodes.Call) -> nodes.Node:
+        # regex_literals.py turned `r/body/flags` into paved_regexp('body', 'flags'): compile it now,
+        # so a pattern RE2 cannot run fails the template with the literal named.
+        self.generic_visit(node)
+        if not (isinstance(node.node, nodes.Name) and node.node.name == REGEXP_CALL):
+            return node
+        args = node.args
+        if len(args) != 2 or node.kwargs or not all(isinstance(arg, nodes.Const) and isinstance(arg.value, str)
+                                                    for arg in args):
+            raise TemplateSyntaxError(f"{REGEXP_CALL}() only stands for a regular-expression literal r/.../",
+                                      node.lineno)
+        try:
+            compile_regexp(args[0].value, args[1].value)
+        except RegExpError as exc:
+            raise TemplateSyntaxError(str(exc), node.lineno) from None
+        return _env_call("paved_regexp", *args, lineno=node.lineno)
 
     def _measured(self, node: nodes.Node) -> nodes.Node:
         self.generic_visit(node)
@@ -145,12 +173,18 @@ class _Sandbox(ImmutableSandboxedEnvironment):
             return jsops.add(left, right, limit=budget.limits.output)  # JavaScript's +: 'a' + undefined
         return self.binop_table[operator](left, right)
 
-    def paved_iterate(self, iterable: Any, literal_size: int) -> Iterator:
+    def paved_iterate(self, iterable: Any, literal_size: int, names: int = 0) -> Iterator:
         budget = _budget()
+        if names:
+            refuse_secrets("looping over it", iterable)
+            iterable = loops.items(iterable) if names == 1 else loops.pairs(iterable, names)
         for item in iterable:
             budget.iterate()
             budget.produce(literal_size)
             yield item
+
+    def paved_regexp(self, source: str, flags: str) -> JsRegExp:
+        return compile_regexp(source, flags)  # cached; compiled once already when the template was
 
     def paved_measured(self, value: Any) -> Any:
         _measure(value, _budget())
@@ -178,7 +212,7 @@ def _environment(cookiecutter: bool, crlf: bool, trim_blocks: bool = False, lstr
         keep_trailing_newline=True,
         newline_sequence="\r\n" if crlf else "\n",
         finalize=_finalize,
-        extensions=[_NunjucksOperators],
+        extensions=[_NunjucksOperators, RegexLiterals],
     )
     env.globals.pop("lipsum", None)  # lipsum(n) writes n paragraphs
     env.globals["range"] = _range
