@@ -507,3 +507,16 @@ for _name in ("PAVED_SECRET_KEY_FILE", "PAVED_SECRETS_ENCRYPTION_KEY_FILE"):
     if env_str(_name):
         _internal_paths[_name] = Path(env_str(_name)).resolve()
 check_file_roots(PAVED_FILE_ROOTS, internal=_internal_paths, data_dir=VAR_DIR, catalog_dir=PAVED_CATALOG_FILES_DIR)
+
+# --- insights: delivery events ---------------------------------------------------------------
+# Webhook deliveries (GitHub, GitLab, Argo CD, PagerDuty) larger than this are refused (413).
+PAVED_INSIGHTS_WEBHOOK_MAX_BYTES = env_int("PAVED_INSIGHTS_WEBHOOK_MAX_BYTES", 1024 * 1024, minimum=1024)
+# POST /api/events: the largest request and the most events in one.
+PAVED_INSIGHTS_EVENTS_MAX_BYTES = env_int("PAVED_INSIGHTS_EVENTS_MAX_BYTES", 8 * 1024 * 1024, minimum=1024)
+PAVED_INSIGHTS_EVENTS_MAX_ITEMS = env_int("PAVED_INSIGHTS_EVENTS_MAX_ITEMS", 5000, minimum=1)
+# Deployments to these environments (compared lower case) count in the four keys.
+PAVED_INSIGHTS_PRODUCTION_ENVIRONMENTS = frozenset(
+    e.strip().lower() for e in env_list("PAVED_INSIGHTS_PRODUCTION_ENVIRONMENTS", ["production", "prod", "live"]))
+CELERY_BEAT_SCHEDULE["insights-deliveries-resend"] = {
+    "task": "insights.tasks.deliveries_resend", "schedule": 120.0,
+}

@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401  (routes are added by the app's API views)
+from django.urls import path
 
-urlpatterns: list = []
+from insights.api import events
+
+urlpatterns: list = [
+    # --- insights: delivery events (inevents) ---
+    path("events", events.events_post, name="insights-events"),
+    path("insights/webhooks/<slug:source>", events.webhook_post, name="insights-webhook"),
+    path("insights/dora", events.dora_get, name="insights-dora"),
+    path("insights/delivery/unmatched", events.unmatched_get, name="insights-unmatched"),
+    # --- end insights: delivery events ---
+]

@@ -1,1 +1,11 @@
 """Models of the app (one module per topic; this package re-exports them)."""
+
+from insights.models.delivery import (  # noqa: F401
+    Change,
+    Delivery,
+    DeliveryDay,
+    Deployment,
+    DeploymentCommit,
+    Incident,
+    WebhookSource,
+)
