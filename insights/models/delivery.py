@@ -20,7 +20,7 @@ class WebhookSource(models.Model):
     class Kind(models.TextChoices):
         GITHUB = "github", "GitHub (X-Hub-Signature-256)"
         GITLAB = "gitlab", "GitLab (X-Gitlab-Token)"
-        ARGOCD = "argocd", "Argo CD notifications (Authorization: Bearer <secret>)"
+        ARGOCD = "argocd", "Argo CD notifications (X-Webhook-Secret)"
         PAGERDUTY = "pagerduty", "PagerDuty V3 (X-PagerDuty-Signature)"
 
     name = models.SlugField(max_length=63, unique=True,

@@ -102,7 +102,8 @@ def _verify(source: WebhookSource, secret: str, headers, body: bytes) -> None:
         kind == "github" and signatures.github_valid(secret=secret, body=body,
                                                      header=_header(headers, "X-Hub-Signature-256"))
         or kind == "gitlab" and signatures.gitlab_valid(secret=secret, header=_header(headers, "X-Gitlab-Token"))
-        or kind == "argocd" and signatures.bearer_valid(secret=secret, header=_header(headers, "Authorization"))
+        or kind == "argocd" and signatures.secret_header_valid(secret=secret,
+                                                             header=_header(headers, "X-Webhook-Secret"))
         or kind == "pagerduty" and signatures.pagerduty_valid(secret=secret, body=body,
                                                               header=_header(headers, "X-PagerDuty-Signature"))
     )

@@ -48,3 +48,30 @@ def process_pending() -> list[str]:
     """Run the processing task for every stored, pending delivery (what the worker does)."""
     return [delivery_process(delivery_id=pk) for pk in
             Delivery.objects.filter(status="pending").order_by("pk").values_list("pk", flat=True)]
+
+
+def grant(user, *permissions: str) -> None:
+    """Bind a role holding `permissions` to `user` (by their default User ref)."""
+    from core.access import access_cache_clear
+    from core.models import Grant, Role, RoleBinding
+
+    role = Role.objects.create(name=f"role-{user.username}-{len(permissions)}")
+    for permission in permissions:
+        Grant.objects.create(role=role, permission=permission)
+    RoleBinding.objects.create(role=role, subject=f"user:default/{user.username}")
+    access_cache_clear()
+
+
+@pytest.fixture
+def sender(django_user_model):
+    """A CI account allowed to send events."""
+    user = django_user_model.objects.create_user("ci-bot", "ci@example.com", "x")
+    grant(user, "insights.events.write")
+    return user
+
+
+@pytest.fixture
+def events_token(sender) -> str:
+    from portal.tokens import api_token_create
+
+    return api_token_create(user=sender, name="ci", scope="events")

@@ -8,8 +8,15 @@ import pytest
 from catalog.tests.factories import component_yaml, yaml_load
 from insights.models import Change, Delivery, Deployment, Incident
 from insights.selectors.dora import dora_keys
-from insights.tests.events_fixtures import SECRET, github_post, hub_signature, make_source, post, process_pending
-from insights.tests.events_fixtures import sealing_key  # noqa: F401  (fixture)
+from insights.tests.events_fixtures import (
+    SECRET,
+    github_post,
+    hub_signature,
+    make_source,
+    post,
+    process_pending,
+    sealing_key,  # noqa: F401  (fixture)
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sealing_key")]
 
@@ -42,7 +49,8 @@ def test_push_then_deploy_gives_lead_time_and_matches_by_annotation(component):
     assert github_post("deployment", deployment_status("pending", "2026-01-05T10:00:00Z") | {
         "deployment": {"id": 7, "sha": SHA2, "environment": "production", "created_at": "2026-01-05T10:00:00Z"}},
         "d-2").status_code == 202
-    assert github_post("deployment_status", deployment_status("success", "2026-01-05T12:00:00Z"), "d-3").status_code == 202
+    success = deployment_status("success", "2026-01-05T12:00:00Z")
+    assert github_post("deployment_status", success, "d-3").status_code == 202
     assert process_pending() == ["processed", "processed", "processed"]
     deployment = Deployment.objects.get()
     assert (deployment.component_ref, deployment.status, deployment.production) == (component, "success", True)

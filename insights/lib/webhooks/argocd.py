@@ -5,8 +5,8 @@ Configure a webhook service and template in argocd-notifications-cm:
     service.webhook.paved: |
       url: https://paved.example.com/api/insights/webhooks/<source name>
       headers:
-      - name: Authorization
-        value: Bearer $paved-webhook-secret
+      - name: X-Webhook-Secret
+        value: $paved-webhook-secret
     template.paved-sync: |
       webhook:
         paved:
