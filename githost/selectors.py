@@ -187,7 +187,7 @@ def repo_commits_pushed(*, owner: str, name: str, ref: str, old: str, new: str, 
         revs = [f"{old}..{new}"]
     else:
         check_ref(ref)
-        revs = [new, "--not", f"--exclude={ref}", "--all"]
+        revs = [new, "--not", f"--exclude={ref}", "--glob=refs"]  # every other ref (not HEAD: it may be `ref`)
     out = run(git_dir, "log", "-z", f"--max-count={limit}", "--format=%H%x1f%ae%x1f%aI", *revs, "--",
               check=False).stdout
     commits = []

@@ -21,7 +21,9 @@ from catalog.tests.factories import component_yaml, yaml_load
 from insights.models import DeliveryDay
 from insights.selectors.dora import dora_keys, dora_series, first_activity, first_production_deploys, incident_counts
 from insights.services.events import dora_rebuild
-from insights.tests.events_fixtures import events_token, process_pending, sender  # noqa: F401  (fixtures)
+from insights.tests.events_fixtures import events_token, process_pending, sender
+
+FIXTURES = (events_token, sender)  # pytest finds fixtures by the names imported here
 
 pytestmark = pytest.mark.django_db
 SHOP = "component:default/shop"

@@ -5,8 +5,10 @@ import json
 import pytest
 
 from insights.models import Delivery, Deployment
-from insights.tests.events_fixtures import events_token, grant, process_pending, sender  # noqa: F401  (fixtures)
+from insights.tests.events_fixtures import events_token, grant, process_pending, sender
 from portal.tokens import api_token_create
+
+FIXTURES = (events_token, sender)  # pytest finds fixtures by the names imported here
 
 pytestmark = pytest.mark.django_db
 GOOD = {"type": "deployment", "service": "shop", "environment": "production", "time": "2026-01-05T10:00:00Z"}

@@ -8,8 +8,14 @@ import pytest
 from catalog.tests.factories import component_yaml, documents_yaml, yaml_load
 from insights.models import Change, Delivery, Deployment, Incident, WebhookSource
 from insights.selectors.dora import dora_keys, unmatched_events
-from insights.tests.events_fixtures import SECRET, make_source, pd_signature, post, process_pending
-from insights.tests.events_fixtures import sealing_key  # noqa: F401  (fixture)
+from insights.tests.events_fixtures import (
+    SECRET,
+    make_source,
+    pd_signature,
+    post,
+    process_pending,
+    sealing_key,  # noqa: F401  (fixture)
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sealing_key")]
 SHA = "c" * 40
