@@ -78,7 +78,7 @@ class Deployment(models.Model):
     external_id = models.CharField(max_length=200)
     service = models.CharField(max_length=320, help_text="The service as the tool named it.")
     match_keys = models.JSONField(default=list, help_text="[[annotation, value], ...] tried against the catalog.")
-    component_ref = models.CharField(max_length=320, blank=True, db_index=True)
+    component_ref = models.CharField(max_length=320, blank=True)  # indexed with deployed_at (Meta)
     environment = models.CharField(max_length=100)
     production = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=Status.choices)
@@ -145,7 +145,7 @@ class Incident(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     caused_by = models.ForeignKey(Deployment, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="incidents")
-    caused_by_hint = models.CharField(max_length=200, blank=True,
+    caused_by_hint = models.CharField(max_length=200, blank=True, db_index=True,
                                       help_text="Deployment id or commit SHA named as the cause, until it is found.")
 
     class Meta:

@@ -473,13 +473,28 @@ def _apply_deployments(events: list[DeploymentEvent], source: str, refs: dict, d
     if updated:
         Deployment.objects.bulk_update(updated, ["status", "deployed_at", "commit_shas"], batch_size=CHUNK)
     commits += [(d, s) for d in new for s in d.commit_shas]
-    DeploymentCommit.objects.bulk_create([DeploymentCommit(deployment=d, sha=s) for d, s in commits], batch_size=CHUNK)
+    _commits_insert([(d.pk, s) for d, s in commits])
     for d in new:
         deltas.add(_deployment_part(d), +1)
     touched = new + updated
     _mark_rollbacks([d for d in touched if d.production and d.status == Deployment.Status.ROLLBACK], deltas)
     _link_changes([d for d in touched if d.production and d.status in COUNTED], deltas)
     _resolve_hints(touched, deltas)
+
+
+def _commits_insert(rows: list[tuple[int, str]]) -> None:
+    """DeploymentCommit rows, by COPY on PostgreSQL (two per deployment: the ORM's insert was a
+    third of the processing time), by bulk_create elsewhere."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        DeploymentCommit.objects.bulk_create([DeploymentCommit(deployment_id=pk, sha=s) for pk, s in rows],
+                                             batch_size=CHUNK)
+        return
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {DeploymentCommit._meta.db_table} (deployment_id, sha) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 def _failed(d: Deployment, deltas: Deltas) -> None:
