@@ -208,7 +208,8 @@ SELECT component_ref, (deployed_at AT TIME ZONE 'UTC')::date, count(*), sum(caus
 FROM insights_deployment WHERE source = 'gen' GROUP BY 1, 2
 UNION ALL
 SELECT '*', day, n, f, 2 * n,
-       (SELECT jsonb_object_agg(b::text, jsonb_build_array(n / 20, n / 20 * b * 600)) FROM generate_series(40, 80) AS b),
+       (SELECT jsonb_object_agg(b::text, jsonb_build_array(n / 20, n / 20 * b * 600))
+        FROM generate_series(40, 80) AS b),
        0, 0, '{}'::jsonb
 FROM (SELECT (deployed_at AT TIME ZONE 'UTC')::date AS day, count(*) AS n, sum(caused_failure::int) AS f
       FROM insights_deployment WHERE source = 'gen' GROUP BY 1) AS per_day

@@ -14,7 +14,7 @@ from core.api.envelope import error_envelope
 from core.api.errors import InputError, NotAllowedError, PayloadTooLargeError, api_view
 from insights.lib import dora
 from insights.lib.webhooks.events import PayloadError
-from insights.selectors.dora import DoraKeys, dora_keys, dora_series, unmatched_events
+from insights.selectors.dora import DoraKeys, dora_summary, unmatched_events
 from insights.services import events as services
 
 MAX_DAYS = 3 * 366
@@ -106,8 +106,7 @@ def dora_get(request: HttpRequest):
     if team:
         components += entity_refs_owned_by(owner_refs=[team])
     refs = components if (components or team) else None
-    keys = dora_keys(start=start, end=end, component_refs=refs)
-    series = dora_series(start=start, end=end, bucket=bucket, component_refs=refs)
+    keys, series = dora_summary(start=start, end=end, bucket=bucket, component_refs=refs)
     return JsonResponse({
         "scope": {"components": refs, "team": team or None, "organisation": refs is None},
         "start": start.isoformat(), "end": end.isoformat(), "bucket": bucket, "keys": _keys_json(keys),

@@ -78,9 +78,21 @@ def dora_series(*, start: date, end: date, bucket: str = "week",
     """One DoraKeys per week (Monday), month or quarter from the one holding `start` to the one
     holding `end`, empty periods included; rates use the days of each period inside [start, end]."""
     _check(start, end)
+    return _series(_rows(start, end, component_refs), start, end, bucket)
+
+
+def dora_summary(*, start: date, end: date, bucket: str = "week",
+                 component_refs: list[str] | None = None) -> tuple[DoraKeys, list[tuple[date, DoraKeys]]]:
+    """dora_keys and dora_series of one period from a single read of the roll-ups (for pages)."""
+    _check(start, end)
+    rows = _rows(start, end, component_refs)
+    return _keys(rows, (end - start).days + 1), _series(rows, start, end, bucket)
+
+
+def _series(rows: list[dict], start: date, end: date, bucket: str) -> list[tuple[date, DoraKeys]]:
     starts = dora.bucket_starts(start, end, bucket)
     grouped: dict[date, list[dict]] = {s: [] for s in starts}
-    for row in _rows(start, end, component_refs):
+    for row in rows:
         grouped[dora.bucket_start(row["day"], bucket)].append(row)
     series = []
     for first in starts:

@@ -491,10 +491,10 @@ def _commits_insert(rows: list[tuple[int, str]]) -> None:
         DeploymentCommit.objects.bulk_create([DeploymentCommit(deployment_id=pk, sha=s) for pk, s in rows],
                                              batch_size=CHUNK)
         return
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {DeploymentCommit._meta.db_table} (deployment_id, sha) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+    sql = f"COPY {DeploymentCommit._meta.db_table} (deployment_id, sha) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _failed(d: Deployment, deltas: Deltas) -> None:

@@ -140,3 +140,12 @@ def test_resolving_an_incident_later_moves_it_from_unresolved_to_restore(tmp_pat
     keys = dora_keys(**JAN, component_refs=[SHOP])
     assert (keys.incidents, keys.unresolved_incidents, keys.restore_hours, keys.bands["restore"]) == (
         1, 0, 0.5, "elite")
+
+
+@pytest.mark.usefixtures("sent")
+def test_summary_equals_keys_and_series():
+    from insights.selectors.dora import dora_summary
+
+    keys, series = dora_summary(**JAN, bucket="week", component_refs=[SHOP])
+    assert keys == dora_keys(**JAN, component_refs=[SHOP])
+    assert series == dora_series(**JAN, bucket="week", component_refs=[SHOP])

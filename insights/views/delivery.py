@@ -14,7 +14,7 @@ from core.api.errors import InputError
 from core.htmx import render_page_or_fragment
 from insights.api.events import period_from
 from insights.lib.charts import bars
-from insights.selectors.dora import dora_keys, dora_series, recent_deployments, recent_incidents, unmatched_events
+from insights.selectors.dora import dora_summary, recent_deployments, recent_incidents, unmatched_events
 
 BAND_CLASS = {"elite": "badge-ok", "high": "badge-ok", "medium": "badge-warn", "low": "badge-error", "": "badge-muted"}
 
@@ -59,8 +59,7 @@ def component_delivery(request: HttpRequest, namespace: str, kind: str, name: st
     else:
         bucket = bucket_or_error
     refs = [entity.ref]
-    keys = dora_keys(start=start, end=end, component_refs=refs)
-    series = dora_series(start=start, end=end, bucket=bucket, component_refs=refs)
+    keys, series = dora_summary(start=start, end=end, bucket=bucket, component_refs=refs)
     context = {
         "entity": entity, "entity_url": entity_url(entity.ref), "start": start, "end": end, "bucket": bucket,
         "error": error, "keys": keys, "figures": _figures(keys),
