@@ -175,3 +175,20 @@ def test_change_without_any_deployment_has_no_lead_time():
     process_pending()
     assert Change.objects.get().lead_seconds is None
     assert dora_keys(**DAY).lead_time_hours is None
+
+
+def test_admin_creates_a_source_with_a_sealed_secret(admin_client):
+    response = admin_client.post("/admin/insights/webhooksource/add/", {
+        "name": "gh", "kind": "github", "enabled": "on", "incident_label": "incident", "secret": "z" * 24})
+    assert response.status_code == 302, response.content[:500]
+    source = WebhookSource.objects.get(name="gh")
+    assert "z" * 24 not in source.secret_sealed and source.kind == "github"
+    missing = admin_client.post("/admin/insights/webhooksource/add/", {"name": "gl", "kind": "gitlab"})
+    assert missing.status_code == 200 and not WebhookSource.objects.filter(name="gl").exists()
+    assert admin_client.get("/admin/insights/delivery/").status_code == 200
+
+
+def test_admin_is_closed_to_staff_who_are_not_platform_admins(client, django_user_model):
+    staff = django_user_model.objects.create_user("staff", "s@example.com", "x", is_staff=True)
+    client.force_login(staff)
+    assert client.get("/admin/insights/webhooksource/").status_code == 403
