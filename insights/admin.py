@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 
 from core.access import is_platform_admin
 from insights.models import Delivery, WebhookSource
-from insights.services.events import webhook_source_save
+from insights.services.events import webhook_source_save, webhook_sources_forget
 
 
 class WebhookSourceForm(forms.ModelForm):
@@ -50,6 +50,7 @@ class WebhookSourceAdmin(admin.ModelAdmin):
         secret = form.cleaned_data.get("secret")
         if not secret and change:
             obj.save(update_fields=["kind", "enabled", "incident_label"])
+            webhook_sources_forget()
             return
         saved = webhook_source_save(actor=request.user, name=obj.name, kind=obj.kind, secret=secret,
                                     incident_label=obj.incident_label, enabled=obj.enabled)

@@ -10,7 +10,7 @@ from django.test import Client
 
 from insights.lib.webhooks.sealing import seal
 from insights.models import Delivery, WebhookSource
-from insights.services.events import delivery_process
+from insights.services.events import delivery_process, webhook_sources_forget
 
 SECRET = "s3cret-s3cret-s3cret-s3cret"
 
@@ -21,6 +21,7 @@ def sealing_key(settings):
 
 
 def make_source(kind: str, name: str | None = None, secret: str = SECRET) -> WebhookSource:
+    webhook_sources_forget()
     return WebhookSource.objects.create(name=name or kind, kind=kind, secret_sealed=seal(secret))
 
 
