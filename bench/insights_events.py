@@ -183,7 +183,7 @@ INSERT INTO insights_deployment (source, external_id, service, match_keys, compo
 SELECT 'gen', 'g' || g, 'svc-' || (g % {c}), '[]'::jsonb, 'component:default/svc-' || (g % {c}), 'production', true,
        CASE WHEN g % 53 = 0 THEN 'rollback' ELSE 'success' END,
        timestamptz '2025-01-01 00:00:00+00' + ((g / {c}) * 3 + g % 3) % 365 * interval '1 day'
-           + (g * 7919 % 86400) * interval '1 second',
+           + (g::bigint * 7919 % 86400) * interval '1 second',
        '[]'::jsonb, g % 11 = 0, now()
 FROM generate_series(1, {n}) AS g
 """
