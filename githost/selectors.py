@@ -101,6 +101,16 @@ def repo_blob_info(*, owner: str, name: str, ref: str, path: str) -> tuple[str, 
     return sha, size
 
 
+def repo_is_symlink(*, owner: str, name: str, ref: str, path: str) -> bool:
+    """Whether `path` at `ref` is a symbolic link (mode 120000). A link's blob holds its target's path,
+    not a file: readers that hand files to people refuse it rather than pass a path off as content."""
+    git_dir, commit, path, _info = _locate(owner, name, ref, path)
+    if not path:
+        return False
+    out = run(git_dir, "ls-tree", "-z", commit, "--", path).stdout
+    return out.startswith(b"120000 ")
+
+
 def repo_read_file(*, owner: str, name: str, ref: str, path: str, max_bytes: int | None = None) -> bytes:
     """The bytes of a file at `ref`. GitHostError if missing, a directory, or over `max_bytes`
     (default PAVED_MAX_FILE_BYTES)."""
