@@ -36,7 +36,7 @@ def test_page_shows_keys_bands_deployments_and_incidents(client_owner, shop, dja
     assert response.status_code == 200
     html = response.content.decode()
     assert "Deployment frequency" in html and "0.10 a day (3 deployments)" in html
-    assert "Checkout &lt;b&gt;down" in html and "<rect" in html and "<html" in html.lower()
+    assert "Checkout &lt;b&gt;down" in html and "<svg" in html and "<html" in html.lower()
     assert "1 not resolved" in html
 
 

@@ -11,9 +11,9 @@ from catalog.access import entity_readable
 from catalog.selectors import entity_get, entity_url
 from core.access import require
 from core.api.errors import InputError
+from core.charts import Series, line_chart
 from core.htmx import render_page_or_fragment
 from insights.api.events import period_from
-from insights.lib.charts import bars
 from insights.selectors.dora import dora_summary, recent_deployments, recent_incidents, unmatched_events
 
 BAND_CLASS = {"elite": "badge-ok", "high": "badge-ok", "medium": "badge-warn", "low": "badge-error", "": "badge-muted"}
@@ -44,6 +44,19 @@ def _figures(keys) -> list[dict]:
              "band_class": BAND_CLASS[keys.bands.get(key, "")]} for key, label, value in rows]
 
 
+def _charts(series, bucket: str) -> list:
+    labels = [first.strftime("%-d %b") for first, _ in series]
+    return [
+        line_chart(labels=labels, series=[Series("Deployments", [k.deployments for _, k in series]),
+                                          Series("Incidents", [k.incidents for _, k in series])],
+                   title=f"Production deployments and incidents per {bucket}", y_min=0),
+        line_chart(labels=labels, series=[Series("Lead time (h)", [k.lead_time_hours for _, k in series]),
+                                          Series("Time to restore (h)", [k.restore_hours for _, k in series])],
+                   title=f"Median lead time and time to restore per {bucket}, hours", y_min=0,
+                   formatter=lambda v: f"{v:.1f}"),
+    ]
+
+
 @require_GET
 def component_delivery(request: HttpRequest, namespace: str, kind: str, name: str) -> HttpResponse:
     require(request.user, "insights.read")
@@ -63,7 +76,7 @@ def component_delivery(request: HttpRequest, namespace: str, kind: str, name: st
     context = {
         "entity": entity, "entity_url": entity_url(entity.ref), "start": start, "end": end, "bucket": bucket,
         "error": error, "keys": keys, "figures": _figures(keys),
-        "chart": bars([(first.isoformat(), k.deployments) for first, k in series], label="Deployments"),
+        "charts": _charts(series, bucket),
         "series": series,
         "deployments": recent_deployments(component_ref=entity.ref),
         "incidents": recent_incidents(component_ref=entity.ref),
