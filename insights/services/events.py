@@ -460,11 +460,24 @@ def _incident_part(i: Incident) -> tuple | None:
 # --- Applying events ----------------------------------------------------------------------------
 
 
+# Applying events is serialised (one transaction at a time, PostgreSQL advisory lock): two workers
+# inserting the same commit or deployment at once would each count it in the roll-ups. Receiving
+# stays concurrent; one worker applies a 1,000-event batch in well under a second (bench/).
+APPLY_LOCK = 0x1A5E_0001
+
+
+def _apply_lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPLY_LOCK])
+
+
 def events_apply(*, events: list, source: str) -> None:
     """Upsert the events' rows and apply their roll-up deltas, in one transaction."""
     refs = match_components({(e.service, e.match_keys) for e in events if e.service or e.match_keys})
     deltas = Deltas()
     with transaction.atomic():
+        _apply_lock()
         deployments = [e for e in events if isinstance(e, DeploymentEvent)]
         changes = [e for e in events if isinstance(e, ChangeEvent)]
         incidents = [e for e in events if isinstance(e, IncidentEvent)]
@@ -724,6 +737,7 @@ def unmatched_rematch(*, limit: int = 50_000) -> int:
     matched = 0
     deltas = Deltas()
     with transaction.atomic():
+        _apply_lock()
         for model in (Deployment, Incident, Change):
             rows = list(model.objects.filter(component_ref="").order_by("pk")[:limit])
             found = match_components({(r.service, tuple(map(tuple, r.match_keys))) for r in rows})
@@ -753,6 +767,7 @@ def dora_rebuild() -> int:
     """Recompute every DeliveryDay row from the deployments, changes and incidents (a repair)."""
     deltas = Deltas()
     with transaction.atomic():
+        _apply_lock()
         DeliveryDay.objects.all().delete()
         for d in Deployment.objects.filter(production=True, status__in=COUNTED).iterator(chunk_size=CHUNK):
             deltas.add(_deployment_part(d), +1)
