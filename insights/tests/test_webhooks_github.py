@@ -191,3 +191,25 @@ def test_get_is_405_and_secret_is_sealed_at_rest():
 
     assert Client().get("/api/insights/webhooks/github").status_code == 405
     assert SECRET not in source.secret_sealed
+
+
+def test_late_created_event_does_not_undo_the_outcome_and_processing_twice_is_a_no_op(component):
+    from insights.services.events import delivery_process
+
+    make_source("github")
+    github_post("deployment_status", deployment_status("success", "2026-01-05T12:00:00Z"), "s")
+    github_post("deployment", deployment_status("pending", "2026-01-05T10:00:00Z"), "c")
+    assert process_pending() == ["processed", "processed"]
+    for delivery in Delivery.objects.all():  # a redelivered Celery message
+        assert delivery_process(delivery_id=delivery.pk) == "processed"
+    deployment = Deployment.objects.get()
+    assert (deployment.status, deployment.deployed_at.hour) == ("success", 12)
+    assert dora_keys(start=date(2026, 1, 5), end=date(2026, 1, 5), component_refs=[component]).deployments == 1
+
+
+def test_staging_deployment_is_stored_but_not_counted(component):
+    make_source("github")
+    github_post("deployment_status", deployment_status("success", "2026-01-05T12:00:00Z", env="staging"), "s")
+    process_pending()
+    assert Deployment.objects.get().production is False
+    assert dora_keys(start=date(2026, 1, 5), end=date(2026, 1, 5)).deployments == 0
