@@ -307,10 +307,13 @@ def main() -> None:
     parser.add_argument("--api-events", type=int, default=30_000)
     parser.add_argument("--webhooks", type=int, default=400)
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--selectors-only", action="store_true",
+                        help="time the selectors again on the database a previous full run filled")
     args = parser.parse_args()
 
-    psql(f"DROP DATABASE IF EXISTS {args.database}")
-    psql(f"CREATE DATABASE {args.database}")
+    if not args.selectors_only:
+        psql(f"DROP DATABASE IF EXISTS {args.database}")
+        psql(f"CREATE DATABASE {args.database}")
     from cryptography.fernet import Fernet
 
     os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{args.database}"
@@ -329,6 +332,11 @@ def main() -> None:
     from core.models import Grant, Role, RoleBinding
     from portal.tokens import api_token_create
 
+    if args.selectors_only:
+        client = Client()
+        client.force_login(get_user_model().objects.get(username="admin"))
+        emit("selectors", {"runs": args.runs, **selectors(args.runs, args.components, client)})
+        return
     call_command("migrate", verbosity=0)
     make_components(args.components)
     user = get_user_model().objects.create_user("ci-bot", "ci@example.com", "x")
