@@ -90,7 +90,9 @@ class Deployment(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["source", "external_id"], name="insights_deployment_once")]
-        indexes = [models.Index(fields=["component_ref", "deployed_at"], name="insights_deploy_comp_time")]
+        indexes = [models.Index(fields=["component_ref", "deployed_at"], name="insights_deploy_comp_time"),
+                   # An incident names its cause by id whatever the source that sent the deployment.
+                   models.Index(fields=["external_id"], name="insights_deploy_external_id")]
 
     def __str__(self) -> str:
         return f"{self.service}@{self.environment} {self.deployed_at:%Y-%m-%d %H:%M}"
