@@ -2,11 +2,11 @@
 applying itself is insights.services.delivery_apply; the roll-ups insights.services.rollups).
 
 Receiving is quick and stores only the raw delivery (once per source delivery id), then enqueues
-`insights.tasks.delivery_process` on commit; processing normalises it (insights.lib.webhooks),
-upserts the rows and applies the roll-up *deltas* the change caused: each row's contribution to
-the four keys is a function of its fields (`_deployment_part`, `_change_part`, `_incident_part`), so
-an update subtracts the old contribution and adds the new one, and replaying anything is a no-op.
-`dora_rebuild` recomputes every roll-up from the rows (a repair, and the tests' cross-check).
+`insights.tasks.delivery_process` on commit; processing normalises it (insights.lib.webhooks) and
+hands the events to `events_apply`, which upserts the rows and applies the roll-up deltas they
+caused, so replaying anything is a no-op. `dora_rebuild` recomputes every roll-up from the rows.
+A delivery that cannot be read is kept as failed with the reason (the field named); one whose
+event type or action means nothing for DORA is kept as ignored.
 """
 
 import hashlib
