@@ -352,7 +352,7 @@ def unmatched_rematch(*, limit: int = 50_000) -> int:
     with transaction.atomic():
         _apply_lock()
         for model in (Deployment, Incident, Change):
-            rows = list(model.objects.filter(component_ref="").order_by("pk")[:limit])
+            rows = list(model.objects.filter(component_ref="").exclude(service="").order_by("pk")[:limit])
             found = match_components({(r.service, tuple(map(tuple, r.match_keys))) for r in rows})
             hits = []
             for row in rows:

@@ -79,3 +79,14 @@ def test_push_without_new_commits_stores_nothing():
     githost_push_ingest("acme", "shop", [["refs/heads/main", head, head]])
     assert Delivery.objects.count() == 0
     assert dora_keys(start=date(2026, 1, 1), end=date(2026, 1, 1)).changes == 0
+
+
+def test_catalog_changes_with_components_queue_one_rematch(django_capture_on_commit_callbacks, monkeypatch):
+    from catalog.models import Location
+    from catalog.signals import entities_stored
+
+    sent = []
+    monkeypatch.setattr("insights.receivers.task_enqueue_on_commit", lambda name, *args: sent.append(name))
+    entities_stored.send(sender=Location, location_id="x", refs=["group:default/team-a"])
+    entities_stored.send(sender=Location, location_id="x", refs=["group:default/a", "component:default/shop"])
+    assert sent == ["insights.tasks.unmatched_rematch"]
