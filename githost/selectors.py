@@ -182,6 +182,32 @@ def repo_log(*, owner: str, name: str, ref: str, limit: int = 50) -> list[dict]:
     return commits
 
 
+def repo_commits_pushed(*, owner: str, name: str, ref: str, old: str, new: str, limit: int = 500) -> list[dict]:
+    """The commits a push of `ref` from `old` to `new` brought, newest first, at most `limit`:
+    [{"sha", "email", "date" (author time)}]. A new ref (`old` all zeros) brings what no other ref
+    of the repository already had; a deletion brings nothing."""
+    zero = "0" * 40
+    if not new or new == zero:
+        return []
+    check_ref(new)
+    git_dir = repo_git_dir(owner, name)
+    limit = max(1, min(int(limit), 5000))
+    if old and old != zero:
+        check_ref(old)
+        revs = [f"{old}..{new}"]
+    else:
+        check_ref(ref)
+        revs = [new, "--not", f"--exclude={ref}", "--glob=refs"]  # every other ref (not HEAD: it may be `ref`)
+    out = run(git_dir, "log", "-z", f"--max-count={limit}", "--format=%H%x1f%ae%x1f%aI", *revs, "--",
+              check=False).stdout
+    commits = []
+    for record in out.split(b"\0"):
+        fields = record.decode("utf-8", "replace").strip().split("\x1f")
+        if len(fields) == 3:
+            commits.append({"sha": fields[0], "email": fields[1], "date": datetime.fromisoformat(fields[2])})
+    return commits
+
+
 def _safe_target(root: Path, rel: str) -> Path:
     target = root / rel
     parent = target.parent

@@ -559,3 +559,15 @@ CELERY_BEAT_SCHEDULE["insights-cost-opencost-fetch"] = {"task": "insights.tasks.
 CELERY_BEAT_SCHEDULE["insights-cost-reports"] = {"task": "insights.tasks.cost_reports_send", "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE["insights-cost-imports-sweep"] = {"task": "insights.tasks.cost_imports_sweep",
                                                        "schedule": 600.0}
+# --- insights: delivery events ---------------------------------------------------------------
+# Webhook deliveries (GitHub, GitLab, Argo CD, PagerDuty) larger than this are refused (413).
+PAVED_INSIGHTS_WEBHOOK_MAX_BYTES = env_int("PAVED_INSIGHTS_WEBHOOK_MAX_BYTES", 1024 * 1024, minimum=1024)
+# POST /api/events: the largest request and the most events in one.
+PAVED_INSIGHTS_EVENTS_MAX_BYTES = env_int("PAVED_INSIGHTS_EVENTS_MAX_BYTES", 8 * 1024 * 1024, minimum=1024)
+PAVED_INSIGHTS_EVENTS_MAX_ITEMS = env_int("PAVED_INSIGHTS_EVENTS_MAX_ITEMS", 5000, minimum=1)
+# Deployments to these environments (compared lower case) count in the four keys.
+PAVED_INSIGHTS_PRODUCTION_ENVIRONMENTS = frozenset(
+    e.strip().lower() for e in env_list("PAVED_INSIGHTS_PRODUCTION_ENVIRONMENTS", ["production", "prod", "live"]))
+CELERY_BEAT_SCHEDULE["insights-deliveries-resend"] = {
+    "task": "insights.tasks.deliveries_resend", "schedule": 120.0,
+}
