@@ -80,7 +80,9 @@ def line_chart(*, labels: Sequence[str], series: Sequence[Series], title: str, w
     every = max(1, -(-len(labels) // 8))
     for i, label in enumerate(labels):
         if i % every == 0 or i == len(labels) - 1:
-            body.append(f'<text x="{x(i):.1f}" y="{height - 8}" text-anchor="middle" font-size="11" '
+            # The last label ends at the right edge instead of being centred past it (and cut off).
+            anchor = "end" if i == len(labels) - 1 and len(labels) > 1 else "middle"
+            body.append(f'<text x="{x(i):.1f}" y="{height - 8}" text-anchor="{anchor}" font-size="11" '
                         f'fill="{AXIS}">{escape(str(label))}</text>')
     described = []
     for n, s in enumerate(series):

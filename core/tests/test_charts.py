@@ -40,3 +40,8 @@ def test_bars_scale_to_the_largest_value_and_format_values():
 def test_a_flat_sparkline_is_drawn_in_the_middle():
     svg = sparkline(values=[5, 5, 5], title="flat")
     assert "<polyline" in svg and 'cy="14.0"' in svg
+
+
+def test_the_last_x_label_ends_inside_the_chart():
+    svg = line_chart(labels=["2026-W01", "2026-W02"], series=[Series("x", [1, 2])], title="t", width=300)
+    assert 'x="288.0" y="212" text-anchor="end"' in svg and 'x="48.0" y="212" text-anchor="middle"' in svg
