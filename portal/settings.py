@@ -507,3 +507,13 @@ for _name in ("PAVED_SECRET_KEY_FILE", "PAVED_SECRETS_ENCRYPTION_KEY_FILE"):
     if env_str(_name):
         _internal_paths[_name] = Path(env_str(_name)).resolve()
 check_file_roots(PAVED_FILE_ROOTS, internal=_internal_paths, data_dir=VAR_DIR, catalog_dir=PAVED_CATALOG_FILES_DIR)
+
+# --- scorecards: exemptions and campaigns (scui) ---------------------------------------------
+# An exemption lasts at most this many days; the sweep asks for a rescore of entities whose
+# exemption just expired (campaign reminders reuse PAVED_SURVEYS_MAX_REMINDERS / _REMINDER_DAYS).
+PAVED_SCORECARDS_EXEMPTION_MAX_DAYS = env_int("PAVED_SCORECARDS_EXEMPTION_MAX_DAYS", 180, minimum=1)
+PAVED_SCORECARDS_EXEMPTION_SWEEP_SECONDS = env_int("PAVED_SCORECARDS_EXEMPTION_SWEEP_SECONDS", 3600, minimum=60)
+CELERY_BEAT_SCHEDULE["scorecards-exemptions-expire"] = {
+    "task": "scorecards.tasks.exemptions_expire", "schedule": float(PAVED_SCORECARDS_EXEMPTION_SWEEP_SECONDS)}
+CELERY_BEAT_SCHEDULE["scorecards-campaign-reminders"] = {
+    "task": "scorecards.tasks.campaign_reminders_send", "schedule": 3600.0}
