@@ -99,9 +99,11 @@ def grades(scorecard: Scorecard) -> list[str]:
     definition = scorecard.definition if isinstance(scorecard.definition, dict) else {}
     raw = definition.get("grades") or []
     if isinstance(raw, dict):
-        names = list(raw.keys())
-    else:
+        names = [str(k) for k in raw]
+    elif isinstance(raw, list):
         names = [str(g.get("grade") or g.get("name")) if isinstance(g, dict) else str(g) for g in raw]
+    else:
+        names = []
     names = [n for n in names if n and n != "None"]
     return names or list(DEFAULT_GRADES)
 
