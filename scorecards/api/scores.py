@@ -94,7 +94,8 @@ def entity_scores(request: HttpRequest, kind: str, namespace: str, name: str) ->
         raise NotFoundError(f"No entity named '{kind}:{namespace}/{name}' found")
     weeks = _weeks(request)
     scores = selectors.scores_for_entity(entity_ref=entity.ref)
-    history = selectors.entity_weeks(entity_ref=entity.ref, weeks=weeks)
+    history = selectors.entity_weeks(entity_ref=entity.ref, weeks=weeks,
+                                     scorecard_ids=[s.scorecard_id for s in scores])
     return JsonResponse({"entityRef": entity.ref, "weeks": [w.isoformat() for w in weeks], "items": [
         {**_score_json(s, full=True), "history": history.get(s.scorecard_id, [None] * len(weeks))} for s in scores]})
 

@@ -92,7 +92,8 @@ def entity_context(request: HttpRequest, entity) -> dict:
     resource = entity_resource(entity)
     scores = selectors.scores_for_entity(entity_ref=entity.ref)
     weeks = selectors.trend_weeks()
-    trends = selectors.entity_weeks(entity_ref=entity.ref, weeks=weeks) if scores else {}
+    trends = selectors.entity_weeks(entity_ref=entity.ref, weeks=weeks,
+                                     scorecard_ids=[s.scorecard_id for s in scores]) if scores else {}
     exemptions = selectors.exemptions_for_entity(entity_ref=entity.ref) if scores else []
     can_request = authorize(request.user, "scorecards.exemption.request", resource)
     can_approve = authorize(request.user, "scorecards.exemption.approve", resource)

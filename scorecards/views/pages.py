@@ -31,6 +31,10 @@ def _scorecard_or_404(slug: str):
     return card
 
 
+def _missing_text(score) -> str:
+    return ", ".join(str(m.get("text", "")) if isinstance(m, dict) else str(m) for m in (score.missing or []))
+
+
 def _team_label(ref: str) -> str:
     return split_key(ref)[2] or ref if ref else "—"
 
@@ -70,6 +74,7 @@ def _table_context(request: HttpRequest, card) -> dict:
         score.url = entity_path(score.entity_ref)
         score.owner_url = owner_path(score.owner_ref)
         score.owner_name = _team_label(score.owner_ref)
+        score.missing_text = _missing_text(score)
     sort_key = filters.sort.lstrip("-")
     sort_links = {key: query(params, sort=(f"-{key}" if sort_key == key and not filters.sort.startswith("-")
                                            else key), page="") for key in selectors.SORTS}
@@ -152,6 +157,7 @@ def team_page(request: HttpRequest, namespace: str, name: str) -> HttpResponse:
     rollup = selectors.team_rollup(scorecard=card, team_ref=team_ref, visible=selectors.visible_q(request.user))
     for score in rollup.services:
         score.url = entity_path(score.entity_ref)
+        score.missing_text = _missing_text(score)
     labels = week_labels(rollup.weeks)
     context = {
         "card": card, "cards": cards, "rollup": rollup,
