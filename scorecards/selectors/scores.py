@@ -99,14 +99,21 @@ def grades(scorecard: Scorecard) -> list[str]:
     """The letter grades, best first."""
     definition = scorecard.definition if isinstance(scorecard.definition, dict) else {}
     raw = definition.get("grades") or []
-    if isinstance(raw, dict):
+    names: list[str] = []
+    if isinstance(raw, dict):  # {A: 90, B: 75, ...} as written in the file
         names = [str(k) for k in raw]
-    elif isinstance(raw, list):
-        names = [str(g.get("grade") or g.get("name")) if isinstance(g, dict) else str(g) for g in raw]
-    else:
-        names = []
+    elif isinstance(raw, list):  # [["A", 90], ...] as the engine normalises it, or [{"grade": "A"}]
+        for item in raw:
+            if isinstance(item, list | tuple) and item:
+                names.append(str(item[0]))
+            elif isinstance(item, dict):
+                names.append(str(item.get("grade") or item.get("name") or ""))
+            elif isinstance(item, str):
+                names.append(item)
     names = [n for n in names if n and n != "None"]
-    return names or list(DEFAULT_GRADES)
+    if not names:
+        return list(DEFAULT_GRADES)
+    return names if "F" in names else [*names, "F"]  # F: everything below the last threshold
 
 
 def levels_at_or_above(scorecard: Scorecard, level: str) -> list[str]:

@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.core.cache import cache
 
+from scorecards.models import Scorecard
 from scorecards.selectors import scores as sel
 from scorecards.tests import factories as f
 
@@ -143,3 +144,13 @@ def test_check_meta_reads_top_level_checks_and_odd_definitions():
     assert sel.grades(card) == list(sel.DEFAULT_GRADES)
     broken = f.scorecard(slug="broken", definition=[])
     assert sel.check_meta(broken) == {} and sel.ladder(broken) == []
+
+
+def test_grades_read_the_engines_normalised_list_with_f_implicit():
+    card = f.scorecard(slug="engine", definition={"grades": [["A", 90], ["B", 75], ["C", 60], ["D", 40]],
+                                                  "levels": [{"key": "bronze", "title": "Bronze", "min_score": 0},
+                                                             {"key": "gold", "title": "Gold", "min_score": 90}]})
+    assert sel.grades(card) == ["A", "B", "C", "D", "F"]
+    assert sel.ladder(card) == ["Bronze", "Gold"]
+    assert f.scorecard(slug="dict", definition={"grades": {"A": 90, "B": 50}}).definition and \
+        sel.grades(Scorecard.objects.get(slug="dict")) == ["A", "B", "F"]

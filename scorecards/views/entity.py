@@ -52,7 +52,8 @@ def _check_rows(score) -> list[dict]:
         observed = parse_datetime(str(item.get("observed_at") or "")) if item.get("observed_at") else None
         state = str(item.get("state") or "unknown")
         rows.append({"key": str(item.get("key") or ""), "title": str(item.get("title") or item.get("key") or ""),
-                     "category": str(item.get("category") or ""), "state": STATE_LABELS.get(state, "unknown"),
+                     "category": str(item.get("category_title") or item.get("category") or ""),
+                     "state": STATE_LABELS.get(state, "unknown"),
                      "required": bool(item.get("required")), "value": _value(item.get("value")),
                      "fact": str(item.get("fact") or ""), "source": str(item.get("source") or ""),
                      "observed_at": observed, "message": str(item.get("message") or ""),
@@ -71,7 +72,10 @@ def _missing_items(score, checks: list[dict]) -> list[dict]:
     that names it, else (same number of items as failing checks) the failing checks in order."""
     words = [str(m.get("text") if isinstance(m, dict) else m) for m in (score.missing or [])]
     failing = [c for c in checks if c["state"] == "fail"]
-    by_word = {c["missing"]: c for c in checks if c["missing"]}
+    by_word: dict[str, dict] = {}
+    for check in failing + checks:  # the first failing check that names the word, else any that does
+        if check["missing"]:
+            by_word.setdefault(check["missing"], check)
     items = []
     for i, word in enumerate(words):
         check = by_word.get(word) or (failing[i] if len(failing) == len(words) else None)
