@@ -252,7 +252,13 @@ def _ordered(qs: QuerySet[Score], scorecard: Scorecard, sort: str) -> QuerySet[S
     return qs.order_by(f"{prefix}{column}", "entity_name", "pk")
 
 
+def _no_nul(text: str) -> str:
+    return text.replace("\x00", "")  # PostgreSQL refuses NUL in text: a hostile parameter matches nothing
+
+
 def scores_filtered(*, scorecard: Scorecard, filters: ScoreFilters, visible: Q | None = None) -> QuerySet[Score]:
+    filters = ScoreFilters(owner=_no_nul(filters.owner), grade=_no_nul(filters.grade),
+                           failing=_no_nul(filters.failing), q=_no_nul(filters.q), sort=filters.sort)
     qs = Score.objects.filter(scorecard=scorecard)
     if visible is not None:
         qs = qs.filter(visible)

@@ -95,12 +95,13 @@ def campaign_short_of(*, campaign: Campaign, owner_ref: str, limit: int = 50) ->
 
 def _clean(*, scorecard: Scorecard, title: str, description: str, applies_to: str, target_level: str,
            target_check: str, due, today: datetime.date) -> dict:
-    title = " ".join(str(title or "").split())
+    title = " ".join(str(title or "").replace("\x00", "").split())
     if not title:
         raise ValidationError({"title": "a campaign needs a title"})
     if len(title) > MAX_TITLE:
         raise ValidationError({"title": f"at most {MAX_TITLE} characters"})
-    target_level, target_check = str(target_level or "").strip(), str(target_check or "").strip()
+    target_level = str(target_level or "").replace("\x00", "").strip()
+    target_check = str(target_check or "").replace("\x00", "").strip()
     if bool(target_level) == bool(target_check):
         raise ValidationError({"target": "choose a level to reach or a check to pass (one of them)"})
     if target_level and target_level not in ladder(scorecard):
@@ -108,7 +109,7 @@ def _clean(*, scorecard: Scorecard, title: str, description: str, applies_to: st
                                                f"(levels: {', '.join(ladder(scorecard)) or 'none'})"})
     if target_check and target_check not in check_meta(scorecard):
         raise ValidationError({"target_check": f"{target_check[:100]!r} is not a check of {scorecard.slug}"})
-    applies_to = str(applies_to or "").strip()
+    applies_to = str(applies_to or "").replace("\x00", "").strip()
     if len(applies_to) > MAX_FILTER:
         raise ValidationError({"applies_to": f"at most {MAX_FILTER} characters"})
     if applies_to:
@@ -125,7 +126,7 @@ def _clean(*, scorecard: Scorecard, title: str, description: str, applies_to: st
         raise ValidationError({"due": "a due date is required"})
     if due < today:
         raise ValidationError({"due": "the due date is in the past"})
-    return {"title": title, "description": str(description or "").strip()[:5000], "applies_to": applies_to,
+    return {"title": title, "description": str(description or "").replace("\x00", "").strip()[:5000], "applies_to": applies_to,
             "target_level": target_level, "target_check": target_check, "due": due}
 
 

@@ -82,12 +82,12 @@ def exemption_request(*, user, scorecard: Scorecard, entity, check_key: str, rea
     """An owner asks to exempt `entity` from `check_key` until `expires_at` (a date or datetime)."""
     require(user, "scorecards.exemption.request", entity_resource(entity))
     now = now or timezone.now()
-    check_key = str(check_key or "").strip()
+    check_key = str(check_key or "").replace("\x00", "").strip()
     meta = check_meta(scorecard)
     if check_key not in meta:
         known = ", ".join(list(meta)[:20]) or "none"
         raise ValidationError({"check": f"{check_key[:100]!r} is not a check of {scorecard.slug} (known: {known})"})
-    reason = str(reason or "").strip()
+    reason = str(reason or "").replace("\x00", "").strip()
     if not reason:
         raise ValidationError({"reason": "say why the check does not apply or cannot be met yet"})
     if len(reason) > MAX_REASON:
@@ -119,7 +119,7 @@ def exemption_decide(*, user, exemption: Exemption, approve: bool, entity, note:
     """A platform admin approves or rejects a pending request; the entity is rescored on commit."""
     require(user, "scorecards.exemption.approve", _entity_resource_for(exemption, entity))
     now = now or timezone.now()
-    note = str(note or "").strip()[:MAX_NOTE]
+    note = str(note or "").replace("\x00", "").strip()[:MAX_NOTE]
     status = Exemption.Status.APPROVED if approve else Exemption.Status.REJECTED
     with transaction.atomic():
         changed = Exemption.objects.filter(pk=exemption.pk, status=Exemption.Status.PENDING).update(

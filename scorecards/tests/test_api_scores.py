@@ -119,3 +119,8 @@ def test_api_query_count_is_constant(client_owner, card, django_assert_max_num_q
         f.score(card, f"more-{i}", points=50, failing=("docs",))
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(client_owner.get(url).json()["items"]) == 41
+
+
+def test_nul_bytes_in_filters_are_harmless(client_owner, card):
+    response = client_owner.get(f"/api/scorecards/{card.slug}/scores?owner=%00&q=a%00b&grade=%00")
+    assert response.status_code == 200 and response.json()["total"] == 0  # "ab" names no entity

@@ -23,7 +23,7 @@ def read_require(request) -> None:
 
 
 def param(request, name: str, limit: int = MAX_PARAM) -> str:
-    return str(request.GET.get(name, "") or "").strip()[:limit]
+    return str(request.GET.get(name, "") or "").replace("\x00", "").strip()[:limit]
 
 
 def filters_from(request) -> tuple[selectors.ScoreFilters, list[str]]:
