@@ -126,7 +126,8 @@ def _clean(*, scorecard: Scorecard, title: str, description: str, applies_to: st
         raise ValidationError({"due": "a due date is required"})
     if due < today:
         raise ValidationError({"due": "the due date is in the past"})
-    return {"title": title, "description": str(description or "").replace("\x00", "").strip()[:5000], "applies_to": applies_to,
+    description = str(description or "").replace("\x00", "").strip()[:5000]
+    return {"title": title, "description": description, "applies_to": applies_to,
             "target_level": target_level, "target_check": target_check, "due": due}
 
 
