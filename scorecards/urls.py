@@ -12,6 +12,7 @@ urlpatterns = [
     path("entities/<str:namespace>/<str:kind>/<str:name>/", entity.entity_scorecards, name="entity"),
     path("entities/<str:namespace>/<str:kind>/<str:name>/exemptions/", entity.exemption_request,
          name="exemption_request"),
+    path("exemptions/", entity.exemption_list, name="exemption_list"),
     path("exemptions/<int:exemption_id>/<str:decision>/", entity.exemption_decide, name="exemption_decide"),
     path("<slug:slug>/", pages.scorecard_detail, name="detail"),
     path("<slug:slug>/export.csv", pages.scorecard_export, name="export"),

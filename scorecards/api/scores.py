@@ -12,6 +12,7 @@ from catalog.selectors import entity_get
 from core.access import require
 from core.api.errors import InputError, NotFoundError, api_view
 from core.api.params import int_param
+from scorecards.api.scores_openapi import OPENAPI
 from scorecards.selectors import scores as selectors
 
 READ = "scorecards.scorecard.read"
@@ -138,3 +139,8 @@ def scorecard_history(request: HttpRequest, slug: str) -> JsonResponse:
         values = selectors.organisation_trend(scorecard=card, weeks=weeks)
     return JsonResponse({"scorecard": card.slug, "owner": owner or None, "entityRef": entity_ref or None,
                          "series": [{"week": w.isoformat(), "average": v} for w, v in zip(weeks, values, strict=True)]})
+
+
+@api_view("GET")
+def scores_openapi(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(OPENAPI)

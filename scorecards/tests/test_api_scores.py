@@ -124,3 +124,10 @@ def test_api_query_count_is_constant(client_owner, card, django_assert_max_num_q
 def test_nul_bytes_in_filters_are_harmless(client_owner, card):
     response = client_owner.get(f"/api/scorecards/{card.slug}/scores?owner=%00&q=a%00b&grade=%00")
     assert response.status_code == 200 and response.json()["total"] == 0  # "ab" names no entity
+
+
+def test_openapi_document_lists_every_route(client_owner):
+    document = client_owner.get("/api/scorecards/openapi.json").json()
+    assert set(document["paths"]) >= {"/scorecards", "/scorecards/{slug}/scores", "/scorecards/{slug}/history",
+                                      "/scorecards/by-entity/{kind}/{namespace}/{name}",
+                                      "/scorecards/{slug}/teams/{namespace}/{name}"}

@@ -195,3 +195,13 @@ def test_decide_view_access_and_methods(card, org, owner, client_owner):
     assert client_owner.post("/scorecards/exemptions/999999/approve/").status_code == 404
     assert client_owner.get(URL + "exemptions/").status_code == 405
     assert Client().post(URL + "exemptions/", {}).status_code == 302  # to sign-in
+
+
+def test_pending_list(card, org, owner, client_owner):
+    svc.exemption_request(user=owner, scorecard=card, entity=org.orders, check_key="runbook",
+                          reason="<b>vendor</b>", expires_at=_in(3))
+    response = client_owner.get("/scorecards/exemptions/")
+    body = response.content.decode()
+    assert response.status_code == 200 and "component:default/orders" in body
+    assert "&lt;b&gt;vendor&lt;/b&gt;" in body and "Only platform admins approve" in body
+    assert client_owner.post("/scorecards/exemptions/").status_code == 405

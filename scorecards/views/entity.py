@@ -201,3 +201,17 @@ def exemption_decide(request: HttpRequest, exemption_id: int, decision: str) -> 
     past = {"approve": "approved", "reject": "rejected", "revoke": "revoked"}[decision]
     messages.success(request, f"Exemption {past}; the score is being recomputed.")
     return _back(request, entity)
+
+
+@login_required
+@require_GET
+def exemption_list(request: HttpRequest) -> HttpResponse:
+    """Requests waiting for a decision (platform admins decide them on each entity's tab) and the latest
+    decisions; everyone with read access sees the list, only approvers get the links to act."""
+    read_require(request)
+    pending = selectors.exemptions_pending()
+    for exemption in pending:
+        exemption.url = entity_path(exemption.entity_ref)
+    return render_page_or_fragment(request, "scorecards/exemptions.html", "scorecards/exemptions.html",
+                                   {"pending": pending,
+                                    "can_approve": authorize(request.user, "scorecards.exemption.approve")})
