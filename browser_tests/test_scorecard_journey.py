@@ -58,15 +58,13 @@ COBERTURA = """<?xml version="1.0"?>
 
 @pytest.fixture
 def scored(transactional_db, tmp_path, settings, monkeypatch, owner, teammate, password, django_user_model):
-    from scorecards.services.facts import FactItem, facts_record_bulk
-
-    from scorecards.services import definitions, portal_facts, scoring
+    from scorecards.services import definitions, facts, portal_facts, scoring
 
     settings.PAVED_FILE_ROOTS = [*settings.PAVED_FILE_ROOTS, str(tmp_path)]
     yaml_load(tmp_path, ORG_YAML + "---\n" + SERVICE_YAML, name="org.yaml")
     definitions.scorecards_load_defaults()
     portal_facts.portal_facts_refresh(entity_refs=[REF])
-    facts_record_bulk(actor=owner, items=[FactItem(entity_ref=REF, source="ci", facts={
+    facts.facts_record_bulk(actor=owner, items=[facts.FactItem(entity_ref=REF, source="ci", facts={
         "scan.present": True, "vulnerabilities.critical": 0, "vulnerabilities.high": 0,
         "slo.count": 1, "tests.integration": 3})])
     scoring.scores_recompute_all()
