@@ -164,3 +164,18 @@ def test_campaign_form_errors_are_shown(card, admin):
     assert response.status_code == 400 and "choose a level to reach or a check to pass" in response.content.decode()
     response = client.post("/scorecards/campaigns/", {"scorecard": "nope", "title": "t", "due": "x"})
     assert response.status_code == 400 and not Campaign.objects.exists()
+
+
+def test_campaign_pages_query_counts_do_not_grow(card, admin, client_owner, django_assert_max_num_queries):
+    campaign = svc.campaign_create(user=admin, scorecard=card, title="Gold", target_level="Gold", due=_due())
+    url = f"/scorecards/campaigns/{campaign.pk}/?team=group:default/team-b"
+    client_owner.get(url)
+    with django_assert_max_num_queries(12) as few:
+        client_owner.get(url)
+        client_owner.get("/scorecards/campaigns/")
+    for i in range(30):
+        f.score(card, f"more-{i}", points=50, owner=f"group:default/team-{i % 5}")
+        svc.campaign_create(user=admin, scorecard=card, title=f"c{i}", target_level="Silver", due=_due())
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client_owner.get(url)
+        client_owner.get("/scorecards/campaigns/")

@@ -205,3 +205,14 @@ def test_pending_list(card, org, owner, client_owner):
     assert response.status_code == 200 and "component:default/orders" in body
     assert "&lt;b&gt;vendor&lt;/b&gt;" in body and "Only platform admins approve" in body
     assert client_owner.post("/scorecards/exemptions/").status_code == 405
+
+
+def test_pending_list_query_count_does_not_grow(card, org, owner, client_owner, django_assert_max_num_queries):
+    client_owner.get("/scorecards/exemptions/")
+    with django_assert_max_num_queries(10) as few:
+        client_owner.get("/scorecards/exemptions/")
+    for key in ("docs", "runbook", "coverage", "cost-labels"):
+        svc.exemption_request(user=owner, scorecard=card, entity=org.orders, check_key=key, reason="r",
+                              expires_at=_in(3))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client_owner.get("/scorecards/exemptions/").content.decode().count("component:default/orders") == 4
