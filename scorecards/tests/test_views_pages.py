@@ -185,3 +185,15 @@ def test_home_panel_lists_my_teams_lowest_scores(client_owner, card):
     assert "Your services&#x27; scorecards" in body or "Your services' scorecards" in body
     assert "orders: B (78/100) Missing: runbook, cost labels" in body
     assert "billing" not in body.split("home-scorecards")[1].split("</section>")[0]
+
+
+def test_boosted_requests_get_the_whole_page(client_owner, card):
+    response = client_owner.get(f"/scorecards/{card.slug}/", HTTP_HX_REQUEST="true", HTTP_HX_BOOSTED="true")
+    body = response.content.decode()
+    assert response.status_code == 200 and "<html" in body and 'option value="group:default/team-b"' in body
+
+
+def test_hostile_team_and_entity_paths(client_owner, card):
+    response = client_owner.get("/scorecards/teams/%3Cscript%3E/x%22onload=1/")
+    assert response.status_code == 200 and "<script>" not in response.content.decode()
+    assert client_owner.get("/scorecards/entities/default/component/" + "a" * 500 + "/").status_code == 404

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from catalog.lib.refs import split_key
 from core.audit import audit_record
 from core.charts import Series, bar_chart, line_chart, sparkline
-from core.htmx import render_page_or_fragment
+from core.htmx import is_partial, render_page_or_fragment
 from scorecards.selectors import scores as selectors
 from scorecards.views.common import (
     csv_cell,
@@ -97,7 +97,7 @@ def scorecard_detail(request: HttpRequest, slug: str) -> HttpResponse:
     read_require(request)
     card = _scorecard_or_404(slug)
     context = _table_context(request, card)
-    if not request.htmx:
+    if not is_partial(request):
         visible = selectors.visible_q(request.user)
         distribution = selectors.distributions(scorecards=[card], visible=visible)[card.pk]
         context.update({
