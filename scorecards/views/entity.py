@@ -44,6 +44,7 @@ def _value(value) -> str:
 
 
 def _check_rows(score) -> list[dict]:
+    categories = {key: category for key, (_title, category) in selectors.check_meta(score.scorecard).items()}
     rows = []
     for item in score.results if isinstance(score.results, list) else []:
         if not isinstance(item, dict):
@@ -52,7 +53,8 @@ def _check_rows(score) -> list[dict]:
         observed = parse_datetime(str(item.get("observed_at") or "")) if item.get("observed_at") else None
         state = str(item.get("state") or "unknown")
         rows.append({"key": str(item.get("key") or ""), "title": str(item.get("title") or item.get("key") or ""),
-                     "category": str(item.get("category_title") or item.get("category") or ""),
+                     "category": str(item.get("category_title") or categories.get(str(item.get("key")))
+                                     or item.get("category") or ""),
                      "state": STATE_LABELS.get(state, "unknown"),
                      "required": bool(item.get("required")), "value": _value(item.get("value")),
                      "fact": str(item.get("fact") or ""), "source": str(item.get("source") or ""),
