@@ -139,6 +139,7 @@ def test_entity_tab_shows_checks_facts_missing_level_trend(client_owner, card):
     assert 'class="state state-fail"' in body and "<code>fact.coverage</code>" in body and "cobertura" in body
     assert '<li class="reached current">Silver' in body and '<li class="">Gold' in body
     assert "Computed" in body and "chart chart-line" in body and "orders: " in body
+    assert 'muted">Reliability</span>' in body  # the category's title from the definition, not its key
     assert "Request exemption" in body  # owner of orders
     assert "Approve" not in body
 
