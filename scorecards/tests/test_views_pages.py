@@ -198,3 +198,14 @@ def test_hostile_team_and_entity_paths(client_owner, card):
     response = client_owner.get("/scorecards/teams/%3Cscript%3E/x%22onload=1/")
     assert response.status_code == 200 and "<script>" not in response.content.decode()
     assert client_owner.get("/scorecards/entities/default/component/" + "a" * 500 + "/").status_code == 404
+
+
+def test_home_panel_left_out_for_people_owning_nothing_scored(card, django_user_model):
+    from portal.scorecard_panels import scorecard_panel_context
+
+    client = Client()
+    stranger = django_user_model.objects.create_user("stranger", "s@example.com", "pw")
+    client.force_login(stranger)
+    assert "home-scorecards" not in client.get("/").content.decode()
+    request = type("R", (), {"user": stranger})()
+    assert scorecard_panel_context(request) is None
