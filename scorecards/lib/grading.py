@@ -58,9 +58,8 @@ class Compiled:
             for check in category["checks"]:
                 self.trees[check["key"]] = (expressions.parse(check["expr"]),
                                             expressions.parse(check["partial"]) if check.get("partial") else None)
-        self.fact_keys = sorted({p.split(".")[0] if p in ("annotations", "labels") else p
-                                 for trees in self.trees.values() for tree in trees if tree
-                                 for p, _ in expressions.paths_of(tree)})
+        self.fact_keys = sorted({path for trees in self.trees.values() for tree in trees if tree
+                                 for path, _ in expressions.paths_of(tree)})
 
 
 def inputs_hash(*, definition_hash: str, facts: dict, exempt: set[str], day: str) -> str:
