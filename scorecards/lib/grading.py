@@ -129,12 +129,12 @@ def score(compiled: Compiled, facts: dict, *, exempt: set[str] | frozenset = fro
             value, source, observed = facts.get(fact, (None, "", ""))
             results.append({
                 "key": check["key"], "title": check["title"], "category": category["key"],
-                "category_title": category["title"], "state": state, "required": check["required"],
+                "state": state, "required": check["required"],
                 "credit": round(credit, 4), "points": round(category["weight"] * check["weight"] / total_weight
                                                            * credit, 2),
                 "max_points": round(category["weight"] * check["weight"] / total_weight, 2),
                 "value": value, "fact": fact, "source": source, "observed_at": observed, "message": message,
-                "fix": check["fix"], "missing": check["missing"], "expr": check["expr"],
+                "fix": check["fix"], "missing": check["missing"],
             })
             if state not in (PASS, EXEMPT):
                 if check["required"]:

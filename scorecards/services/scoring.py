@@ -7,11 +7,12 @@ inputs changed are written (Score upserted, CheckOutcome replaced, ScoreWeek ups
 batches. An entity whose inputs_hash is unchanged costs no write at all.
 """
 
+import json
 import logging
 import time
 from datetime import date, datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -62,16 +63,38 @@ def _chunks(items: list, size: int = BATCH):
         yield items[start:start + size]
 
 
-def _facts_for(keys: list[str], refs: list[str] | None) -> dict[str, dict]:
-    """{ref: {key: (value, source, observed_at iso)}}; streams every entity's facts on a full run."""
+def _decode(raw, cache: dict):
+    """JSON column values arrive as text on PostgreSQL (Django's loader) and decoded on SQLite; most
+    repeat (true, 0, []), so decoded text is cached for the sweep."""
+    if not isinstance(raw, str):
+        return raw
+    found = cache.get(raw, cache)
+    if found is cache:
+        found = json.loads(raw)
+        if len(raw) < 64:
+            cache[raw] = found
+    return found
+
+
+def _facts_for(keys: list[str], refs: list[str]) -> dict[str, dict]:
+    """{ref: {key: (value, source, observed_at iso)}} for these refs and keys: raw SQL in chunks
+    (a full sweep reads hundreds of thousands of rows; the ORM's per-row cost dominated)."""
     out: dict[str, dict] = {}
-    rows = Fact.objects.filter(key__in=keys)
-    chunks = [None] if refs is None else list(_chunks(refs))
-    for chunk in chunks:
-        query = rows if chunk is None else rows.filter(entity_ref__in=chunk)
-        for ref, key, value, source, observed in query.values_list(
-                "entity_ref", "key", "value", "source", "observed_at").iterator(chunk_size=5000):
-            out.setdefault(ref, {})[key] = (value, source, observed.isoformat() if observed else "")
+    if not keys or not refs:
+        return out
+    table = connection.ops.quote_name(Fact._meta.db_table)
+    cache: dict = {}
+    with connection.cursor() as cursor:
+        for chunk in _chunks(refs, 5000):
+            cursor.execute(
+                f"SELECT entity_ref, key, value, source, observed_at FROM {table} "
+                f"WHERE entity_ref IN ({', '.join(['%s'] * len(chunk))}) AND key IN ({', '.join(['%s'] * len(keys))})",
+                [*chunk, *keys])
+            for ref, key, value, source, observed in cursor.fetchall():
+                if isinstance(observed, str):
+                    observed = datetime.fromisoformat(observed)
+                out.setdefault(ref, {})[key] = (_decode(value, cache), source,
+                                                observed.isoformat() if observed else "")
     return out
 
 
@@ -98,7 +121,7 @@ def scorecard_compute(*, scorecard: Scorecard, entity_refs: list[str] | None = N
     entities = list(entities_matching(filter_text=scorecard.applies_to, refs=refs)
                     .values_list("ref", "name", "title", "owner_ref"))
     matched = [e[0] for e in entities]
-    facts = _facts_for(compiled.fact_keys, None if refs is None else matched)
+    facts = _facts_for(compiled.fact_keys, matched)
     exempt = _exemptions(scorecard, None if refs is None else matched, now)
     stored = dict(Score.objects.filter(scorecard=scorecard, **({} if refs is None else {"entity_ref__in": matched}))
                   .values_list("entity_ref", "inputs_hash"))
@@ -135,22 +158,63 @@ def scorecard_compute(*, scorecard: Scorecard, entity_refs: list[str] | None = N
             "removed": removed, "seconds": round(seconds, 3)}
 
 
+SCORE_UPDATE = ["entity_name", "owner_ref", "points", "grade", "level", "capped", "results", "missing",
+                "computed_at", "inputs_hash"]
+
+
 def _write(scorecard: Scorecard, chunk: list[Score], outcomes: dict, now: datetime) -> None:
+    """Upsert the scores, replace their check outcomes, upsert this week's history row."""
+    week = week_of(timezone.localdate(now))
+    if connection.vendor == "postgresql":
+        _write_copy(scorecard, chunk, outcomes, week)
+        return
     Score.objects.bulk_create(chunk, update_conflicts=True, unique_fields=["scorecard", "entity_ref"],
-                              update_fields=["entity_name", "owner_ref", "points", "grade", "level", "capped",
-                                             "results", "missing", "computed_at", "inputs_hash"])
+                              update_fields=SCORE_UPDATE)
     ids = dict(Score.objects.filter(scorecard=scorecard, entity_ref__in=[s.entity_ref for s in chunk])
                .values_list("entity_ref", "id"))
     CheckOutcome.objects.filter(score_id__in=list(ids.values())).delete()
     CheckOutcome.objects.bulk_create(
         [CheckOutcome(score_id=ids[s.entity_ref], scorecard=scorecard, check_key=key, state=state)
          for s in chunk for key, state in outcomes[s.entity_ref]], batch_size=5000)
-    week = week_of(timezone.localdate(now))
     ScoreWeek.objects.bulk_create(
         [ScoreWeek(scorecard=scorecard, entity_ref=s.entity_ref, owner_ref=s.owner_ref, week=week, points=s.points,
                    grade=s.grade, level=s.level) for s in chunk],
         update_conflicts=True, unique_fields=["scorecard", "entity_ref", "week"],
         update_fields=["owner_ref", "points", "grade", "level"])
+
+
+def _write_copy(scorecard: Scorecard, chunk: list[Score], outcomes: dict, week: date) -> None:
+    """PostgreSQL: COPY into temporary tables, then one INSERT ... ON CONFLICT each. bulk_create's
+    array parameters spent most of a full recompute escaping the results JSON."""
+    score_t, outcome_t, week_t = (Score._meta.db_table, CheckOutcome._meta.db_table, ScoreWeek._meta.db_table)
+    columns = ["scorecard_id", "entity_ref", *SCORE_UPDATE]
+    with connection.cursor() as wrapper:
+        cursor = wrapper.cursor
+        cursor.execute("DROP TABLE IF EXISTS scorecards_tmp_score")
+        cursor.execute(f"CREATE TEMP TABLE scorecards_tmp_score AS SELECT {', '.join(columns)} FROM {score_t} "
+                       f"WITH NO DATA")
+        with cursor.copy(f"COPY scorecards_tmp_score ({', '.join(columns)}) FROM STDIN") as copy:
+            for s in chunk:
+                copy.write_row([scorecard.pk, s.entity_ref, s.entity_name, s.owner_ref, s.points, s.grade, s.level,
+                                s.capped, json.dumps(s.results, default=str), json.dumps(s.missing), s.computed_at,
+                                s.inputs_hash])
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in SCORE_UPDATE)
+        cursor.execute(f"INSERT INTO {score_t} ({', '.join(columns)}) SELECT {', '.join(columns)} "
+                       f"FROM scorecards_tmp_score ON CONFLICT (scorecard_id, entity_ref) DO UPDATE SET {updates} "
+                       f"RETURNING entity_ref, id")
+        ids = dict(cursor.fetchall())
+        cursor.execute(f"DELETE FROM {outcome_t} WHERE score_id = ANY(%s)", [list(ids.values())])
+        with cursor.copy(f"COPY {outcome_t} (score_id, scorecard_id, check_key, state) FROM STDIN") as copy:
+            for s in chunk:
+                score_id = ids[s.entity_ref]
+                for key, state in outcomes[s.entity_ref]:
+                    copy.write_row([score_id, scorecard.pk, key, state])
+        week_columns = ["scorecard_id", "entity_ref", "owner_ref", "week", "points", "grade", "level"]
+        cursor.execute(f"INSERT INTO {week_t} ({', '.join(week_columns)}) "
+                       f"SELECT scorecard_id, entity_ref, owner_ref, %s, points, grade, level FROM scorecards_tmp_score "
+                       f"ON CONFLICT (scorecard_id, entity_ref, week) DO UPDATE SET owner_ref = EXCLUDED.owner_ref, "
+                       f"points = EXCLUDED.points, grade = EXCLUDED.grade, level = EXCLUDED.level", [week])
+        cursor.execute("DROP TABLE scorecards_tmp_score")
 
 
 def scorecards_active() -> list[Scorecard]:
