@@ -507,3 +507,12 @@ for _name in ("PAVED_SECRET_KEY_FILE", "PAVED_SECRETS_ENCRYPTION_KEY_FILE"):
     if env_str(_name):
         _internal_paths[_name] = Path(env_str(_name)).resolve()
 check_file_roots(PAVED_FILE_ROOTS, internal=_internal_paths, data_dir=VAR_DIR, catalog_dir=PAVED_CATALOG_FILES_DIR)
+
+# --- scorecards: engine (scorecards/README.md) ---
+# Re-read registered scorecard files, recompute every score (ages move, exemptions expire), and
+# re-read the portal facts of every entity (signals keep them current in between).
+CELERY_BEAT_SCHEDULE["scorecards-refresh-files"] = {"task": "scorecards.tasks.scorecards_refresh_all",
+                                                    "schedule": 900.0}
+CELERY_BEAT_SCHEDULE["scorecards-recompute"] = {"task": "scorecards.tasks.scores_recompute_all", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["scorecards-portal-facts"] = {"task": "scorecards.tasks.portal_facts_refresh",
+                                                   "schedule": 21600.0}

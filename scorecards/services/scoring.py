@@ -211,7 +211,8 @@ def _write_copy(scorecard: Scorecard, chunk: list[Score], outcomes: dict, week: 
                     copy.write_row([score_id, scorecard.pk, key, state])
         week_columns = ["scorecard_id", "entity_ref", "owner_ref", "week", "points", "grade", "level"]
         cursor.execute(f"INSERT INTO {week_t} ({', '.join(week_columns)}) "
-                       f"SELECT scorecard_id, entity_ref, owner_ref, %s, points, grade, level FROM scorecards_tmp_score "
+                       f"SELECT scorecard_id, entity_ref, owner_ref, %s, points, grade, level "
+                       f"FROM scorecards_tmp_score "
                        f"ON CONFLICT (scorecard_id, entity_ref, week) DO UPDATE SET owner_ref = EXCLUDED.owner_ref, "
                        f"points = EXCLUDED.points, grade = EXCLUDED.grade, level = EXCLUDED.level", [week])
         cursor.execute("DROP TABLE scorecards_tmp_score")
