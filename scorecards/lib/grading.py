@@ -20,7 +20,6 @@ The rule, in order (scorecards/README.md says it for people):
 """
 
 import hashlib
-import json
 import math
 from datetime import datetime
 
@@ -63,9 +62,9 @@ class Compiled:
 
 
 def inputs_hash(*, definition_hash: str, facts: dict, exempt: set[str], day: str) -> str:
-    """What a score depends on: the definition, the facts read, the exemptions and the day (ages move)."""
-    payload = json.dumps([definition_hash, sorted((k, v[0]) for k, v in facts.items()), sorted(exempt), day],
-                         sort_keys=True, default=str, separators=(",", ":"))
+    """What a score depends on: the definition, the fact values read, the exemptions and the day
+    (ages move). repr of sorted tuples: stable for equal stored values and much cheaper than JSON."""
+    payload = repr((definition_hash, sorted((k, v[0]) for k, v in facts.items()), sorted(exempt), day))
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

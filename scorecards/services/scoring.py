@@ -10,7 +10,7 @@ batches. An entity whose inputs_hash is unchanged costs no write at all.
 import json
 import logging
 import time
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -78,24 +78,36 @@ def _decode(raw, cache: dict):
 
 def _facts_for(keys: list[str], refs: list[str]) -> dict[str, dict]:
     """{ref: {key: (value, source, observed_at iso)}} for these refs and keys: raw SQL in chunks
-    (a full sweep reads hundreds of thousands of rows; the ORM's per-row cost dominated)."""
+    (a full sweep reads hundreds of thousands of rows; the ORM's per-row cost dominated). Times
+    come as text and are converted once per distinct value (facts are written in batches)."""
     out: dict[str, dict] = {}
     if not keys or not refs:
         return out
     table = connection.ops.quote_name(Fact._meta.db_table)
     cache: dict = {}
+    times: dict = {}
     with connection.cursor() as cursor:
         for chunk in _chunks(refs, 5000):
             cursor.execute(
-                f"SELECT entity_ref, key, value, source, observed_at FROM {table} "
+                f"SELECT entity_ref, key, value, source, CAST(observed_at AS TEXT) FROM {table} "
                 f"WHERE entity_ref IN ({', '.join(['%s'] * len(chunk))}) AND key IN ({', '.join(['%s'] * len(keys))})",
                 [*chunk, *keys])
             for ref, key, value, source, observed in cursor.fetchall():
-                if isinstance(observed, str):
-                    observed = datetime.fromisoformat(observed)
-                out.setdefault(ref, {})[key] = (_decode(value, cache), source,
-                                                observed.isoformat() if observed else "")
+                when = times.get(observed)
+                if when is None:
+                    when = times[observed] = _iso_text(observed)
+                out.setdefault(ref, {})[key] = (_decode(value, cache), source, when)
     return out
+
+
+def _iso_text(text) -> str:
+    if not text:
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(text))
+    except ValueError:
+        return str(text)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
 
 
 def _exemptions(scorecard: Scorecard, refs: list[str] | None, now: datetime) -> dict[str, set[str]]:
