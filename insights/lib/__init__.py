@@ -1,1 +1,4 @@
-"""insights lib: one module per topic; import from the module (e.g. `from insights.lib.<topic> import ...`)."""
+"""insights lib: one module per topic.
+
+Import from the module, e.g. `from insights.lib.<topic> import ...`.
+"""

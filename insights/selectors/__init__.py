@@ -1,1 +1,4 @@
-"""insights selectors: one module per topic; import from the module (e.g. `from insights.selectors.<topic> import ...`)."""
+"""insights selectors: one module per topic.
+
+Import from the module, e.g. `from insights.selectors.<topic> import ...`.
+"""

@@ -1,1 +1,4 @@
-"""insights services: one module per topic; import from the module (e.g. `from insights.services.<topic> import ...`)."""
+"""insights services: one module per topic.
+
+Import from the module, e.g. `from insights.services.<topic> import ...`.
+"""

@@ -1,1 +1,4 @@
-"""maturity lib: one module per topic; import from the module (e.g. `from maturity.lib.<topic> import ...`)."""
+"""maturity lib: one module per topic.
+
+Import from the module, e.g. `from maturity.lib.<topic> import ...`.
+"""

@@ -1,1 +1,4 @@
-"""maturity selectors: one module per topic; import from the module (e.g. `from maturity.selectors.<topic> import ...`)."""
+"""maturity selectors: one module per topic.
+
+Import from the module, e.g. `from maturity.selectors.<topic> import ...`.
+"""

@@ -1,1 +1,4 @@
-"""maturity services: one module per topic; import from the module (e.g. `from maturity.services.<topic> import ...`)."""
+"""maturity services: one module per topic.
+
+Import from the module, e.g. `from maturity.services.<topic> import ...`.
+"""

@@ -1,1 +1,4 @@
-"""scorecards lib: one module per topic; import from the module (e.g. `from scorecards.lib.<topic> import ...`)."""
+"""scorecards lib: one module per topic.
+
+Import from the module, e.g. `from scorecards.lib.<topic> import ...`.
+"""

@@ -1,1 +1,4 @@
-"""scorecards selectors: one module per topic; import from the module (e.g. `from scorecards.selectors.<topic> import ...`)."""
+"""scorecards selectors: one module per topic.
+
+Import from the module, e.g. `from scorecards.selectors.<topic> import ...`.
+"""

@@ -1,1 +1,4 @@
-"""scorecards services: one module per topic; import from the module (e.g. `from scorecards.services.<topic> import ...`)."""
+"""scorecards services: one module per topic.
+
+Import from the module, e.g. `from scorecards.services.<topic> import ...`.
+"""
