@@ -53,10 +53,12 @@ class Compiled:
     def __init__(self, definition: dict):
         self.definition = definition
         self.trees: dict[str, tuple] = {}
+        self.paths: dict[str, list[str]] = {}
         for category in definition.get("categories", []):
             for check in category["checks"]:
-                self.trees[check["key"]] = (expressions.parse(check["expr"]),
-                                            expressions.parse(check["partial"]) if check.get("partial") else None)
+                tree = expressions.parse(check["expr"])
+                self.trees[check["key"]] = (tree, expressions.parse(check["partial"]) if check.get("partial") else None)
+                self.paths[check["key"]] = [path for path, _ in expressions.paths_of(tree)]
         self.fact_keys = sorted({path for trees in self.trees.values() for tree in trees if tree
                                  for path, _ in expressions.paths_of(tree)})
 
@@ -68,12 +70,12 @@ def inputs_hash(*, definition_hash: str, facts: dict, exempt: set[str], day: str
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _first_fact(tree, facts: dict) -> str:
-    for path, _ in expressions.paths_of(tree):
+def _first_fact(paths: list[str], facts: dict) -> str:
+    """The fact a check shows: the first it reads that has a value, else the first it reads."""
+    for path in paths:
         if path in facts:
             return path
-    paths = expressions.paths_of(tree)
-    return paths[0][0] if paths else ""
+    return paths[0] if paths else ""
 
 
 def _credit(tree, lookup, now) -> float:
@@ -124,7 +126,7 @@ def score(compiled: Compiled, facts: dict, *, exempt: set[str] | frozenset = fro
                     message = message or f"Below target: {round(credit * 100)}% of the credit."
             states[check["key"]] = state
             earned += check["weight"] * credit
-            fact = _first_fact(tree, facts)
+            fact = _first_fact(compiled.paths[check["key"]], facts)
             value, source, observed = facts.get(fact, (None, "", ""))
             results.append({
                 "key": check["key"], "title": check["title"], "category": category["key"],

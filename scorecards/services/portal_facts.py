@@ -201,9 +201,22 @@ def facts_store_changed(*, facts: dict[str, dict[str, tuple[object, str]]], now:
     return sorted(changed)
 
 
+def _owned_by(refs: list[str]) -> list[str]:
+    """Entities owned by the groups and users among `refs`: a team gaining or losing members (or its
+    e-mail) changes their owner.valid, so their facts are re-read with it."""
+    owners = sorted({r.lower() for r in refs if r.lower().startswith(("group:", "user:"))})
+    owned: list[str] = []
+    for start in range(0, len(owners), 40):  # the filter language takes at most 50 conditions
+        conditions = ",".join(f"relations.ownedby={ref}" for ref in owners[start:start + 40])
+        owned += entities_matching(filter_text=conditions).values_list("ref", flat=True)
+    return owned
+
+
 def portal_facts_refresh(*, entity_refs: list[str] | None = None) -> list[str]:
     """Recompute and store the portal facts of these entities (all of them when None); the refs whose
     facts changed (the caller rescores those)."""
+    if entity_refs is not None:
+        entity_refs = sorted({*entity_refs, *_owned_by(entity_refs)})
     queryset = entities_matching(refs=entity_refs).order_by("ref")
     changed: list[str] = []
     batch: list = []

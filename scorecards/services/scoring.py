@@ -100,6 +100,27 @@ def _facts_for(keys: list[str], refs: list[str]) -> dict[str, dict]:
     return out
 
 
+def _facts_cached(cache: dict | None, keys: list[str], refs: list[str]) -> dict[str, dict]:
+    """Facts for a full recompute of several scorecards: entities shared between them are read
+    once (`cache` holds {"keys": set, "facts": {...}, "refs": set} across the calls)."""
+    if cache is None:
+        return _facts_for(keys, refs)
+    known_keys, known_refs = cache.setdefault("keys", set()), cache.setdefault("refs", set())
+    facts = cache.setdefault("facts", {})
+    missing_keys = sorted(set(keys) - known_keys)
+    if missing_keys and known_refs:
+        for ref, values in _facts_for(missing_keys, sorted(known_refs)).items():
+            facts.setdefault(ref, {}).update(values)
+    all_keys = sorted(known_keys | set(keys))
+    new_refs = sorted(set(refs) - known_refs)
+    for ref, values in _facts_for(all_keys, new_refs).items():
+        facts.setdefault(ref, {}).update(values)
+    known_keys.update(keys)
+    known_refs.update(refs)
+    wanted = set(keys)
+    return {ref: {k: v for k, v in facts[ref].items() if k in wanted} for ref in refs if ref in facts}
+
+
 def _iso_text(text) -> str:
     if not text:
         return ""
@@ -121,7 +142,7 @@ def _exemptions(scorecard: Scorecard, refs: list[str] | None, now: datetime) -> 
 
 
 def scorecard_compute(*, scorecard: Scorecard, entity_refs: list[str] | None = None,
-                      now: datetime | None = None) -> dict:
+                      now: datetime | None = None, facts_cache: dict | None = None) -> dict:
     """Score the entities `scorecard` applies to (only those in `entity_refs` when given) and store
     what changed. Returns counts: {"entities", "written", "unchanged", "removed", "seconds"}."""
     started = time.perf_counter()
@@ -133,7 +154,7 @@ def scorecard_compute(*, scorecard: Scorecard, entity_refs: list[str] | None = N
     entities = list(entities_matching(filter_text=scorecard.applies_to, refs=refs)
                     .values_list("ref", "name", "title", "owner_ref"))
     matched = [e[0] for e in entities]
-    facts = _facts_for(compiled.fact_keys, matched)
+    facts = _facts_cached(facts_cache, compiled.fact_keys, matched)
     exempt = _exemptions(scorecard, None if refs is None else matched, now)
     stored = dict(Score.objects.filter(scorecard=scorecard, **({} if refs is None else {"entity_ref__in": matched}))
                   .values_list("entity_ref", "inputs_hash"))
@@ -236,7 +257,8 @@ def scorecards_active() -> list[Scorecard]:
 
 def scores_recompute_all(*, now: datetime | None = None) -> dict[str, dict]:
     """Full recompute of every loaded scorecard (the beat task)."""
-    return {card.slug: scorecard_compute(scorecard=card, now=now) for card in scorecards_active()}
+    cache: dict = {}
+    return {card.slug: scorecard_compute(scorecard=card, now=now, facts_cache=cache) for card in scorecards_active()}
 
 
 def entities_rescore(*, entity_refs: list[str], now: datetime | None = None) -> dict[str, dict]:

@@ -126,3 +126,19 @@ def test_docs_and_git_facts_come_from_techdocs_and_the_git_host(tmp_path, db, se
     assert svc["docs.runbook_updated"] and not svc["docs.has_onboarding"]
     assert svc["git.readme"] and svc["git.ci_workflow"] and svc["git.last_commit_at"]
     assert svc["alerting.configured"]  # monitors committed in the repository
+
+
+def test_a_team_change_re_reads_the_facts_of_what_it_owns(catalog, tmp_path, settings):
+    portal_facts.portal_facts_refresh()
+    assert facts_of("component:default/c")["owner.valid"] is False
+    path = tmp_path / "catalog-info.yaml"
+    path.write_text(path.read_text().replace("metadata:\n  name: empty\n", "metadata:\n  name: empty\n"
+                                                                           "  description: now with mail\n")
+                    .replace("spec: {type: team, children: []}\n---\napiVersion: backstage.io/v1alpha1\nkind: User\n"
+                             "metadata: {name: bob}",
+                             "spec: {type: team, children: [], profile: {email: e@example.com}}\n---\n"
+                             "apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata: {name: bob}"))
+    settings.PAVED_FILE_ROOTS = [*settings.PAVED_FILE_ROOTS, tmp_path]
+    catalog_services.location_refresh(location_id=catalog.pk)
+    changed = portal_facts.portal_facts_refresh(entity_refs=["group:default/empty"])
+    assert "component:default/c" in changed and facts_of("component:default/c")["owner.valid"] is True
