@@ -13,18 +13,27 @@ FACT_KEY = re.compile(r"^[a-z0-9_][a-z0-9_.-]{0,199}$")
 # key -> (source, what it holds)
 CI_FACTS = {
     "coverage.line_percent": ("report", "Line coverage, 0-100 (Cobertura, JaCoCo, lcov)."),
-    "coverage.branch_percent": ("report", "Branch coverage, 0-100."),
+    "coverage.branch_percent": ("report", "Branch coverage, 0-100 (when the report measured branches)."),
+    "coverage.lines_total": ("report", "Lines measured."),
+    "coverage.lines_covered": ("report", "Lines covered."),
     "vulnerabilities.critical": ("report", "Critical findings of the last scan (SARIF, Trivy, Grype)."),
     "vulnerabilities.high": ("report", "High findings of the last scan."),
     "vulnerabilities.medium": ("report", "Medium findings of the last scan."),
     "vulnerabilities.low": ("report", "Low findings of the last scan."),
+    "vulnerabilities.unknown": ("report", "Findings without a severity."),
     "vulnerabilities.total": ("report", "All findings of the last scan."),
     "scan.present": ("report", "A vulnerability scan was posted (true)."),
+    "scan.tool": ("report", "The scanner that produced the last scan."),
     "tests.total": ("report", "Test cases in the last JUnit report."),
-    "tests.failed": ("report", "Failed or errored test cases."),
+    "tests.failed": ("report", "Failed test cases."),
+    "tests.errors": ("report", "Test cases that errored."),
+    "tests.skipped": ("report", "Skipped test cases."),
     "tests.integration": ("report", "Integration test cases (suites or classes named integration)."),
+    "tests.integration_present": ("report", "At least one integration test case."),
     "slo.count": ("report", "SLOs defined (OpenSLO)."),
     "slo.names": ("report", "Names of the SLOs defined."),
+    "slo.objectives": ("report", "Objectives over all SLOs."),
+    "slo.alert_policies": ("report", "Alert policies defined (OpenSLO)."),
 }
 
 PORTAL_FACTS = {

@@ -11,8 +11,7 @@ SEED = [
 ]
 
 
-def test_the_demo_prints_the_seed_lines(db, django_user_model, capsys):
-    django_user_model.objects.create_superuser("root", "root@example.com", "pw")
+def test_the_demo_prints_the_seed_lines(db, capsys):
     call_command("scorecards_demo")
     out = capsys.readouterr().out.splitlines()
     assert out[-3:] == SEED

@@ -31,7 +31,6 @@ REPORTS = [
     ("search-service", "openslo", "slo.openslo.yaml"),
     ("legacy-api", "sarif", "scan.sarif"),
 ]
-DEMO_USER = "paved-demo-ci"
 
 
 def _ref(name: str) -> str:
@@ -39,17 +38,12 @@ def _ref(name: str) -> str:
 
 
 def demo_actor(username: str = ""):
-    """Who posts the demo's reports: the named user, else the first superuser, else a superuser
-    account made for it that cannot sign in (no usable password)."""
-    users = get_user_model().objects
-    if username:
-        user = users.filter(username=username).first()
-        if user is None:
-            raise CommandError(f"No user named {username!r}.")
-        return user
-    user = users.filter(is_superuser=True, is_active=True).order_by("pk").first()
+    """Who posts the demo's reports: the named user, else None (the portal itself)."""
+    if not username:
+        return None
+    user = get_user_model().objects.filter(username=username).first()
     if user is None:
-        user = users.filter(username=DEMO_USER).first() or users.create_superuser(DEMO_USER, "", None)
+        raise CommandError(f"No user named {username!r}.")
     return user
 
 
@@ -95,7 +89,7 @@ class Command(BaseCommand):
     help = "Load the demo catalog, post the demo CI reports and print the seed's three scorecard lines."
 
     def add_arguments(self, parser):
-        parser.add_argument("--user", default="", help="Post the reports as this user (default: a superuser).")
+        parser.add_argument("--user", default="", help="Post the reports as this user (default: the portal itself).")
 
     def handle(self, *args, user: str = "", **options):
         for line in scorecards_demo_run(actor=demo_actor(user), say=self.stdout.write):
