@@ -7,10 +7,11 @@ Every check then shows the fact behind it and when it was read. Only changed val
 written (and appended to FactRecord); a refresh that changes nothing writes nothing.
 """
 
+import json
 import logging
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from catalog.lib.refs import RefError, parse_ref
@@ -195,10 +196,37 @@ def facts_store_changed(*, facts: dict[str, dict[str, tuple[object, str]]], now:
     with transaction.atomic():
         if deletes:
             Fact.objects.filter(pk__in=deletes).delete()
-        Fact.objects.bulk_create(creates, batch_size=1000)
-        Fact.objects.bulk_update(updates, ["value", "source", "observed_at", "recorded_at"], batch_size=1000)
-        FactRecord.objects.bulk_create(records, batch_size=1000)
+        if connection.vendor == "postgresql":
+            _store_copy([*creates, *updates], records)
+        else:
+            Fact.objects.bulk_create(creates, batch_size=1000)
+            Fact.objects.bulk_update(updates, ["value", "source", "observed_at", "recorded_at"], batch_size=1000)
+            FactRecord.objects.bulk_create(records, batch_size=1000)
     return sorted(changed)
+
+
+def _store_copy(facts: list[Fact], records: list[FactRecord]) -> None:
+    """PostgreSQL: COPY the changed facts into a temporary table and upsert them in one statement,
+    COPY the history rows straight in (bulk_create spent seconds per thousand rows preparing them)."""
+    columns = ["entity_ref", "key", "value", "source", "observed_at", "recorded_at"]
+    fact_t, record_t = Fact._meta.db_table, FactRecord._meta.db_table
+    with connection.cursor() as wrapper:
+        cursor = wrapper.cursor
+        if facts:
+            cursor.execute("DROP TABLE IF EXISTS scorecards_tmp_fact")
+            cursor.execute(f"CREATE TEMP TABLE scorecards_tmp_fact AS SELECT {', '.join(columns)} FROM {fact_t} "
+                           f"WITH NO DATA")
+            with cursor.copy(f"COPY scorecards_tmp_fact ({', '.join(columns)}) FROM STDIN") as copy:
+                for f in facts:
+                    copy.write_row([f.entity_ref, f.key, json.dumps(f.value), f.source, f.observed_at, f.recorded_at])
+            updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns[2:])
+            cursor.execute(f"INSERT INTO {fact_t} ({', '.join(columns)}) SELECT {', '.join(columns)} "
+                           f"FROM scorecards_tmp_fact ON CONFLICT (entity_ref, key) DO UPDATE SET {updates}")
+            cursor.execute("DROP TABLE scorecards_tmp_fact")
+        if records:
+            with cursor.copy(f"COPY {record_t} ({', '.join(columns)}) FROM STDIN") as copy:
+                for r in records:
+                    copy.write_row([r.entity_ref, r.key, json.dumps(r.value), r.source, r.observed_at, r.recorded_at])
 
 
 def _owned_by(refs: list[str]) -> list[str]:
