@@ -106,3 +106,22 @@ def test_a_push_refreshes_the_scorecards_in_that_repository(admin, card_file):
     refreshed = definitions.scorecards_pushed(web_url="https://paved.example/git/acme/cards")
     assert [c.pk for c in refreshed] == [card.pk]
     assert definitions.scorecards_pushed(web_url="https://paved.example/git/acme/other") == []
+
+
+def test_a_file_on_the_git_host_is_registered_and_refreshed_on_push(admin):
+    from githost.services import repo_commit_files, repo_create, web_url
+
+    repo_create(owner="acme", name="cards")
+
+    def commit(text: str) -> None:
+        repo_commit_files(owner="acme", name="cards", branch="main", message="card", author_name="A",
+                          author_email="a@example.com", files={"cards/tiny.yaml": text.encode()})
+
+    commit(GOOD)
+    target = f"{web_url('acme', 'cards')}/blob/main/cards/tiny.yaml"
+    card = definitions.scorecard_register(actor=admin, target=target)
+    assert card.status == "ok" and card.target == target
+    commit(GOOD.replace("weight: 60", "weight: 70"))
+    [card] = definitions.scorecards_pushed(web_url=web_url("acme", "cards"))
+    assert card.status == "error" and "tiny.yaml:7: spec.categories: the category weights must sum to 100" in card.message
+    assert card.definition["categories"][0]["weight"] == 60  # the last good definition stays
