@@ -123,5 +123,6 @@ def test_a_file_on_the_git_host_is_registered_and_refreshed_on_push(admin):
     assert card.status == "ok" and card.target == target
     commit(GOOD.replace("weight: 60", "weight: 70"))
     [card] = definitions.scorecards_pushed(web_url=web_url("acme", "cards"))
-    assert card.status == "error" and "tiny.yaml:7: spec.categories: the category weights must sum to 100" in card.message
+    assert card.status == "error"
+    assert "tiny.yaml:7: spec.categories: the category weights must sum to 100" in card.message
     assert card.definition["categories"][0]["weight"] == 60  # the last good definition stays
