@@ -508,6 +508,11 @@ for _name in ("PAVED_SECRET_KEY_FILE", "PAVED_SECRETS_ENCRYPTION_KEY_FILE"):
         _internal_paths[_name] = Path(env_str(_name)).resolve()
 check_file_roots(PAVED_FILE_ROOTS, internal=_internal_paths, data_dir=VAR_DIR, catalog_dir=PAVED_CATALOG_FILES_DIR)
 
+# --- scorecards: facts input ---------------------------------------------------------------
+# Largest report (coverage, scan, test report, SLO file) POST /api/facts/reports accepts; larger ones
+# answer 413 after at most this many bytes are read.
+PAVED_FACTS_MAX_REPORT_BYTES = env_int("PAVED_FACTS_MAX_REPORT_BYTES", 64 * 1024 * 1024, minimum=1024)
+
 # --- scorecards: engine (scorecards/README.md) ---
 # Re-read registered scorecard files, recompute every score (ages move, exemptions expire), and
 # re-read the portal facts of every entity (signals keep them current in between).

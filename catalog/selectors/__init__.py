@@ -13,6 +13,7 @@ the modules behind it are split by what they read:
 
 from catalog.selectors.entities import (
     catalog_summary,
+    entities_by_refs,
     entities_matching,
     entity_get,
     entity_url,
@@ -67,6 +68,7 @@ __all__ = [
     "SEARCH_KINDS",
     "SearchResults",
     "catalog_summary",
+    "entities_by_refs",
     "entity_errors",
     "entity_export_rows",
     "entity_get",

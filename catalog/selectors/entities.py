@@ -61,6 +61,18 @@ def entity_get(*, kind: str, namespace: str, name: str) -> Entity | None:
     return Entity.objects.select_related("location").filter(ref=entity_key(kind, namespace, name)).first()
 
 
+def entities_by_refs(*, refs) -> dict[str, Entity]:
+    """ref -> Entity for the stored ones among `refs` (lower-case `kind:namespace/name`), read in
+    batches of 1,000; the served JSON and search text are not loaded (the body is, for the policy's
+    annotations). For apps that act on many entities named by ref, e.g. facts posted in bulk."""
+    wanted = sorted({str(r).lower() for r in refs})
+    found: dict[str, Entity] = {}
+    for start in range(0, len(wanted), 1000):
+        for entity in Entity.objects.filter(ref__in=wanted[start:start + 1000]).defer("final", "search_text"):
+            found[entity.ref] = entity
+    return found
+
+
 def entities_matching(*, filter_text: str = "", refs=None) -> QuerySet[Entity]:
     """Entities matching one catalog filter string (`kind=component,spec.type=service`; empty:
     all), optionally only those among `refs`; for apps that score or report over the catalog.

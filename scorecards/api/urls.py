@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401  (routes are added by the app's API views)
+from django.urls import path
 
-urlpatterns: list = []
+from scorecards.api import facts
+
+urlpatterns: list = [
+    # --- facts input (screports) ---
+    path("facts", facts.facts, name="facts"),
+    path("facts/reports", facts.facts_reports, name="facts_reports"),
+    path("facts/history", facts.facts_history_view, name="facts_history"),
+    path("facts/openapi.json", facts.facts_openapi, name="facts_openapi"),
+    # --- end facts input ---
+]
