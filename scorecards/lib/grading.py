@@ -64,9 +64,10 @@ class Compiled:
 
 
 def inputs_hash(*, definition_hash: str, facts: dict, exempt: set[str], day: str) -> str:
-    """What a score depends on: the definition, the fact values read, the exemptions and the day
-    (ages move). repr of sorted tuples: stable for equal stored values and much cheaper than JSON."""
-    payload = repr((definition_hash, sorted((k, v[0]) for k, v in facts.items()), sorted(exempt), day))
+    """What a score depends on: the definition, the facts read (value and when they were observed,
+    which the check list shows), the exemptions and the day (ages move). repr of sorted tuples:
+    stable for equal stored values and much cheaper than JSON."""
+    payload = repr((definition_hash, sorted((k, v[0], v[2]) for k, v in facts.items()), sorted(exempt), day))
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
