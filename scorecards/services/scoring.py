@@ -10,6 +10,7 @@ batches. An entity whose inputs_hash is unchanged costs no write at all.
 import json
 import logging
 import time
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection, transaction
@@ -148,7 +149,7 @@ def scorecard_compute(*, scorecard: Scorecard, entity_refs: list[str] | None = N
     started = time.perf_counter()
     now = now or timezone.now()
     if scorecard.status != Scorecard.Status.OK or not scorecard.enabled or not scorecard.definition:
-        return {"entities": 0, "written": 0, "unchanged": 0, "removed": 0, "seconds": 0.0}
+        return {"entities": 0, "written": 0, "unchanged": 0, "removed": 0, "seconds": 0.0, "phases": {}}
     compiled = _compiled(scorecard)
     refs = None if entity_refs is None else sorted({r.lower() for r in entity_refs})
     entities = list(entities_matching(filter_text=scorecard.applies_to, refs=refs)
@@ -168,40 +169,56 @@ def scorecard_compute(*, scorecard: Scorecard, entity_refs: list[str] | None = N
         if stored.get(ref) == digest:
             continue
         result = grading.score(compiled, entity_facts, exempt=exempted, now=now)
-        rows.append(Score(scorecard=scorecard, entity_ref=ref, entity_name=(title or name)[:255],
-                          owner_ref=owner or "", points=result["points"], grade=result["grade"],
-                          level=result["level"], capped=result["capped"], results=result["results"],
-                          missing=result["missing"], computed_at=now, inputs_hash=digest))
+        rows.append(_Row(ref, (title or name)[:255], owner or "", result["points"], result["grade"], result["level"],
+                         result["capped"], result["results"], result["missing"], now, digest))
         outcomes[ref] = [(r["key"], r["state"]) for r in result["results"]]
+    scored = time.perf_counter()
     removed = 0
+    # Scores of entities the scorecard no longer applies to (or that left the catalog).
+    gone = sorted((set(stored) if refs is None else set(refs)) - set(matched))
     with transaction.atomic():
         for chunk in _chunks(rows):
             _write(scorecard, chunk, outcomes, now)
-        if refs is None:
-            removed, _ = Score.objects.filter(scorecard=scorecard).exclude(
-                entity_ref__in=entities_matching(filter_text=scorecard.applies_to).values("ref")).delete()
-        else:
-            gone = sorted(set(refs) - set(matched))
-            if gone:
-                removed, _ = Score.objects.filter(scorecard=scorecard, entity_ref__in=gone).delete()
+        for chunk in _chunks(gone):
+            removed += Score.objects.filter(scorecard=scorecard, entity_ref__in=chunk).delete()[1].get(
+                Score._meta.label, 0)
         if refs is None:
             Scorecard.objects.filter(pk=scorecard.pk).update(computed_at=now)
     seconds = time.perf_counter() - started
     return {"entities": len(entities), "written": len(rows), "unchanged": len(entities) - len(rows),
-            "removed": removed, "seconds": round(seconds, 3)}
+            "removed": removed, "seconds": round(seconds, 3),
+            "phases": {"read_and_score": round(scored - started, 3), "write": round(time.perf_counter() - scored, 3)}}
 
 
 SCORE_UPDATE = ["entity_name", "owner_ref", "points", "grade", "level", "capped", "results", "missing",
                 "computed_at", "inputs_hash"]
 
 
-def _write(scorecard: Scorecard, chunk: list[Score], outcomes: dict, now: datetime) -> None:
+@dataclass(slots=True)
+class _Row:
+    """A computed score on its way to the database (model instances cost more than the scoring)."""
+
+    entity_ref: str
+    entity_name: str
+    owner_ref: str
+    points: float
+    grade: str
+    level: str
+    capped: bool
+    results: list
+    missing: list
+    computed_at: datetime
+    inputs_hash: str
+
+
+def _write(scorecard: Scorecard, chunk: list[_Row], outcomes: dict, now: datetime) -> None:
     """Upsert the scores, replace their check outcomes, upsert this week's history row."""
     week = week_of(timezone.localdate(now))
     if connection.vendor == "postgresql":
         _write_copy(scorecard, chunk, outcomes, week)
         return
-    Score.objects.bulk_create(chunk, update_conflicts=True, unique_fields=["scorecard", "entity_ref"],
+    Score.objects.bulk_create([Score(scorecard=scorecard, **{f: getattr(r, f) for f in _Row.__slots__})
+                               for r in chunk], update_conflicts=True, unique_fields=["scorecard", "entity_ref"],
                               update_fields=SCORE_UPDATE)
     ids = dict(Score.objects.filter(scorecard=scorecard, entity_ref__in=[s.entity_ref for s in chunk])
                .values_list("entity_ref", "id"))
@@ -216,7 +233,7 @@ def _write(scorecard: Scorecard, chunk: list[Score], outcomes: dict, now: dateti
         update_fields=["owner_ref", "points", "grade", "level"])
 
 
-def _write_copy(scorecard: Scorecard, chunk: list[Score], outcomes: dict, week: date) -> None:
+def _write_copy(scorecard: Scorecard, chunk: list[_Row], outcomes: dict, week: date) -> None:
     """PostgreSQL: COPY into temporary tables, then one INSERT ... ON CONFLICT each. bulk_create's
     array parameters spent most of a full recompute escaping the results JSON."""
     score_t, outcome_t, week_t = (Score._meta.db_table, CheckOutcome._meta.db_table, ScoreWeek._meta.db_table)
