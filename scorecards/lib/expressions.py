@@ -13,8 +13,8 @@ paths (`coverage.line_percent`, segments of [a-z0-9_-]) optionally followed by [
 subscripts. A hyphen inside a path is part of the name, so subtraction needs spaces (`a - b`).
 
 A parsed expression is a tuple tree. Evaluation reads facts through a `lookup(path)` function
-and raises MissingFact when a fact it needs has no value (has() turns that into false), or
-EvalError on a type mismatch. Expressions are bounded: MAX_LENGTH characters, MAX_NODES nodes,
+and raises MissingFact when a fact it needs has no value (has() turns that into false; `or` is
+true and `and` false when the other side decides it alone), or EvalError on a type mismatch. Expressions are bounded: MAX_LENGTH characters, MAX_NODES nodes,
 MAX_DEPTH nesting, and there are no loops, so evaluation is linear in the expression size.
 """
 
@@ -348,9 +348,9 @@ class _Evaluator:
         if kind == "path":
             return self.path(node)
         if kind == "and":
-            return _truthy(self.value(node[1])) and _truthy(self.value(node[2]))
+            return self.both(node[1], node[2])
         if kind == "or":
-            return _truthy(self.value(node[1])) or _truthy(self.value(node[2]))
+            return self.either(node[1], node[2])
         if kind == "not":
             return not _truthy(self.value(node[1]))
         if kind == "neg":
@@ -372,6 +372,29 @@ class _Evaluator:
         if kind == "call":
             return self.call(node[1], node[2])
         raise EvalError(f"unknown node {kind!r}")  # pragma: no cover - the parser makes no other
+
+    def both(self, left, right) -> bool:
+        """`and` with three-valued logic: false when either side is false, even if the other side's
+        fact is missing; missing only when that decides it."""
+        try:
+            if not _truthy(self.value(left)):
+                return False
+        except MissingFact:
+            if not _truthy(self.value(right)):
+                return False
+            raise
+        return _truthy(self.value(right))
+
+    def either(self, left, right) -> bool:
+        """`or` likewise: true when either side is true, whatever the other side's facts."""
+        try:
+            if _truthy(self.value(left)):
+                return True
+        except MissingFact:
+            if _truthy(self.value(right)):
+                return True
+            raise
+        return _truthy(self.value(right))
 
     def path(self, node):
         _, name, keys, _column = node

@@ -152,3 +152,14 @@ def test_facts_that_do_not_fit_make_a_check_error_not_a_crash(maturity):
     assert states["techdocs-fresh"] == "error" and states["owner-defined"] == "pass"
     fresh = next(r for r in score.results if r["key"] == "techdocs-fresh")
     assert fresh["message"] == "'last spring' is not a date and time"
+
+
+def test_a_full_recompute_of_every_scorecard_shares_the_fact_reads(maturity, django_assert_max_num_queries):
+    put_facts(FACTS)
+    with django_assert_max_num_queries(40):
+        stats = scoring.scores_recompute_all()
+    assert set(stats) == {"service-maturity", "documentation-standards"}
+    assert lines(maturity)["search-service"] == "search-service: B (78/100) Missing: runbook, cost labels"
+    docs = Score.objects.get(scorecard__slug="documentation-standards", entity_ref="component:default/legacy-api")
+    assert docs.results[0]["key"] == "readme-present" and docs.results[0]["state"] == "unknown"
+    assert Scorecard.objects.get(slug="service-maturity").computed_at is not None

@@ -36,15 +36,24 @@ def run(source: str, facts: dict):
     ('lower(entity.type) == "service"', {"entity.type": "Service"}, True),
     ("-vulnerabilities.high < 0", {"vulnerabilities.high": 2}, True),
     ("slo.count > 0 and not has(cost.cost-center)", {"slo.count": 1}, True),
+    ("git.readme or docs.published", {"docs.published": True}, True),
+    ("docs.published or git.readme", {"docs.published": True}, True),
+    ("git.readme and docs.published", {"docs.published": False}, False),
+    ("docs.published and git.readme", {"docs.published": False}, False),
 ])
 def test_expressions_evaluate(source, facts, expected):
     assert run(source, facts) == pytest.approx(expected) if isinstance(expected, float) else \
         run(source, facts) == expected
 
 
-def test_a_missing_fact_is_reported_by_name():
+@pytest.mark.parametrize(("source", "facts"), [
+    ("coverage.line_percent > 80", {}),
+    ("coverage.line_percent > 80 or docs.published", {"docs.published": False}),
+    ("coverage.line_percent > 80 and docs.published", {"docs.published": True}),
+])
+def test_a_missing_fact_that_decides_is_reported_by_name(source, facts):
     with pytest.raises(ex.MissingFact) as caught:
-        run("coverage.line_percent > 80", {})
+        run(source, facts)
     assert caught.value.path == "coverage.line_percent"
 
 
