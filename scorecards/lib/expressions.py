@@ -14,8 +14,9 @@ subscripts. A hyphen inside a path is part of the name, so subtraction needs spa
 
 A parsed expression is a tuple tree. Evaluation reads facts through a `lookup(path)` function
 and raises MissingFact when a fact it needs has no value (has() turns that into false; `or` is
-true and `and` false when the other side decides it alone), or EvalError on a type mismatch. Expressions are bounded: MAX_LENGTH characters, MAX_NODES nodes,
-MAX_DEPTH nesting, and there are no loops, so evaluation is linear in the expression size.
+true and `and` false when the other side decides it alone), or EvalError on a type mismatch.
+Expressions are bounded: MAX_LENGTH characters, MAX_NODES nodes, MAX_DEPTH nesting, and there
+are no loops, so evaluation is linear in the expression size.
 """
 
 import math
