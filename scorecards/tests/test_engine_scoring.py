@@ -163,3 +163,12 @@ def test_a_full_recompute_of_every_scorecard_shares_the_fact_reads(maturity, dja
     docs = Score.objects.get(scorecard__slug="documentation-standards", entity_ref="component:default/legacy-api")
     assert docs.results[0]["key"] == "readme-present" and docs.results[0]["state"] == "unknown"
     assert Scorecard.objects.get(slug="service-maturity").computed_at is not None
+
+
+def test_huge_or_odd_fact_values_are_stored_not_fatal(maturity):
+    put_facts({"component:default/legacy-api": {**FACTS["component:default/legacy-api"],
+                                                "vulnerabilities.high": 10 ** 30, "cost.labels": ["team\t\\x\n"]}})
+    scoring.scorecard_compute(scorecard=maturity, entity_refs=["component:default/legacy-api"])
+    score = Score.objects.get(scorecard=maturity, entity_ref="component:default/legacy-api")
+    high = next(r for r in score.results if r["key"] == "vulnerability-scan")
+    assert high["state"] == "fail" and high["credit"] == 0 and score.points == 38
