@@ -3,6 +3,7 @@ and dashboards read an entity's current facts and their history.
 
     POST /api/facts                      {"items": [{"entityRef", "facts", "source", "observedAt"}]}
     POST /api/facts/reports?entityRef=x&format=cobertura[&filename=coverage.xml]   raw body or multipart `file`
+                                         (several `file` fields of one format are added up: TEST-*.xml)
     GET  /api/facts?entityRef=x          current facts with their source and times
     GET  /api/facts/history?entityRef=x&key=k[&limit=100&before=<id>]
     GET  /api/facts/openapi.json
@@ -52,7 +53,7 @@ from scorecards.services.facts import (
     UnknownEntityError,
     entity_key_of,
     facts_record_bulk,
-    report_ingest,
+    reports_ingest,
 )
 
 ITEM_FIELDS = {"entityRef", "facts", "source", "observedAt"}
@@ -196,7 +197,8 @@ def _raw_body(request: HttpRequest, limit: int):
     return spool
 
 
-def _upload(request: HttpRequest, limit: int) -> tuple[object, str]:
+def _upload(request: HttpRequest, limit: int) -> list[tuple[str, object]]:
+    """(file name, file) of each report: the multipart `file` fields (several are added up), or the body."""
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -205,14 +207,14 @@ def _upload(request: HttpRequest, limit: int) -> tuple[object, str]:
         raise _too_large(limit)
     filename = request.GET.get("filename", "")
     if request.content_type == "multipart/form-data":
-        upload = request.FILES.get("file")
-        if upload is None:
-            raise InputError("The multipart body has no `file` field: send the report as `file`, or as the raw "
-                             "request body.")
-        if upload.size > limit:
+        uploads = request.FILES.getlist("file")
+        if not uploads:
+            raise InputError("The multipart body has no `file` field: send the report as `file` (several `file` "
+                             "fields are added up), or as the raw request body.")
+        if sum(upload.size for upload in uploads) > limit:
             raise _too_large(limit)
-        return upload, filename or upload.name or ""
-    return _raw_body(request, limit), filename
+        return [(upload.name or filename or "", upload) for upload in uploads]
+    return [(filename, _raw_body(request, limit))]
 
 
 @api_view("POST")
@@ -220,10 +222,10 @@ def facts_reports(request: HttpRequest) -> HttpResponse:
     _may_send(request)
     ref = _entity_ref(request)
     limit = settings.PAVED_FACTS_MAX_REPORT_BYTES
-    data, filename = _upload(request, limit)
+    files = _upload(request, limit)
     try:
-        report = report_ingest(actor=request.user, entity_ref=ref, format=request.GET.get("format") or None,
-                               data=data, filename=filename)
+        report = reports_ingest(actor=request.user, entity_ref=ref, format=request.GET.get("format") or None,
+                                files=files)
     except ReportTooLarge:
         raise _too_large(limit) from None
     except ReportError as exc:
@@ -234,7 +236,7 @@ def facts_reports(request: HttpRequest) -> HttpResponse:
     except FactsInputError as exc:
         raise InputError(str(exc)) from None
     finally:
-        if hasattr(data, "close"):
+        for _, data in files:
             data.close()
     parsed = report.parsed
     return JsonResponse({

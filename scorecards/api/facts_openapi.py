@@ -69,15 +69,15 @@ PATHS = {
     },
     "/facts/reports": {"post": {
         "operationId": "PostFactsReport",
-        "summary": "A report as CI tools write it (raw body, or multipart with a `file` field); its facts are "
-                   "stored with the report as their source.",
+        "summary": "A report as CI tools write it (raw body, or multipart with one or more `file` fields of one "
+                   "format, added up); its facts are stored with the report as their source.",
         "parameters": [ENTITY_REF, query("format", "The report's format; detected from the content when left out.",
                                          {"type": "string", "enum": FORMATS}),
                        query("filename", "The report's file name, for messages and provenance.")],
         "requestBody": {"required": True, "content": {
             "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
             "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
-                "file": {"type": "string", "format": "binary"}}}}}},
+                "file": {"type": "array", "maxItems": 100, "items": {"type": "string", "format": "binary"}}}}}}},
         "responses": {"201": json_of({"type": "object", "properties": {
             "report": {"type": "object"}, "summary": {"type": "string"},
             "facts": {"type": "object", "additionalProperties": FACT_VALUE}, "result": ref("FactsResult")}},

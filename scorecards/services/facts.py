@@ -23,7 +23,6 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -33,9 +32,11 @@ from catalog.selectors import entities_by_refs
 from core.access import require
 from core.audit import audit_record
 from core.queue import task_enqueue_on_commit
-from scorecards.lib.reports import parse_report
+from scorecards.lib.reports import ReportError, parse_report
 from scorecards.lib.reports.base import CHUNK, ReportTooLarge
+from scorecards.lib.reports.jsonfacts import MAX_FACTS as MAX_JSON_FACTS
 from scorecards.lib.reports.jsonfacts import FactError, validate_facts
+from scorecards.lib.reports.merge import merge_reports
 from scorecards.models import Fact, FactRecord, Report
 
 PERMISSION = "scorecards.facts.write"
@@ -44,6 +45,7 @@ SOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@+ -]{0,99}$")
 FUTURE_SLACK = timedelta(minutes=5)  # CI clocks drift; a time further ahead is a mistake
 MAX_ITEMS = 10_000
 MAX_FACTS = 50_000
+MAX_FILES = 100
 BATCH = 1000
 
 
@@ -304,13 +306,17 @@ def facts_record(*, actor, entity_ref: str, facts: dict, source: str, observed_a
 # --- Reports ------------------------------------------------------------------------------------
 
 
-def _digest(data, limit: int, filename: str) -> tuple[str, int]:
-    """sha256 and size, read in chunks (an upload on disk stays there), bounded by the limit."""
-    digest = hashlib.sha256()
+def _digest(data, digest, limit: int, filename: str) -> int:
+    """Feed the report to `digest` in chunks (an upload on disk stays there); its size, bounded."""
     if isinstance(data, bytes | bytearray | memoryview):
+        if len(data) > limit:
+            raise ReportTooLarge(f"the report is larger than the limit of {limit:,} bytes "
+                                 "(PAVED_FACTS_MAX_REPORT_BYTES)", filename=filename or "the report")
         digest.update(data)
-        return digest.hexdigest(), len(data)
-    start = data.tell() if hasattr(data, "tell") else None
+        return len(data)
+    if not hasattr(data, "seek") or not hasattr(data, "tell"):
+        raise FactsInputError("expected the report's bytes or a seekable file", field="data")
+    start = data.tell()
     size = 0
     while chunk := data.read(CHUNK):
         size += len(chunk)
@@ -318,25 +324,42 @@ def _digest(data, limit: int, filename: str) -> tuple[str, int]:
             raise ReportTooLarge(f"the report is larger than the limit of {limit:,} bytes "
                                  "(PAVED_FACTS_MAX_REPORT_BYTES)", filename=filename or "the report")
         digest.update(chunk)
-    if start is None:
-        raise FactsInputError("expected the report's bytes or a seekable file", field="data")
     data.seek(start)
-    return digest.hexdigest(), size
+    return size
 
 
-def report_ingest(*, actor, entity_ref: str, format: str | None, data, filename: str = "") -> Report:
-    """Parse a report (ReportError / ReportTooLarge when it cannot be read) and store its facts with
-    the report as provenance. The returned Report carries `parsed` (ParsedReport) and `result`."""
+def reports_ingest(*, actor, entity_ref: str, format: str | None, files: list[tuple[str, object]]) -> Report:
+    """Parse one or more reports of one format (Maven's TEST-*.xml, a coverage file per module) and
+    store their facts, added up (scorecards.lib.reports.merge), with one Report row as provenance.
+    ReportError / ReportTooLarge when a file cannot be read; the limit applies to all files together.
+    The returned Report carries `parsed` (the merged ParsedReport) and `result`."""
     ref = entity_key_of(entity_ref)
-    _entities(actor, [ref], bulk=False)  # before reading the file: a refused request costs no parsing
+    _entities(actor, [ref], bulk=False)  # before reading the files: a refused request costs no parsing
+    if not files:
+        raise FactsInputError("expected at least one report file", field="file")
+    if len(files) > MAX_FILES:
+        raise FactsInputError(f"{len(files)} files: expected at most {MAX_FILES} in one request", field="file")
     limit = settings.PAVED_FACTS_MAX_REPORT_BYTES
-    sha256, size = _digest(data, limit, filename)
-    parsed = parse_report(format=format, data=data, filename=filename, max_bytes=limit)
+    digest = hashlib.sha256()
+    size = 0
+    parsed_files = []
+    for filename, data in files:
+        size += _digest(data, digest, limit - size, filename)
+        parsed = parse_report(format=format, data=data, filename=filename, max_bytes=limit)
+        if parsed_files and parsed.format != parsed_files[0].format:
+            raise ReportError(f"a {parsed.format} report among {parsed_files[0].format} reports: expected every file "
+                              "of one request to have the same format", filename=filename or "the report",
+                              field="format")
+        parsed_files.append(parsed)
+    parsed = merge_reports(parsed_files)
+    if parsed.format == "json" and len(parsed.facts) > MAX_JSON_FACTS:
+        raise FactsInputError(f"{len(parsed.facts)} facts: expected at most {MAX_JSON_FACTS} per entity", field="file")
+    names = ", ".join(name for name, _ in files if name)
     now = timezone.now()
     observed = min(parsed.observed_at, now) if parsed.observed_at else now
     with transaction.atomic():
         report = Report.objects.create(
-            entity_ref=ref, format=parsed.format, filename=(filename or "")[:255], size=size, sha256=sha256,
+            entity_ref=ref, format=parsed.format, filename=names[:255], size=size, sha256=digest.hexdigest(),
             fact_count=len(parsed.facts), sent_by=actor if getattr(actor, "is_authenticated", False) else None)
         result = _store([(ref, parsed.facts, parsed.format, observed)], now=now, report=report)
         _audit(actor, result, source=parsed.format, report=report)
@@ -345,5 +368,11 @@ def report_ingest(*, actor, entity_ref: str, format: str | None, data, filename:
     return report
 
 
-__all__ = ["FactItem", "FactsInputError", "FactsResult", "PermissionDenied", "UnknownEntityError", "facts_record",
-           "facts_record_bulk", "report_ingest"]
+def report_ingest(*, actor, entity_ref: str, format: str | None, data, filename: str = "") -> Report:
+    """Parse one report (bytes or a binary file) and store its facts with the report as provenance
+    (see reports_ingest)."""
+    return reports_ingest(actor=actor, entity_ref=entity_ref, format=format, files=[(filename, data)])
+
+
+__all__ = ["FactItem", "FactsInputError", "FactsResult", "UnknownEntityError", "entity_key_of", "facts_record",
+           "facts_record_bulk", "report_ingest", "reports_ingest"]

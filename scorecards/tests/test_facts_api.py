@@ -283,3 +283,29 @@ def test_curl_data_binary_form_content_type_is_read_raw(org, owner, enqueued):
                                            content_type="application/x-www-form-urlencoded")
     assert response.status_code == 201, response.content
     assert response.json()["facts"]["coverage.line_percent"] == 75.0
+
+
+def test_several_files_of_one_format_are_added_up(org, owner, enqueued):
+    files = [SimpleUploadedFile("TEST-pytest.xml", (CORPUS / "junit-pytest.xml").read_bytes()),
+             SimpleUploadedFile("TEST-maven.xml", (CORPUS / "junit-maven.xml").read_bytes())]
+    response = bearer(owner, "facts").post("/api/facts/reports?entityRef=orders&format=junit", {"file": files})
+    assert response.status_code == 201, response.content
+    assert response.json()["facts"]["tests.total"] == 13 and Fact.objects.get(key="tests.integration").value == 5
+    report = Report.objects.get()
+    assert report.filename == "TEST-pytest.xml, TEST-maven.xml" and report.fact_count == 6
+    assert report.size == sum(len((CORPUS / n).read_bytes()) for n in ("junit-pytest.xml", "junit-maven.xml"))
+
+
+def test_mixed_formats_in_one_upload_are_refused(org, owner, enqueued):
+    files = [SimpleUploadedFile("a.xml", (CORPUS / "junit-pytest.xml").read_bytes()),
+             SimpleUploadedFile("b.xml", (CORPUS / "jacoco.xml").read_bytes())]
+    message = error(bearer(owner, "facts").post("/api/facts/reports?entityRef=orders", {"file": files}), 400)
+    assert "b.xml" in message and "same format" in message
+    assert not Report.objects.exists() and not Fact.objects.exists()
+
+
+def test_several_files_share_the_size_limit(org, owner, settings):
+    data = (CORPUS / "junit-pytest.xml").read_bytes()
+    settings.PAVED_FACTS_MAX_REPORT_BYTES = len(data) + 100
+    files = [SimpleUploadedFile("a.xml", data), SimpleUploadedFile("b.xml", data)]
+    error(bearer(owner, "facts").post("/api/facts/reports?entityRef=orders", {"file": files}), 413)

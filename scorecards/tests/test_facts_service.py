@@ -209,3 +209,19 @@ def test_anonymous_user_sees_no_entity(org, enqueued):
         facts_record(actor=AnonymousUser(), entity_ref=ORDERS, facts={"a": 1}, source="ci")
     with pytest.raises(UnknownEntityError, match=r"items\[0\]\.entityRef"):
         facts_record_bulk(actor=AnonymousUser(), items=[FactItem(entity_ref=ORDERS, facts={"a": 1})])
+
+
+def test_reports_ingest_limits(org, owner, settings, enqueued):
+    from scorecards.services.facts import reports_ingest
+
+    lcov = b"SF:a\nLF:2\nLH:1\nend_of_record\n"
+    with pytest.raises(FactsInputError, match="at most 100"):
+        reports_ingest(actor=owner, entity_ref=ORDERS, format="lcov", files=[("a.info", lcov)] * 101)
+    with pytest.raises(FactsInputError, match="at least one"):
+        reports_ingest(actor=owner, entity_ref=ORDERS, format="lcov", files=[])
+    settings.PAVED_FACTS_MAX_REPORT_BYTES = len(lcov) * 2
+    with pytest.raises(ReportError, match="c.info"):  # the third file passes the shared limit
+        reports_ingest(actor=owner, entity_ref=ORDERS, format="lcov",
+                       files=[("a.info", lcov), ("b.info", lcov), ("c.info", lcov)])
+    report = reports_ingest(actor=owner, entity_ref=ORDERS, format=None, files=[("a.info", lcov), ("b.info", lcov)])
+    assert report.parsed.facts["coverage.lines_total"] == 4 and Report.objects.count() == 1

@@ -9,6 +9,7 @@ import pytest
 
 from scorecards.lib.reports import FORMATS, ReportError, detect_format, parse_report
 from scorecards.lib.reports.junit import is_integration
+from scorecards.lib.reports.merge import merge_reports
 from scorecards.lib.reports.sarif import severity_of_score
 
 CORPUS = Path(__file__).parent / "reports"
@@ -173,3 +174,25 @@ def test_format_detection(head, filename, fmt):
 def test_undetectable_report_asks_for_the_format():
     with pytest.raises(ReportError, match="cannot tell the report's format"):
         parse_report(data=b"hello world", filename="x.txt")
+
+
+def _parsed(*names: str):
+    return [parse_report(data=(CORPUS / n).read_bytes(), filename=n) for n in names]
+
+
+def test_merged_reports_add_up():
+    junit = merge_reports(_parsed("junit-pytest.xml", "junit-maven.xml"))
+    assert junit.facts == {"tests.total": 13, "tests.failed": 1, "tests.errors": 1, "tests.skipped": 2,
+                           "tests.integration": 5, "tests.integration_present": True}
+    assert junit.observed_at == datetime(2026, 1, 7, 12, 0, 5, tzinfo=UTC)  # the latest
+    # 12 + 3 lines, 9 + 2 covered; branches 4 + 2, 3 + 1 covered: percentages from the sums
+    coverage = merge_reports(_parsed("cobertura-coveragepy.xml", "cobertura-legacy-java.xml"))
+    assert coverage.facts == {"coverage.lines_total": 15, "coverage.lines_covered": 11,
+                              "coverage.line_percent": 73.33, "coverage.branch_percent": 66.67}
+    scans = merge_reports(_parsed("trivy.json", "trivy.json"))
+    assert scans.facts == vulns("trivy", 2, 6, 2, 2, 2, 14)
+    slos = merge_reports(_parsed("openslo-v1.yaml", "openslo-v1alpha.yaml"))
+    assert slos.facts["slo.count"] == 3 and slos.facts["slo.names"][-1] == "search-availability"
+    assert len(slos.facts["slo.objectives"]) == 4 and slos.facts["slo.alert_policies"] == 2
+    single = _parsed("lcov.info")
+    assert merge_reports(single) is single[0]

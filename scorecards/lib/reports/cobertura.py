@@ -2,8 +2,9 @@
 
 The root `<coverage>` carries the totals (`lines-valid`, `lines-covered`, `branches-valid`,
 `branches-covered`, `line-rate`, `branch-rate`, `timestamp` in milliseconds). When the totals are
-there they are used (the rest of the file is only checked to be well-formed XML); otherwise the `<line>` elements of each class are counted (a class's
-`<methods>` repeat some of its lines, so lines under `<method>` are not counted twice).
+there they are used (the rest of the file is only checked to be well-formed XML); otherwise the
+`<line>` elements of each class are counted (a class's `<methods>` repeat some of its lines, so
+lines under `<method>` are not counted twice).
 Branch coverage is reported only when the report measured branches (branches-valid > 0, or
 `condition-coverage` on some line).
 """
@@ -99,4 +100,5 @@ def parse(source: Source) -> ParsedReport:
     if "coverage.branch_percent" in facts:
         summary += f", {facts['coverage.branch_percent']}% of branches"
     return ParsedReport(facts=facts, observed_at=timestamp_from_epoch(handler.root.get("timestamp")),
-                        summary=summary, format="cobertura")
+                        summary=summary, format="cobertura",
+                        details={"branches_total": b_valid, "branches_covered": b_covered})

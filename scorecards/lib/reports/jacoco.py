@@ -51,4 +51,5 @@ def parse(source: Source) -> ParsedReport:
     summary = f"JaCoCo: {facts['coverage.line_percent']}% of {total} lines covered"
     if "coverage.branch_percent" in facts:
         summary += f", {facts['coverage.branch_percent']}% of branches"
-    return ParsedReport(facts=facts, observed_at=handler.dumped, summary=summary, format="jacoco")
+    return ParsedReport(facts=facts, observed_at=handler.dumped, summary=summary, format="jacoco",
+                        details={"branches_total": b_missed + b_covered, "branches_covered": b_covered})

@@ -125,4 +125,5 @@ def parse(source: Source) -> ParsedReport:
     if totals["branches"]:
         facts["coverage.branch_percent"] = percent(totals["branches_covered"], totals["branches"])
     summary = f"lcov: {facts['coverage.line_percent']}% of {totals['lines']} lines covered in {files} files"
-    return ParsedReport(facts=facts, observed_at=None, summary=summary, format="lcov")
+    return ParsedReport(facts=facts, observed_at=None, summary=summary, format="lcov",
+                        details={"branches_total": totals["branches"], "branches_covered": totals["branches_covered"]})
