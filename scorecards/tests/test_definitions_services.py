@@ -126,3 +126,16 @@ def test_a_file_on_the_git_host_is_registered_and_refreshed_on_push(admin):
     assert card.status == "error"
     assert "tiny.yaml:7: spec.categories: the category weights must sum to 100" in card.message
     assert card.definition["categories"][0]["weight"] == 60  # the last good definition stays
+
+
+def test_the_register_command_reports_errors_plainly(admin, owner, card_file):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="not allowed"):
+        call_command("scorecards_register", str(card_file), "--user", owner.username)
+    card_file.write_text(GOOD.replace("weight: 40", "weight: 41"))
+    with pytest.raises(CommandError, match=r"card.yaml:7: spec.categories: the category weights must sum to 100"):
+        call_command("scorecards_register", str(card_file), "--user", admin.username)
+    card_file.write_text(GOOD)
+    call_command("scorecards_register", str(card_file), "--user", admin.username)
+    assert Scorecard.objects.get().slug == "tiny"
