@@ -9,6 +9,7 @@ written (and appended to FactRecord); a refresh that changes nothing writes noth
 
 import json
 import logging
+import re
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -37,7 +38,7 @@ PAGE_WORDS = {
     "has_adr": ("adr", "decision"),
     "has_architecture": ("architecture",),
     "has_api_reference": ("api", "reference", "openapi"),
-    "has_onboarding": ("onboarding", "getting-started", "getting_started"),
+    "has_onboarding": ("onboarding", "getting started"),
 }
 BATCH = 500
 
@@ -70,11 +71,21 @@ def _cost_labels(labels: dict) -> list[str]:
     return [name for name in COST_LABELS if name in present]
 
 
+def _names(path: str, title: str) -> str:
+    """A page's path and title as words separated by single spaces ("docs/adr/0001" -> " docs adr 0001 ")."""
+    return " " + " ".join(re.split(r"[^a-z0-9]+", f"{path} {title}".lower())) + " "
+
+
+def _named(names: str, words: tuple[str, ...]) -> bool:
+    # A word (or phrase) starts a word of the name: "adr" finds "adrs", "api" finds "api-reference",
+    # not "rapid"; "getting started" finds "getting-started/".
+    return any(f" {w}" in names for w in words)
+
+
 def _page_flags(pages: list[tuple], links: list) -> dict:
-    flags = {}
-    for flag, words in PAGE_WORDS.items():
-        flags[flag] = any(any(w in f"{path} {title}".lower() for w in words) for path, title, _ in pages)
-    runbook_pages = [updated for path, title, updated in pages if "runbook" in f"{path} {title}".lower()]
+    named = [(_names(path, title), updated) for path, title, updated in pages]
+    flags = {flag: any(_named(names, words) for names, _ in named) for flag, words in PAGE_WORDS.items()}
+    runbook_pages = [updated for names, updated in named if _named(names, ("runbook",))]
     runbook_link = any(isinstance(link, dict) and "runbook" in f"{link.get('title', '')} {link.get('type', '')}"
                        .lower() for link in links or [])
     flags["has_runbook"] = flags["has_runbook"] or runbook_link

@@ -142,3 +142,12 @@ def test_a_team_change_re_reads_the_facts_of_what_it_owns(catalog, tmp_path, set
     catalog_services.location_refresh(location_id=catalog.pk)
     changed = portal_facts.portal_facts_refresh(entity_refs=["group:default/empty"])
     assert "component:default/c" in changed and facts_of("component:default/c")["owner.valid"] is True
+
+
+def test_page_names_match_whole_words():
+    flags = portal_facts._page_flags(
+        [("rapid-deploy/", "Rapid deploy", None), ("adr/0001-use-go/", "ADR 1", None),
+         ("getting-started/", "", None), ("ops/", "Runbook: on call", None)], [])
+    assert flags["has_adr"] and flags["has_onboarding"] and flags["has_runbook"]
+    assert not flags["has_api_reference"] and not flags["has_architecture"]
+    assert portal_facts._page_flags([], [{"url": "https://w", "title": "Ops RUNBOOK"}, "junk"])["has_runbook"]
