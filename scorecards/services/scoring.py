@@ -25,6 +25,7 @@ from scorecards.models import CheckOutcome, Exemption, Fact, Score, Scorecard, S
 logger = logging.getLogger(__name__)
 
 BATCH = 1000
+INCREMENTAL_MAX = 2000
 
 
 def score_line(score: Score) -> str:
@@ -293,6 +294,8 @@ def entities_rescore(*, entity_refs: list[str], now: datetime | None = None) -> 
     refs = sorted({str(r).strip().lower() for r in entity_refs if str(r).strip()})
     if not refs:
         return {}
+    if len(refs) > INCREMENTAL_MAX:  # a catalog-wide change: one full sweep reads less than many lists of refs
+        return scores_recompute_all(now=now)
     return {card.slug: scorecard_compute(scorecard=card, entity_refs=refs, now=now) for card in scorecards_active()}
 
 

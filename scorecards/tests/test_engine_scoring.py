@@ -172,3 +172,10 @@ def test_huge_or_odd_fact_values_are_stored_not_fatal(maturity):
     score = Score.objects.get(scorecard=maturity, entity_ref="component:default/legacy-api")
     high = next(r for r in score.results if r["key"] == "vulnerability-scan")
     assert high["state"] == "fail" and high["credit"] == 0 and score.points == 38
+
+
+def test_a_catalog_wide_rescore_becomes_one_full_sweep(maturity, monkeypatch):
+    put_facts(FACTS)
+    monkeypatch.setattr(scoring, "INCREMENTAL_MAX", 2)
+    stats = scoring.entities_rescore(entity_refs=list(FACTS))
+    assert stats["service-maturity"]["entities"] == Score.objects.filter(scorecard=maturity).count() > 3
