@@ -2,7 +2,10 @@
 refresh); refresh and recompute are actions that go through the services (permission, audit)."""
 
 from django.contrib import admin, messages
+from django.db import transaction
 
+from core.access import authorize
+from core.audit import audit_record
 from scorecards.models import Scorecard
 from scorecards.services import definitions, scoring
 
@@ -35,3 +38,23 @@ class ScorecardAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # registered from a file: scorecard_register (the page or the API)
+
+    def has_change_permission(self, request, obj=None):
+        return authorize(request.user, definitions.PERMISSION)
+
+    def has_delete_permission(self, request, obj=None):
+        return authorize(request.user, definitions.PERMISSION)
+
+    def save_model(self, request, obj, form, change):
+        """Only `enabled` is editable here; the switch is audited like the services' writes."""
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            audit_record(actor=request.user, action="scorecards.scorecard.enable" if obj.enabled
+                         else "scorecards.scorecard.disable", target=obj.slug)
+
+    def delete_model(self, request, obj):
+        definitions.scorecard_delete(actor=request.user, scorecard=obj)
+
+    def delete_queryset(self, request, queryset):
+        for card in queryset:
+            definitions.scorecard_delete(actor=request.user, scorecard=card)

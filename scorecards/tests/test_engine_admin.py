@@ -39,3 +39,13 @@ def test_admin_actions_refresh_and_recompute(admin_client):
 
 def test_people_without_admin_access_get_nothing(client_owner, db):
     assert client_owner.get("/admin/scorecards/scorecard/").status_code in (302, 403)
+
+
+def test_switching_a_scorecard_off_and_deleting_it_are_audited(admin_client):
+    card = Scorecard.objects.get(slug="documentation-standards")
+    response = admin_client.post(f"/admin/scorecards/scorecard/{card.pk}/change/", {"enabled": ""})
+    assert response.status_code == 302 and not Scorecard.objects.get(pk=card.pk).enabled
+    assert AuditEntry.objects.filter(action="scorecards.scorecard.disable", target=card.slug).exists()
+    response = admin_client.post(f"/admin/scorecards/scorecard/{card.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not Scorecard.objects.filter(pk=card.pk).exists()
+    assert AuditEntry.objects.filter(action="scorecards.scorecard.delete", target=card.slug).exists()
