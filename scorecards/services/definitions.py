@@ -86,6 +86,15 @@ def _error_text(exc: ScorecardInvalid) -> str:
     return "\n".join(f"{m}" for messages in exc.message_dict.values() for m in messages)
 
 
+def scorecard_preview(*, actor, target: str) -> dict:
+    """Dry run of a registration: read and validate the file, store nothing; the normalised
+    definition, or ScorecardInvalid with the same messages a registration would give."""
+    require(actor, PERMISSION)
+    target = _normalise_target(target)
+    raw, filename = _read(target)
+    return _parse(raw, filename)
+
+
 def scorecard_register(*, actor, target: str, builtin: bool = False) -> Scorecard:
     """Read, validate and store a scorecard file; its scores are computed by a worker after the commit."""
     if actor is not None or not builtin:

@@ -139,3 +139,13 @@ def test_the_register_command_reports_errors_plainly(admin, owner, card_file):
     card_file.write_text(GOOD)
     call_command("scorecards_register", str(card_file), "--user", admin.username)
     assert Scorecard.objects.get().slug == "tiny"
+
+
+def test_a_preview_validates_and_stores_nothing(admin, owner, card_file):
+    assert definitions.scorecard_preview(actor=admin, target=str(card_file))["name"] == "tiny"
+    card_file.write_text(GOOD.replace("docs.published", "docs.publised"))
+    with pytest.raises(definitions.ScorecardInvalid, match="unknown fact 'docs.publised'"):
+        definitions.scorecard_preview(actor=admin, target=str(card_file))
+    with pytest.raises(PermissionDenied):
+        definitions.scorecard_preview(actor=owner, target=str(card_file))
+    assert not Scorecard.objects.exists()
