@@ -98,6 +98,9 @@ def test_hostile_expressions_are_bounded():
         ex.parse("(" * 40 + "a" + ")" * 40)
     with pytest.raises(ex.ExpressionError, match="more than 200 parts"):
         ex.parse(" + ".join(["1"] * 250))
+    for chain in ("not " * 240 + "a", "-" * 900 + "1", "has(" * 30 + "a" + ")" * 30):
+        with pytest.raises(ex.ExpressionError):
+            ex.parse(chain)
     with pytest.raises(ex.EvalError, match="finite"):
         run("x * x * x * x", {"x": 1e100})
 
