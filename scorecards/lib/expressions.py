@@ -337,107 +337,159 @@ def _compare(op: str, left, right) -> bool:
     return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op]
 
 
-class _Evaluator:
-    def __init__(self, lookup: Lookup, now: datetime):
-        self.lookup = lookup
-        self.now = now
-
-    def value(self, node):
-        kind = node[0]
-        if kind == "lit":
-            return node[1]
-        if kind == "path":
-            return self.path(node)
-        if kind == "and":
-            return self.both(node[1], node[2])
-        if kind == "or":
-            return self.either(node[1], node[2])
-        if kind == "not":
-            return not _truthy(self.value(node[1]))
-        if kind == "neg":
-            return -_number(self.value(node[1]), "the value after '-'")
-        if kind == "cmp":
-            return _compare(node[1], self.value(node[2]), self.value(node[3]))
-        if kind == "arith":
-            left = _number(self.value(node[2]), f"the left side of {node[1]!r}")
-            right = _number(self.value(node[3]), f"the right side of {node[1]!r}")
-            if node[1] == "/":
-                if right == 0:
-                    raise EvalError("division by zero")
-                result = left / right
-            else:
-                result = {"+": left + right, "-": left - right, "*": left * right}[node[1]]
-            if not math.isfinite(result):
-                raise EvalError("the result is not a finite number")
-            return result
-        if kind == "call":
-            return self.call(node[1], node[2])
-        raise EvalError(f"unknown node {kind!r}")  # pragma: no cover - the parser makes no other
-
-    def both(self, left, right) -> bool:
-        """`and` with three-valued logic: false when either side is false, even if the other side's
-        fact is missing; missing only when that decides it."""
-        try:
-            if not _truthy(self.value(left)):
-                return False
-        except MissingFact:
-            if not _truthy(self.value(right)):
-                return False
-            raise
-        return _truthy(self.value(right))
-
-    def either(self, left, right) -> bool:
-        """`or` likewise: true when either side is true, whatever the other side's facts."""
-        try:
-            if _truthy(self.value(left)):
-                return True
-        except MissingFact:
-            if _truthy(self.value(right)):
-                return True
-            raise
-        return _truthy(self.value(right))
-
-    def path(self, node):
-        _, name, keys, _column = node
-        value = self.lookup(name)
+def _path_fn(name: str, keys: tuple):
+    def read(lookup, now):
+        value = lookup(name)
         for key in keys:
-            if not isinstance(value, dict):
-                raise MissingFact(f'{name}["{key}"]')
-            if key not in value:
+            if not isinstance(value, dict) or key not in value:
                 raise MissingFact(f'{name}["{key}"]')
             value = value[key]
         if value is None and not keys:
             raise MissingFact(name)
         return value
 
-    def call(self, name: str, args: tuple):
-        if name == "has":
-            try:
-                return self.value(args[0]) is not None
-            except MissingFact:
+    return read
+
+
+def _both(left, right):
+    """`and` with three-valued logic: false when either side is false, even if the other side's
+    fact is missing; missing only when that decides it."""
+
+    def both(lookup, now):
+        try:
+            if not _truthy(left(lookup, now)):
                 return False
+        except MissingFact:
+            if not _truthy(right(lookup, now)):
+                return False
+            raise
+        return _truthy(right(lookup, now))
+
+    return both
+
+
+def _either(left, right):
+    """`or` likewise: true when either side is true, whatever the other side's facts."""
+
+    def either(lookup, now):
+        try:
+            if _truthy(left(lookup, now)):
+                return True
+        except MissingFact:
+            if _truthy(right(lookup, now)):
+                return True
+            raise
+        return _truthy(right(lookup, now))
+
+    return either
+
+
+def _arith(op: str, left, right):
+    def arith(lookup, now):
+        a = _number(left(lookup, now), f"the left side of {op!r}")
+        b = _number(right(lookup, now), f"the right side of {op!r}")
+        if op == "/":
+            if b == 0:
+                raise EvalError("division by zero")
+            result = a / b
+        else:
+            result = a + b if op == "+" else a - b if op == "-" else a * b
+        if not math.isfinite(result):
+            raise EvalError("the result is not a finite number")
+        return result
+
+    return arith
+
+
+def _has(inner):
+    def has(lookup, now):
+        try:
+            return inner(lookup, now) is not None
+        except MissingFact:
+            return False
+
+    return has
+
+
+def _age(inner):
+    def age(lookup, now):
+        return (now - _timestamp(inner(lookup, now))).total_seconds()
+
+    return age
+
+
+def _count(inner):
+    def count(lookup, now):
+        value = inner(lookup, now)
+        if isinstance(value, list | dict | str):
+            return len(value)
+        if isinstance(value, bool):
+            return int(value)
+        return _number(value, "count()'s argument")
+
+    return count
+
+
+def _lower(inner):
+    def lower(lookup, now):
+        value = inner(lookup, now)
+        if not isinstance(value, str):
+            raise EvalError(f"lower() needs a string, not {_describe(value)}")
+        return value.lower()
+
+    return lower
+
+
+def _extreme(name: str, args: list):
+    pick = min if name == "min" else max
+
+    def extreme(lookup, now):
+        return pick(_number(a(lookup, now), f"{name}()'s argument") for a in args)
+
+    return extreme
+
+
+def compile_tree(node):
+    """A parsed expression as nested closures: `fn(lookup, now)` computes what `evaluate` does,
+    without walking the tuples each time (a full recompute evaluates each check per entity)."""
+    kind = node[0]
+    if kind == "lit":
+        value = node[1]
+        return lambda lookup, now: value
+    if kind == "path":
+        return _path_fn(node[1], node[2])
+    if kind == "and":
+        return _both(compile_tree(node[1]), compile_tree(node[2]))
+    if kind == "or":
+        return _either(compile_tree(node[1]), compile_tree(node[2]))
+    if kind == "not":
+        inner = compile_tree(node[1])
+        return lambda lookup, now: not _truthy(inner(lookup, now))
+    if kind == "neg":
+        inner = compile_tree(node[1])
+        return lambda lookup, now: -_number(inner(lookup, now), "the value after '-'")
+    if kind == "cmp":
+        op, left, right = node[1], compile_tree(node[2]), compile_tree(node[3])
+        return lambda lookup, now: _compare(op, left(lookup, now), right(lookup, now))
+    if kind == "arith":
+        return _arith(node[1], compile_tree(node[2]), compile_tree(node[3]))
+    if kind == "call":
+        name, args = node[1], [compile_tree(a) for a in node[2]]
+        if name == "has":
+            return _has(args[0])
         if name == "age":
-            moment = _timestamp(self.value(args[0]))
-            return (self.now - moment).total_seconds()
+            return _age(args[0])
         if name == "count":
-            value = self.value(args[0])
-            if isinstance(value, list | dict | str):
-                return len(value)
-            if isinstance(value, bool):
-                return int(value)
-            return _number(value, "count()'s argument")
+            return _count(args[0])
         if name == "lower":
-            value = self.value(args[0])
-            if not isinstance(value, str):
-                raise EvalError(f"lower() needs a string, not {_describe(value)}")
-            return value.lower()
-        numbers = [_number(self.value(a), f"{name}()'s argument") for a in args]
-        return min(numbers) if name == "min" else max(numbers)
+            return _lower(args[0])
+        return _extreme(name, args)
+    raise EvalError(f"unknown node {kind!r}")  # pragma: no cover - the parser makes no other
 
 
 def evaluate(tree, lookup: Lookup, *, now: datetime | None = None):
     """The value of a parsed expression; MissingFact or EvalError when it cannot be computed."""
-    return _Evaluator(lookup, now or datetime.now(UTC)).value(tree)
+    return compile_tree(tree)(lookup, now or datetime.now(UTC))
 
 
 def truthy(value) -> bool:

@@ -54,10 +54,14 @@ class Compiled:
         self.definition = definition
         self.trees: dict[str, tuple] = {}
         self.paths: dict[str, list[str]] = {}
+        self.functions: dict[str, tuple] = {}
         for category in definition.get("categories", []):
             for check in category["checks"]:
                 tree = expressions.parse(check["expr"])
-                self.trees[check["key"]] = (tree, expressions.parse(check["partial"]) if check.get("partial") else None)
+                partial = expressions.parse(check["partial"]) if check.get("partial") else None
+                self.trees[check["key"]] = (tree, partial)
+                self.functions[check["key"]] = (expressions.compile_tree(tree),
+                                                expressions.compile_tree(partial) if partial else None)
                 self.paths[check["key"]] = [path for path, _ in expressions.paths_of(tree)]
         self.fact_keys = sorted({path for trees in self.trees.values() for tree in trees if tree
                                  for path, _ in expressions.paths_of(tree)})
@@ -79,9 +83,9 @@ def _first_fact(paths: list[str], facts: dict) -> str:
     return paths[0] if paths else ""
 
 
-def _credit(tree, lookup, now) -> float:
+def _credit(function, lookup, now) -> float:
     try:
-        value = expressions.evaluate(tree, lookup, now=now)
+        value = function(lookup, now)
     except (expressions.MissingFact, expressions.EvalError):
         return 0.0
     if isinstance(value, bool):
@@ -109,10 +113,10 @@ def score(compiled: Compiled, facts: dict, *, exempt: set[str] | frozenset = fro
         total_weight = sum(c["weight"] for c in category["checks"]) or 1
         earned = 0.0
         for check in category["checks"]:
-            tree, partial_tree = compiled.trees[check["key"]]
+            function, partial_function = compiled.functions[check["key"]]
             message, credit = "", 0.0
             try:
-                state = PASS if expressions.truthy(expressions.evaluate(tree, lookup, now=now)) else FAIL
+                state = PASS if expressions.truthy(function(lookup, now)) else FAIL
             except expressions.MissingFact as exc:
                 state, message = UNKNOWN, f"No value for {exc.path}."
             except expressions.EvalError as exc:
@@ -121,8 +125,8 @@ def score(compiled: Compiled, facts: dict, *, exempt: set[str] | frozenset = fro
                 state, message = EXEMPT, "Exempt (approved exemption)."
             if state in (PASS, EXEMPT):
                 credit = 1.0
-            elif partial_tree is not None:
-                credit = _credit(partial_tree, lookup, now)
+            elif partial_function is not None:
+                credit = _credit(partial_function, lookup, now)
                 if credit > 0:
                     message = message or f"Below target: {round(credit * 100)}% of the credit."
             states[check["key"]] = state
