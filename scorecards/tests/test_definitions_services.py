@@ -149,3 +149,16 @@ def test_a_preview_validates_and_stores_nothing(admin, owner, card_file):
     with pytest.raises(PermissionDenied):
         definitions.scorecard_preview(actor=owner, target=str(card_file))
     assert not Scorecard.objects.exists()
+
+
+def test_the_definition_selectors(db):
+    from scorecards.selectors import definitions as selectors
+
+    definitions.scorecards_load_defaults()
+    card = selectors.scorecard_get(slug="SERVICE-MATURITY")
+    assert card is not None and selectors.scorecard_get(slug="nope") is None
+    checks = selectors.scorecard_checks(scorecard=card)
+    assert checks[0]["key"] == "owner-defined" and checks[0]["category_title"] == "Ownership" and len(checks) == 12
+    assert [level["title"] for level in selectors.scorecard_levels(scorecard=card)] == ["Bronze", "Silver", "Gold"]
+    Scorecard.objects.filter(slug="documentation-standards").update(status="error")
+    assert [c.slug for c in selectors.scorecard_list(enabled_only=True)] == ["service-maturity"]
