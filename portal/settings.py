@@ -517,3 +517,17 @@ CELERY_BEAT_SCHEDULE["scorecards-exemptions-expire"] = {
     "task": "scorecards.tasks.exemptions_expire", "schedule": float(PAVED_SCORECARDS_EXEMPTION_SWEEP_SECONDS)}
 CELERY_BEAT_SCHEDULE["scorecards-campaign-reminders"] = {
     "task": "scorecards.tasks.campaign_reminders_send", "schedule": 3600.0}
+
+# --- scorecards: facts input ---------------------------------------------------------------
+# Largest report (coverage, scan, test report, SLO file) POST /api/facts/reports accepts; larger ones
+# answer 413 after at most this many bytes are read.
+PAVED_FACTS_MAX_REPORT_BYTES = env_int("PAVED_FACTS_MAX_REPORT_BYTES", 64 * 1024 * 1024, minimum=1024)
+
+# --- scorecards: engine (scorecards/README.md) ---
+# Re-read registered scorecard files, recompute every score (ages move, exemptions expire), and
+# re-read the portal facts of every entity (signals keep them current in between).
+CELERY_BEAT_SCHEDULE["scorecards-refresh-files"] = {"task": "scorecards.tasks.scorecards_refresh_all",
+                                                    "schedule": 900.0}
+CELERY_BEAT_SCHEDULE["scorecards-recompute"] = {"task": "scorecards.tasks.scores_recompute_all", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["scorecards-portal-facts"] = {"task": "scorecards.tasks.portal_facts_refresh",
+                                                   "schedule": 21600.0}

@@ -13,10 +13,13 @@ the modules behind it are split by what they read:
 
 from catalog.selectors.entities import (
     catalog_summary,
+    entities_by_refs,
+    entities_matching,
     entity_get,
     entity_url,
     orphan_get,
     orphan_list,
+    owners_resolved,
 )
 from catalog.selectors.listing import (
     SORTS,
@@ -50,6 +53,8 @@ from catalog.selectors.users import (
 )
 
 __all__ = [
+    "entities_matching",
+    "owners_resolved",
     "accounts_for_refs",
     "SORTS",
     "SourceLinks",
@@ -63,6 +68,7 @@ __all__ = [
     "SEARCH_KINDS",
     "SearchResults",
     "catalog_summary",
+    "entities_by_refs",
     "entity_errors",
     "entity_export_rows",
     "entity_get",
