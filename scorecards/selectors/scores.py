@@ -1,7 +1,8 @@
 """Reads of computed scores: pass rates, grade distributions, pages of scores, team roll-ups, trends.
 
 The maturity and insights apps call `check_pass_rates`, `worst_checks`, `grade_distribution`,
-`scores_for_entity` and `score_line`: keep their names and shapes. Everything here reads the rows the
+`scores_for_entity` and `score_line` (the engine's, from scorecards.services.scoring, re-exported):
+keep their names and shapes. Everything here reads the rows the
 scoring engine wrote (Score, CheckOutcome, ScoreWeek); nothing is computed from facts on a GET.
 Every function runs a constant number of queries, whatever the number of scored entities.
 """
@@ -17,6 +18,7 @@ from django.utils import timezone
 from catalog import access as catalog_access
 from catalog.models import Entity
 from scorecards.models import CheckOutcome, Exemption, Score, Scorecard, ScoreWeek
+from scorecards.services.scoring import score_line as score_line  # the engine's wording, re-exported
 
 DEFAULT_GRADES = ("A", "B", "C", "D", "F")
 PAGE_SIZE = 50
@@ -207,14 +209,6 @@ def scores_for_entity(*, entity_ref: str) -> list[Score]:
     """The entity's score on every enabled scorecard (scorecard loaded), by scorecard title."""
     return list(Score.objects.filter(entity_ref=entity_ref.lower(), scorecard__enabled=True)
                 .select_related("scorecard").order_by("scorecard__title"))
-
-
-def score_line(score: Score) -> str:
-    """The seed's line: `payment-service: A (92/100)`, `search-service: B (78/100) Missing: runbook, cost labels`."""
-    name = score.entity_ref.rpartition("/")[2] or score.entity_name
-    line = f"{name}: {score.grade} ({round(score.points)}/100)"
-    missing = [str(m.get("text") if isinstance(m, dict) else m) for m in (score.missing or [])]
-    return f"{line} Missing: {', '.join(missing)}" if missing else line
 
 
 # --- The scorecard page ------------------------------------------------------------------------
