@@ -508,6 +508,16 @@ for _name in ("PAVED_SECRET_KEY_FILE", "PAVED_SECRETS_ENCRYPTION_KEY_FILE"):
         _internal_paths[_name] = Path(env_str(_name)).resolve()
 check_file_roots(PAVED_FILE_ROOTS, internal=_internal_paths, data_dir=VAR_DIR, catalog_dir=PAVED_CATALOG_FILES_DIR)
 
+# --- scorecards: exemptions and campaigns (scui) ---------------------------------------------
+# An exemption lasts at most this many days; the sweep asks for a rescore of entities whose
+# exemption just expired (campaign reminders reuse PAVED_SURVEYS_MAX_REMINDERS / _REMINDER_DAYS).
+PAVED_SCORECARDS_EXEMPTION_MAX_DAYS = env_int("PAVED_SCORECARDS_EXEMPTION_MAX_DAYS", 180, minimum=1)
+PAVED_SCORECARDS_EXEMPTION_SWEEP_SECONDS = env_int("PAVED_SCORECARDS_EXEMPTION_SWEEP_SECONDS", 3600, minimum=60)
+CELERY_BEAT_SCHEDULE["scorecards-exemptions-expire"] = {
+    "task": "scorecards.tasks.exemptions_expire", "schedule": float(PAVED_SCORECARDS_EXEMPTION_SWEEP_SECONDS)}
+CELERY_BEAT_SCHEDULE["scorecards-campaign-reminders"] = {
+    "task": "scorecards.tasks.campaign_reminders_send", "schedule": 3600.0}
+
 # --- scorecards: facts input ---------------------------------------------------------------
 # Largest report (coverage, scan, test report, SLO file) POST /api/facts/reports accepts; larger ones
 # answer 413 after at most this many bytes are read.
@@ -571,3 +581,12 @@ PAVED_INSIGHTS_PRODUCTION_ENVIRONMENTS = frozenset(
 CELERY_BEAT_SCHEDULE["insights-deliveries-resend"] = {
     "task": "insights.tasks.deliveries_resend", "schedule": 120.0,
 }
+
+# --- scorecards: engine (scorecards/README.md) ---
+# Re-read registered scorecard files, recompute every score (ages move, exemptions expire), and
+# re-read the portal facts of every entity (signals keep them current in between).
+CELERY_BEAT_SCHEDULE["scorecards-refresh-files"] = {"task": "scorecards.tasks.scorecards_refresh_all",
+                                                    "schedule": 900.0}
+CELERY_BEAT_SCHEDULE["scorecards-recompute"] = {"task": "scorecards.tasks.scores_recompute_all", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["scorecards-portal-facts"] = {"task": "scorecards.tasks.portal_facts_refresh",
+                                                   "schedule": 21600.0}

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db.models import QuerySet
+from django.db.models.functions import Lower
 
 from catalog.lib.refs import entity_key, split_key
 from catalog.models import Entity
@@ -233,6 +234,28 @@ def scaffolded_entities(*, entity_refs: list[str] | None = None) -> dict[str, di
         if wanted is None or ref.lower() in wanted:
             made[ref.lower()] = {"template_ref": template_ref, "version": upgraded or version}
     return made
+
+
+def lineage_of_entities(*, refs) -> dict[str, dict]:
+    """For each of these entity refs that a scaffolder run registered: {"template_ref",
+    "version" (what its repository is on), "current" (the template's version now, "" when the
+    template is gone), "behind" (bool)}. Versions are content hashes, so "behind" is whether they
+    differ, not a count. One query for the lineage rows, one per distinct template."""
+    wanted = sorted({str(r).lower() for r in refs})
+    rows = (ScaffoldedRepository.objects.annotate(ref_lower=Lower("entity_ref")).filter(ref_lower__in=wanted)
+            .order_by("created_at", "id"))
+    current: dict[str, str] = {}
+    out = {}
+    for row in rows:
+        template_ref = row.template_ref.lower()
+        if template_ref not in current:
+            template = template_get_by_ref(ref=template_ref)
+            current[template_ref] = template_version(template=template) if template is not None else ""
+        version = row.upgraded_to_version or row.template_version
+        out[row.entity_ref.lower()] = {"template_ref": template_ref, "version": version,
+                                       "current": current[template_ref],
+                                       "behind": bool(current[template_ref]) and version != current[template_ref]}
+    return out
 
 
 # --- Runs --------------------------------------------------------------------------------------

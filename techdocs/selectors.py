@@ -115,6 +115,20 @@ def docs_freshness(*, entity_refs: list[str]) -> dict[str, str]:
             stale = last is not None and now - last > timedelta(days=settings.PAVED_TECHDOCS_STALE_DAYS)
             states[ref] = "stale" if stale else "fresh"
     return states
+def docs_facts_for(*, refs) -> dict[str, dict]:
+    """What scorecards read about the docs of these entities, in two queries: for each ref with a
+    docs site, {"published", "last_updated" (datetime or None), "pages": [(path, title,
+    updated_at)]}; refs without a site are absent."""
+    wanted = sorted({str(r).lower() for r in refs})
+    sites = {row["id"]: row for row in DocsSite.objects.filter(entity_ref__in=wanted).values(
+        "id", "entity_ref", "published_build_id", "built_at", "source_changed_at")}
+    facts = {row["entity_ref"]: {"published": bool(row["published_build_id"] or row["built_at"]),
+                                 "last_updated": row["source_changed_at"] or row["built_at"], "pages": []}
+             for row in sites.values()}
+    pages = DocsPage.objects.filter(site_id__in=list(sites)).values_list("site_id", "path", "title", "updated_at")
+    for site_id, path, title, updated_at in pages.iterator(chunk_size=2000):
+        facts[sites[site_id]["entity_ref"]]["pages"].append((path, title, updated_at))
+    return facts
 
 
 @dataclass

@@ -28,6 +28,7 @@ from core.queue import task_enqueue_on_commit
 from techdocs import builder, http_source, repo_source, search, storage
 from techdocs.models import DocsBuild, DocsPage, DocsSite
 from techdocs.selectors import docs_build_active, documented_entities, techdocs_ref_of
+from techdocs.signals import docs_published
 
 logger = logging.getLogger(__name__)
 MAX_LOG_CHARS = 200_000
@@ -367,8 +368,16 @@ def _publish(*, site: DocsSite, build: DocsBuild, result: builder.BuildResult, s
         DocsSite.objects.filter(pk=site.pk).update(**fields)
         if old_path and old_path != storage_path:
             transaction.on_commit(lambda: storage.remove_quietly(old_path))
+        entity_ref = site.entity_ref
+        transaction.on_commit(lambda: _send_published(entity_ref))
     for key, value in fields.items():
         setattr(site, key, value)
+
+
+def _send_published(entity_ref: str) -> None:
+    for receiver, result in docs_published.send_robust(sender=DocsSite, entity_ref=entity_ref):
+        if isinstance(result, Exception):
+            logger.error("docs_published receiver %r failed: %s", receiver, result)
 
 
 def docs_build_beat(*, build_id: int) -> None:

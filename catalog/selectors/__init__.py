@@ -16,12 +16,14 @@ the modules behind it are split by what they read:
 from catalog.selectors.entities import (
     catalog_summary,
     entities_by_refs,
+    entities_matching,
     entity_get,
     entity_refs_by_annotation,
     entity_refs_owned_by,
     entity_url,
     orphan_get,
     orphan_list,
+    owners_resolved,
 )
 from catalog.selectors.listing import (
     SORTS,
@@ -57,6 +59,8 @@ from catalog.selectors.users import (
 )
 
 __all__ = [
+    "entities_matching",
+    "owners_resolved",
     "accounts_for_refs",
     "SORTS",
     "SourceLinks",

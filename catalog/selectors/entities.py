@@ -13,13 +13,14 @@ from collections import Counter
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import Lower
 from django.urls import reverse
 
+from catalog.lib.filters import apply_filters, parse_filters
 from catalog.lib.refs import entity_key, split_key
-from catalog.models import Entity, Location, ProcessingError
+from catalog.models import Entity, Location, ProcessingError, Relation, SearchEntry
 
 LIST_COLUMNS = (
     "id", "ref", "kind", "namespace", "name", "title", "description", "spec_type", "lifecycle", "owner_ref",
@@ -98,6 +99,33 @@ def entity_refs_owned_by(*, owner_refs, kind: str = "component") -> list[str]:
         return []
     return list(Entity.objects.filter(ref__startswith=f"{kind.lower()}:", owner_ref__in=owners)
                 .order_by("ref").values_list("ref", flat=True))
+def entities_matching(*, filter_text: str = "", refs=None) -> QuerySet[Entity]:
+    """Entities matching one catalog filter string (`kind=component,spec.type=service`; empty:
+    all), optionally only those among `refs`; for apps that score or report over the catalog.
+    Loads only the columns such a sweep needs (ref, kind, names, owner, body). InputError (core)
+    on a filter that does not parse."""
+    queryset = Entity.objects.only("id", "ref", "kind", "namespace", "name", "title", "spec_type", "lifecycle",
+                                   "owner_ref", "body", "source", "location_id")
+    if refs is not None:
+        queryset = queryset.filter(ref__in=sorted({str(r).lower() for r in refs}))
+    return apply_filters(queryset, parse_filters([filter_text])) if filter_text.strip() else queryset
+
+
+def owners_resolved(*, refs) -> dict[str, bool]:
+    """For each owner ref: whether it names someone reachable: an existing Group with members
+    (hasMember/memberOf relations) or a profile e-mail, or an existing User with an e-mail."""
+    wanted = sorted({str(r).strip().lower() for r in refs if str(r).strip()})
+    if not wanted:
+        return {}
+    existing = dict(Entity.objects.filter(ref__in=wanted).values_list("ref", "kind"))
+    with_email = set(SearchEntry.objects.filter(entity__ref__in=list(existing), key="spec.profile.email")
+                     .exclude(value="").values_list("entity__ref", flat=True))
+    groups = [r for r, k in existing.items() if k.lower() == "group"]
+    with_members = set(Relation.objects.filter(type="hasMember", source_ref__in=groups)
+                       .values_list("source_ref", flat=True))
+    with_members |= set(Relation.objects.filter(type="memberOf", target_ref__in=groups)
+                        .values_list("target_ref", flat=True))
+    return {ref: ref in existing and (ref in with_email or ref in with_members) for ref in wanted}
 
 
 # --- Summary and orphans ----------------------------------------------------------------------

@@ -32,6 +32,7 @@ from scaffolding.lineage.upgrade import (
 )
 from scaffolding.models import ScaffoldedRepository, ScaffoldRun, ScaffoldStep
 from scaffolding.selectors import template_version
+from scaffolding.signals import lineage_recorded
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +51,20 @@ def lineage_record(*, run_id) -> list[ScaffoldedRepository]:
     if run is None or run.status != ScaffoldRun.Status.COMPLETED or run.dry_run:
         return []
     try:
-        return _record(run)
+        rows = _record(run)
     except Exception:  # lineage is a by-product of a finished run: never fail the run's task over it
         logger.exception("lineage of scaffolder run %s could not be recorded", run.pk)
         return []
+    refs = sorted({r.entity_ref.lower() for r in rows if r.entity_ref})
+    if rows:
+        transaction.on_commit(lambda: _send_recorded(refs))
+    return rows
+
+
+def _send_recorded(refs: list[str]) -> None:
+    for receiver, result in lineage_recorded.send_robust(sender=ScaffoldedRepository, entity_refs=refs):
+        if isinstance(result, Exception):
+            logger.error("lineage_recorded receiver %r failed: %s", receiver, result)
 
 
 def _does(step: ScaffoldStep, what: str) -> bool:

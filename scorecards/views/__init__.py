@@ -1,0 +1,1 @@
+"""Pages of the scorecards app: thin views over scorecards.selectors and scorecards.services."""
