@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401  (routes are added by the app's views)
+from django.urls import path
+
+from insights.views import health
 
 app_name = "insights"
-urlpatterns: list = []
+urlpatterns: list = [
+    # --- Platform Health (inhealth) ---
+    path("", health.dashboard, name="home"),
+    path("health.csv", health.export_csv, name="health_csv"),
+    path("figures/<slug:key>/", health.figure, name="figure"),
+    path("teams/<str:namespace>/<str:name>/", health.team_page, name="team"),
+    # --- end Platform Health ---
+]

@@ -14,3 +14,7 @@ class PortalConfig(AppConfig):
         # The star button on every entity page; loading it records the visit for the home page.
         panel_register(key="portal.star", title="Star", template="portal/panels/entity_star_placeholder.html",
                        context=star_panel_context, order=0)
+        # --- insights: Platform Health reads scorecards through the portal (siblings may not import) ---
+        from portal import measurement
+
+        measurement.connect()

@@ -507,3 +507,16 @@ for _name in ("PAVED_SECRET_KEY_FILE", "PAVED_SECRETS_ENCRYPTION_KEY_FILE"):
     if env_str(_name):
         _internal_paths[_name] = Path(env_str(_name)).resolve()
 check_file_roots(PAVED_FILE_ROOTS, internal=_internal_paths, data_dir=VAR_DIR, catalog_dir=PAVED_CATALOG_FILES_DIR)
+
+# --- insights: Platform Health ---------------------------------------------------------------
+# The availability objective of the platform, in percent (Platform Uptime is compared with it).
+_platform_slo = env_str("PAVED_PLATFORM_SLO", "99.9").strip()
+try:
+    PAVED_PLATFORM_SLO = float(_platform_slo)
+except ValueError:
+    PAVED_PLATFORM_SLO = -1.0
+if not 0 < PAVED_PLATFORM_SLO <= 100:
+    raise ImproperlyConfigured(f"PAVED_PLATFORM_SLO must be a percentage between 0 and 100, got {_platform_slo!r}.")
+# Paved records its own availability: one check a minute (database reachable, and the worker and
+# broker evidently alive, since the check runs as a task); a missing minute counts as down.
+CELERY_BEAT_SCHEDULE["insights-platform-probe"] = {"task": "insights.tasks.platform_probe", "schedule": 60.0}

@@ -11,14 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncMonth
 
 from catalog.lib.refs import entity_key, split_key
 from catalog.models import Entity
 from githost.services import GitHostError, parse_host_url, repo_tree_id
 from scaffolding import access
 from scaffolding.actions import action_registry
-from scaffolding.models import ScaffoldEvent, ScaffoldRun, ScaffoldStep
+from scaffolding.models import ScaffoldedRepository, ScaffoldEvent, ScaffoldRun, ScaffoldStep
 
 TEMPLATE_KIND = "template"
 MANAGED_BY_LOCATION = "backstage.io/managed-by-location"
@@ -195,6 +196,37 @@ def template_base(*, template: Entity) -> str:
     if kind == "url" and target:
         return "url:" + target.rsplit("/", 1)[0] + "/"
     return ""
+
+
+# --- Golden-path usage (for insights) ----------------------------------------------------------
+
+
+def scaffolded_components(*, entity_refs: list[str] | None = None) -> dict[str, object]:
+    """Entity refs made from a template (lineage), each with when its run started (or the
+    repository was recorded, when the run is gone): one query."""
+    rows = ScaffoldedRepository.objects.exclude(entity_ref="")
+    if entity_refs is not None:
+        rows = rows.filter(entity_ref__in=[ref.lower() for ref in entity_refs])
+    out: dict[str, object] = {}
+    for ref, started, created in rows.values_list("entity_ref", "run__started_at", "created_at").order_by("created_at"):
+        out.setdefault(ref.lower(), started or created)
+    return out
+
+
+def run_counts_by_month(*, start, end, created_by_refs: list[str] | None = None) -> dict:
+    """Finished, non-dry-run scaffolder tasks per calendar month (first day) created in [start, end):
+    the self-service requests the portal answered without a ticket. One query."""
+    rows = ScaffoldRun.objects.filter(created_at__gte=start, created_at__lt=end, dry_run=False,
+                                      status=ScaffoldRun.Status.COMPLETED)
+    if created_by_refs is not None:
+        rows = rows.filter(created_by_ref__in=[ref.lower() for ref in created_by_refs])
+    counts = rows.annotate(month=TruncMonth("created_at")).values("month").annotate(n=Count("id")).order_by()
+    out: dict = {}
+    for row in counts:
+        month = row["month"]
+        month = month.date() if hasattr(month, "date") else month
+        out[month] = out.get(month, 0) + row["n"]
+    return out
 
 
 # --- Runs --------------------------------------------------------------------------------------

@@ -1,0 +1,71 @@
+"""Teams and people as the measurement apps read them: which Groups are teams, which components a
+team owns and who is in it, with the day a person started when the catalog says so.
+
+A person's first day is the User entity's `paved.dev/start-date` annotation (YYYY-MM-DD), the way
+HR feeds usually write it; None when the catalog does not say (the caller may fall back to the
+person's first sign-in).
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from catalog.models import Entity, Relation
+
+START_DATE_ANNOTATION = "paved.dev/start-date"
+
+
+@dataclass(frozen=True)
+class Person:
+    ref: str
+    name: str
+    email: str
+    start_date: date | None
+
+
+def team_list() -> list[Entity]:
+    """Groups of type team, by name (one query)."""
+    return list(Entity.objects.filter(ref__startswith="group:", spec_type="team").only(
+        "ref", "kind", "namespace", "name", "title", "spec_type").order_by("namespace", "name"))
+
+
+def team_component_refs(*, team_refs: list[str] | None = None) -> dict[str, list[str]]:
+    """Component refs by owner ref, for the given owners (all owners when None): one query."""
+    rows = Entity.objects.filter(ref__startswith="component:")
+    if team_refs is not None:
+        rows = rows.filter(owner_ref__in=[ref.lower() for ref in team_refs])
+    out: dict[str, list[str]] = {}
+    for ref, owner in rows.order_by("ref").values_list("ref", "owner_ref"):
+        out.setdefault(owner, []).append(ref)
+    return out
+
+
+def _start(body: dict) -> date | None:
+    value = ((body.get("metadata") or {}).get("annotations") or {}).get(START_DATE_ANNOTATION)
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def people(*, team_ref: str | None = None) -> list[Person]:
+    """Catalog Users (members of `team_ref` when given), with e-mail and start date (two queries)."""
+    users = Entity.objects.filter(ref__startswith="user:")
+    if team_ref is not None:
+        members = Relation.objects.filter(type="memberOf", target_ref=team_ref.lower()).values("source_ref")
+        users = users.filter(ref__in=members)
+    out = []
+    for ref, name, body in users.order_by("ref").values_list("ref", "name", "body"):
+        email = str(((body.get("spec") or {}).get("profile") or {}).get("email") or "").lower()
+        out.append(Person(ref=ref, name=name, email=email, start_date=_start(body)))
+    return out
+
+
+def team_sizes(*, team_refs: list[str] | None = None) -> dict[str, int]:
+    """How many Users are direct members of each team (one query)."""
+    rows = Relation.objects.filter(type="memberOf", source_ref__startswith="user:")
+    if team_refs is not None:
+        rows = rows.filter(target_ref__in=[ref.lower() for ref in team_refs])
+    out: dict[str, int] = {}
+    for target in rows.values_list("target_ref", flat=True):
+        out[target] = out.get(target, 0) + 1
+    return out

@@ -1,0 +1,1 @@
+"""Insights pages: one module per topic (health: the Platform Health dashboard, team pages, figures)."""
