@@ -83,7 +83,7 @@ def test_deploy_frequency_per_team_and_mttr_from_the_four_keys(org, monkeypatch)
     assert [c[0] for c in dora.calls].count("dora_keys") == 2
     team = health.metric(key="deploy_frequency", team_ref="group:default/team-a")
     assert team.value == 3.0
-    assert dora.calls[-1] == ("dora_series", "month", ["component:default/orders"])
+    assert dora.calls[-1][0] == "dora_keys" and dora.calls[-1][3] == ["component:default/orders"]
 
 
 def test_deploy_frequency_with_no_deploys_needs_data(org, monkeypatch):
