@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Min, Sum
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -420,27 +420,43 @@ UPTIME_NEEDS = ("No availability recorded yet. Paved records its own once a minu
                 "beat run; post other components' checks to POST /api/insights/checks.")
 
 
-def uptime_by_component(*, start: datetime, end: datetime) -> dict[str, float | None]:
-    """Share of checks passed per component in [start, end). Paved's own share is passing minutes over
-    the minutes since it began recording (a missing minute was down). One query."""
-    rows = UptimeDay.objects.filter(day__gte=timezone.localtime(start).date(),
-                                    day__lte=timezone.localtime(end).date()).values("component").annotate(
-        ok_n=Sum("ok"), failed_n=Sum("failed"), since=Min("first_at"))
-    out: dict[str, float | None] = {}
+def _uptime_rows(start: datetime, end: datetime) -> list[dict]:
+    return list(UptimeDay.objects.filter(day__gte=timezone.localtime(start).date(),
+                                         day__lte=timezone.localtime(end).date())
+                .values("component", "day", "ok", "failed", "first_at"))
+
+
+def _uptime_share(rows: list[dict], start: datetime, end: datetime) -> dict[str, float | None]:
+    """Share of checks passed per component in [start, end) from day rows. Paved's own share is its
+    passing minutes over the minutes since it began recording (a missing minute was down)."""
+    first, last = timezone.localtime(start).date(), timezone.localtime(end).date()
+    sums: dict[str, list] = {}
     for row in rows:
-        if row["component"] == UptimeDay.PAVED:
-            since = max(row["since"], start)
-            expected = max((end - since).total_seconds() // 60, 1)
-            out[row["component"]] = min(row["ok_n"] / expected, 1.0)
+        if first <= row["day"] <= last:
+            acc = sums.setdefault(row["component"], [0, 0, row["first_at"]])
+            acc[0] += row["ok"]
+            acc[1] += row["failed"]
+            acc[2] = min(acc[2], row["first_at"])
+    out: dict[str, float | None] = {}
+    for component, (ok, failed, since) in sums.items():
+        if component == UptimeDay.PAVED:
+            expected = max((end - max(since, start)).total_seconds() // 60, 1)
+            out[component] = min(ok / expected, 1.0)
         else:
-            total = row["ok_n"] + row["failed_n"]
-            out[row["component"]] = row["ok_n"] / total if total else None
+            out[component] = ok / (ok + failed) if ok + failed else None
     return out
 
 
+def uptime_by_component(*, start: datetime, end: datetime) -> dict[str, float | None]:
+    """Share of checks passed per platform component in [start, end) (one query)."""
+    return _uptime_share(_uptime_rows(start, end), start, end)
+
+
 def _uptime(ctx: _Context) -> dict:
+    rows = _uptime_rows(min(ctx.win.previous_start, ctx.win.trend_start), ctx.win.end)
+
     def lowest(start: datetime, end: datetime) -> float | None:
-        values = [v for v in uptime_by_component(start=start, end=end).values() if v is not None]
+        values = [v for v in _uptime_share(rows, start, end).values() if v is not None]
         return min(values) * 100 if values else None
     trend = [lowest(_aware(m), min(_aware(_month_add(m, 1)), ctx.win.end)) for m in ctx.win.months]
     value = lowest(ctx.win.start, ctx.win.end)
@@ -623,6 +639,13 @@ def _indicator(spec: tuple, ctx: _Context) -> Indicator:
 def indicators(*, team_ref: str | None = None, period: str = DEFAULT_PERIOD) -> list[Indicator]:
     ctx = _Context(team_ref=team_ref, period=period)
     return [_indicator(spec, ctx) for spec in INDICATORS]
+
+
+def health_overview(*, team_ref: str | None = None, period: str = DEFAULT_PERIOD
+                    ) -> tuple[list[Metric], list[Indicator]]:
+    """The dashboard and the indicators together, sharing their reads (the pages use this)."""
+    ctx = _Context(team_ref=team_ref, period=period)
+    return [_metric(key, ctx) for key in KEYS], [_indicator(spec, ctx) for spec in INDICATORS]
 
 
 def indicator(*, key: str, team_ref: str | None = None, period: str = DEFAULT_PERIOD) -> Indicator | None:

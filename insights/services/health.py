@@ -83,6 +83,8 @@ def _csv_rows(text: str, columns: tuple[str, ...], required: tuple[str, ...]) ->
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     try:
         header = [h.strip().lower() for h in next(reader)]
+        if not any(header):
+            raise StopIteration
     except StopIteration:
         raise ValidationError(f"The CSV is empty: expected a header line {','.join(columns)}.") from None
     except csv.Error as exc:

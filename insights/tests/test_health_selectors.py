@@ -56,7 +56,8 @@ def test_self_service_rate_is_tasks_against_tickets(org, no_other_data, owner):
     for _ in range(3):
         ScaffoldRun.objects.create(template_ref="template:default/svc", status="completed", created_by=owner,
                                    created_by_ref="user:default/owner")
-    ScaffoldRun.objects.create(template_ref="template:default/svc", status="failed", created_by_ref="user:default/owner")
+    ScaffoldRun.objects.create(template_ref="template:default/svc", status="failed",
+                               created_by_ref="user:default/owner")
     ScaffoldRun.objects.create(template_ref="template:default/svc", status="completed", dry_run=True)
     TicketCount.objects.create(month=_month(), team_ref="group:default/team-a", category="access", count=1)
     TicketCount.objects.create(month=_month(), team_ref="group:default/team-b", category="db", count=2)

@@ -75,17 +75,16 @@ def _indicator_row(i: health.Indicator) -> dict:
 
 def _context(request: HttpRequest) -> dict:
     team_ref, period, team = _filters(request)
+    metrics, indicators = health.health_overview(team_ref=team_ref, period=period)
     return {"team": team, "team_ref": team_ref or "", "period": period, "periods": PERIOD_LABELS.items(),
             "teams": health.teams(), "slo": settings.PAVED_PLATFORM_SLO,
-            "rows": [_row(m) for m in health.dashboard(team_ref=team_ref, period=period)],
-            "leading": [_indicator_row(i) for i in health.indicators(team_ref=team_ref, period=period)]}
+            "rows": [_row(m) for m in metrics], "indicators": [_indicator_row(i) for i in indicators]}
 
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     _read(request)
     context = _context(request)
-    context["indicators"] = context.pop("leading")
     return render_page_or_fragment(request, "insights/health/dashboard.html", "insights/health/_body.html", context)
 
 
