@@ -69,3 +69,9 @@ def team_sizes(*, team_refs: list[str] | None = None) -> dict[str, int]:
     for target in rows.values_list("target_ref", flat=True):
         out[target] = out.get(target, 0) + 1
     return out
+
+
+def component_annotations(*, refs: list[str]) -> dict[str, dict[str, str]]:
+    """metadata.annotations of these entities, by ref (one query)."""
+    rows = Entity.objects.filter(ref__in=[ref.lower() for ref in refs]).values_list("ref", "body")
+    return {ref: dict((body.get("metadata") or {}).get("annotations") or {}) for ref, body in rows}

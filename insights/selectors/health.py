@@ -202,12 +202,16 @@ class _Context:
             return None
         win, refs = self.win, self.component_refs
 
+        # The delivery reads take whole days, both ends included: the period is its last `days` days.
+        day = timezone.localdate
+        today, start, previous = day(win.end), day(win.start), day(win.previous_start)
+
         def read():
             if name == "current":
-                return mod.dora_keys(start=win.start, end=win.end, component_refs=refs)
+                return mod.dora_keys(start=start + timedelta(days=1), end=today, component_refs=refs)
             if name == "previous":
-                return mod.dora_keys(start=win.previous_start, end=win.start, component_refs=refs)
-            return dict(mod.dora_series(start=win.trend_start, end=win.end, bucket="month", component_refs=refs))
+                return mod.dora_keys(start=previous + timedelta(days=1), end=start, component_refs=refs)
+            return dict(mod.dora_series(start=win.months[0], end=today, bucket="month", component_refs=refs))
         return self.once(f"dora:{name}", read)
 
 
@@ -603,7 +607,7 @@ def _ind_incidents(ctx: _Context) -> tuple[list, str | None]:
     mod = _dora()
     if mod is None:
         return [], MTTR_NEEDS
-    counts = mod.incident_counts(start=ctx.win.trend_start, end=ctx.win.end, bucket="month",
+    counts = mod.incident_counts(start=ctx.win.months[0], end=timezone.localdate(ctx.win.end), bucket="month",
                                  component_refs=ctx.component_refs)
     by_month = {}
     for key, n in (counts.items() if isinstance(counts, dict) else counts):
@@ -690,7 +694,8 @@ def team_overview(*, team_ref: str, period: str = DEFAULT_PERIOD) -> TeamOvervie
         needs["delivery"] = DORA_NEEDS
     else:
         for ref in refs:
-            keys.append((ref, dora.dora_keys(start=ctx.win.start, end=ctx.win.end, component_refs=[ref])))
+            keys.append((ref, dora.dora_keys(start=timezone.localdate(ctx.win.start) + timedelta(days=1),
+                                             end=timezone.localdate(ctx.win.end), component_refs=[ref])))
     cost_mod, cost, month = _cost(), None, None
     if cost_mod is not None:
         month = cost_mod.latest_cost_month()
