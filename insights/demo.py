@@ -32,15 +32,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils import timezone
 
 from catalog.selectors.teams import component_annotations, people, team_component_refs
 
 DAYS = 365
 SEED = 14
+CHUNK = 500
 GITHUB_SOURCE, PAGERDUTY_SOURCE = "demo-github", "demo-pagerduty"
 COST_SOURCE = "demo-focus"
-PLATFORM_COMPONENTS = {"argocd": 0.9995, "vault": 0.9999, "ci-runners": 0.998}
+PLATFORM_COMPONENTS = {"argocd": 0.9996, "vault": 0.9999, "ci-runners": 0.9993}
 
 
 @dataclass(frozen=True)
@@ -61,11 +63,12 @@ PROFILES = {
 }
 DEFAULT_PROFILE = Profile(0.25, 30, 0.12, 0.7, 5, 2600)
 # Components made from templates (lineage), with how long the template-to-production took.
-TEMPLATE_MADE = {"component:default/recommendations-service": ("template:default/python-service", 30),
-                 "component:default/email-renderer": ("template:default/go-microservice", 12),
-                 "component:default/merchant-portal": ("template:default/frontend-app", 60),
-                 "component:default/search-indexer": ("template:default/python-service", 4),
-                 "component:default/acme-cli": ("template:default/go-microservice", 0.5)}
+# (template, days ago it was run, hours from the run to the first production deployment).
+TEMPLATE_MADE = {"component:default/recommendations-service": ("template:default/python-service", 300, 60),
+                 "component:default/merchant-portal": ("template:default/frontend-app", 220, 30),
+                 "component:default/email-renderer": ("template:default/go-microservice", 150, 12),
+                 "component:default/search-indexer": ("template:default/python-service", 75, 4),
+                 "component:default/acme-cli": ("template:default/go-microservice", 30, 0.5)}
 
 
 @dataclass
@@ -88,6 +91,8 @@ class Plan:
     focus_csv: str = ""
     starts: dict[str, date] = field(default_factory=dict)  # catalog user name -> first day
     created: dict[str, datetime] = field(default_factory=dict)  # component ref -> template run start
+    first_commits: set[str] = field(default_factory=set)  # people whose first commit is planned
+    days: int = DAYS
 
 
 def _iso(moment: datetime) -> str:
@@ -127,7 +132,7 @@ def _pagerduty(service_id: str, name: str, incident_id: str, kind: str, opened: 
                       "occurred_at": _iso(at), "agent": None, "client": None,
                       "data": {"id": incident_id, "type": "incident", "self": f"https://api.pagerduty.com/incidents/"
                                                                                 f"{incident_id}",
-                               "number": int(incident_id[1:], 36) % 100000, "status": kind.split(".")[1],
+                               "number": int(incident_id[-4:]), "status": kind.split(".")[1],
                                "title": f"{name}: elevated error rate", "created_at": _iso(opened),
                                "urgency": "high", "priority": {"summary": "P2"},
                                "service": {"id": service_id, "type": "service_reference", "summary": name}}}}
@@ -152,26 +157,35 @@ def _months_back(today: date, count: int) -> list[date]:
     return out
 
 
-def plan(*, now: datetime | None = None, seed: int = SEED) -> Plan:
+def plan(*, now: datetime | None = None, seed: int = SEED, days: int = DAYS) -> Plan:
     """Everything the demo sends, computed from the catalog and the seed (no writes)."""
     now = (now or timezone.now()).replace(second=0, microsecond=0)
     rng = random.Random(seed)
-    year_ago = now - timedelta(days=DAYS)
+    year_ago = now - timedelta(days=days)
+    out_days = days
     owners = team_component_refs()
     teams = sorted(o for o in owners if o.startswith("group:"))
     annotations = component_annotations(refs=[r for t in teams for r in owners[t]])
-    out = Plan()
+    out = Plan(days=days)
     seen_slugs: set[str] = set()
     deployment_id = 1000
+    members = {team: [p for p in people(team_ref=team) if p.email] for team in teams}
+    # Each team's first member was there all year; the others join one after another through the year,
+    # and onboarding gets shorter as the platform matures (about three weeks down to under two days).
+    joiners = sorted((p.name, p.email) for team in teams for p in members[team][1:])
+    first_days = {p.email: year_ago.date() for team in teams for p in members[team][:1]}
+    for k, (_name, email) in enumerate(joiners):
+        first_days[email] = year_ago.date() + timedelta(days=30 + round(k * (out_days - 50) / max(len(joiners) - 1, 1)))
     for team in teams:
         profile = PROFILES.get(team, DEFAULT_PROFILE)
-        members = [p for p in people(team_ref=team) if p.email]
-        # People join through the year; the platform's onboarding gets faster as it matures.
-        joins = {}
-        for i, person in enumerate(members):
-            joined = year_ago.date() + timedelta(days=0 if i == 0 else rng.randint(20, DAYS - 25))
-            joins[person.email] = joined
+        joins = {}  # e-mail -> the first moment they commit: their first day plus their onboarding
+        for person in members[team]:
+            joined = first_days[person.email]
             out.starts[person.name] = joined
+            months_in = (joined - year_ago.date()).days / 30
+            onboarding = max(1.2, 21 - 1.9 * months_in) * rng.uniform(0.8, 1.2)
+            joins[person.email] = datetime.combine(joined, datetime.min.time(), tzinfo=UTC) + timedelta(
+                days=onboarding, hours=rng.randint(9, 16))
         for ref in owners[team]:
             slug = annotations.get(ref, {}).get("github.com/project-slug", "").lower()
             if not slug or slug in seen_slugs:
@@ -179,33 +193,34 @@ def plan(*, now: datetime | None = None, seed: int = SEED) -> Plan:
             seen_slugs.add(slug)
             began = year_ago
             if ref in TEMPLATE_MADE:
-                created = year_ago + timedelta(days=rng.randint(60, 300))
+                _template, days_ago, hours = TEMPLATE_MADE[ref]
+                if days_ago >= days:
+                    continue
+                created = now - timedelta(days=days_ago, hours=rng.randint(1, 6))
                 out.created[ref] = created
-                began = created + timedelta(hours=TEMPLATE_MADE[ref][1])
+                began = created + timedelta(hours=hours)
             deployment_id = _component_sends(out, rng, ref=ref, slug=slug, profile=profile, began=began, now=now,
                                              joins=joins, service_id=annotations[ref].get("pagerduty.com/service-id",
                                                                                           ""),
                                              deployment_id=deployment_id)
     out.sends.sort(key=lambda s: s.at)
-    out.focus_csv = _focus_csv(rng, owners=owners, teams=teams, today=now.date())
+    out.focus_csv = _focus_csv(rng, owners=owners, teams=teams, today=now.date(), months=min(12, days // 30))
     return out
 
 
-def _author(rng: random.Random, joins: dict[str, date], at: datetime) -> str:
-    started = [who for who, day in joins.items() if day <= at.date()]
-    if not started:
-        return min(joins, key=joins.get) if joins else "someone@acme.example"
-    # A newcomer's first commit comes some days after they start: sooner as the year goes on.
-    return rng.choice(started)
+def _author(rng: random.Random, joins: dict[str, datetime], at: datetime) -> str | None:
+    """Someone who could commit at `at` (past their onboarding), or None."""
+    ready = [who for who, moment in joins.items() if moment <= at]
+    return rng.choice(ready) if ready else None
 
 
 def _component_sends(out: Plan, rng: random.Random, *, ref: str, slug: str, profile: Profile, began: datetime,
-                     now: datetime, joins: dict[str, date], service_id: str, deployment_id: int) -> int:
+                     now: datetime, joins: dict[str, datetime], service_id: str, deployment_id: int) -> int:
     name = ref.split("/")[-1]
     day = began
     incident_n = 0
     recent: list[str] = []
-    first_commit_done: set[str] = set()
+    first_commit_done = out.first_commits
     while day < now:
         # Deployments that day: a Poisson draw around the team's rate.
         count = _poisson(rng, profile.deploys_per_day)
@@ -220,18 +235,16 @@ def _component_sends(out: Plan, rng: random.Random, *, ref: str, slug: str, prof
                 lead = min(rng.expovariate(1 / profile.lead_hours), (at - began).total_seconds() / 3600)
                 authored = at - timedelta(hours=lead, minutes=1)
                 who = _author(rng, joins, authored)
+                if who is None:
+                    continue
                 if who not in first_commit_done:
+                    # A newcomer's first commit: soon after they are ready, if that is before this deploy.
                     first_commit_done.add(who)
-                    start = joins.get(who)
-                    if start:
-                        months_in = (start - (now - timedelta(days=DAYS)).date()).days / 30
-                        # Onboarding shrinks from ~3 weeks to ~2 days over the year.
-                        onboarding = max(1.5, 21 - 1.7 * months_in) * rng.uniform(0.7, 1.3)
-                        authored = max(authored, datetime.combine(start, datetime.min.time(), tzinfo=at.tzinfo)
-                                       + timedelta(days=onboarding))
-                        if authored >= at:
-                            authored = at - timedelta(minutes=5)
+                    authored = max(authored, min(joins[who] + timedelta(hours=rng.randint(1, 20)),
+                                                 at - timedelta(minutes=5)))
                 commits.append((_sha(rng), authored, who))
+            if not commits:
+                continue
             commits.sort(key=lambda c: c[1])
             out.sends.append(Send("github", "push", _push(slug, commits), commits[-1][1]))
             deployment_id += 1
@@ -247,7 +260,7 @@ def _component_sends(out: Plan, rng: random.Random, *, ref: str, slug: str, prof
             restore = rng.expovariate(1 / profile.restore_hours)
             resolved = opened + timedelta(hours=restore)
             if service_id:
-                incident_id = f"Q{name[:6].upper()}{incident_n:04d}"
+                incident_id = f"Q{hashlib.sha256(name.encode()).hexdigest()[:6].upper()}{incident_n:04d}"
                 out.sends.append(Send("pagerduty", "incident.triggered",
                                       _pagerduty(service_id, name, incident_id, "incident.triggered", opened, opened,
                                                  rng), opened))
@@ -278,14 +291,14 @@ CLOUD_SERVICES = (("Amazon Elastic Kubernetes Service", "Compute", 0.55), ("Amaz
                   ("Amazon S3", "Storage", 0.15))
 
 
-def _focus_csv(rng: random.Random, *, owners: dict[str, list[str]], teams: list[str], today: date) -> str:
+def _focus_csv(rng: random.Random, *, owners: dict[str, list[str]], teams: list[str], today: date,
+               months: int = 12) -> str:
     """Twelve closed months of a FOCUS 1.0 export, labelled with the seed's cost labels; a share of
     shared spend carries no labels (it shows as unallocated)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(FOCUS_HEADER)
-    months = _months_back(today, 13)[:-1]
-    for n, month in enumerate(months):
+    for n, month in enumerate(_months_back(today, months + 1)[:-1]):
         end = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
         period = [f"{month}T00:00:00Z", f"{end}T00:00:00Z"]
         for team in teams:
@@ -333,11 +346,11 @@ class Loaded:
     notes: list[str] = field(default_factory=list)
 
 
-def load(*, actor, now: datetime | None = None, seed: int = SEED, log=print) -> Loaded:
+def load(*, actor, now: datetime | None = None, seed: int = SEED, days: int = DAYS, log=print) -> Loaded:
     """Generate and send the demo year; returns what happened."""
     now = now or timezone.now()
     result = Loaded()
-    the_plan = plan(now=now, seed=seed)
+    the_plan = plan(now=now, seed=seed, days=days)
     log(f"insights demo: {len(the_plan.sends)} webhook deliveries, {len(the_plan.focus_csv.splitlines()) - 1} "
         "FOCUS cost rows")
     _deliver(the_plan, actor=actor, result=result, log=log)
@@ -350,25 +363,32 @@ def _deliver(the_plan: Plan, *, actor, result: Loaded, log) -> None:
     from insights.models import Delivery
     from insights.services.events import delivery_process, webhook_receive, webhook_source_save
 
+    sources = {"github": GITHUB_SOURCE, "pagerduty": PAGERDUTY_SOURCE}
+    if Delivery.objects.filter(source__in=list(sources.values())).exists():
+        # Payload times follow the day the demo runs, so a later run would send a second year: once is enough.
+        log("insights demo: deliveries already sent; leaving them as they are")
+        return
     secrets = {kind: hashlib.sha256(f"paved-demo-{kind}-{uuid.uuid4()}".encode()).hexdigest()
                for kind in ("github", "pagerduty")}
     webhook_source_save(actor=actor, name=GITHUB_SOURCE, kind="github", secret=secrets["github"])
     webhook_source_save(actor=actor, name=PAGERDUTY_SOURCE, kind="pagerduty", secret=secrets["pagerduty"])
-    sources = {"github": GITHUB_SOURCE, "pagerduty": PAGERDUTY_SOURCE}
-    for n, send in enumerate(the_plan.sends, 1):
-        received = webhook_receive(source_name=sources[send.kind], headers=_signed_headers(send, secrets[send.kind]),
-                                   body=send.body())
-        if received.duplicate:
-            result.duplicates += 1
-        else:
-            result.deliveries += 1
-        if n % 1000 == 0:
-            log(f"insights demo: sent {n} of {len(the_plan.sends)}")
-    # The worker would process these from the queue; the demo does it now so the pages have data at once.
-    pending = Delivery.objects.filter(source__in=list(sources.values()), status=Delivery.Status.PENDING)
-    for pk in pending.order_by("pk").values_list("pk", flat=True):
-        delivery_process(delivery_id=pk)
-        result.processed += 1
+    for start in range(0, len(the_plan.sends), CHUNK):
+        with transaction.atomic():  # one commit per chunk: the demo is not a thousand separate requests
+            for send in the_plan.sends[start:start + CHUNK]:
+                received = webhook_receive(source_name=sources[send.kind],
+                                           headers=_signed_headers(send, secrets[send.kind]), body=send.body())
+                result.duplicates += int(received.duplicate)
+                result.deliveries += int(not received.duplicate)
+        log(f"insights demo: sent {min(start + CHUNK, len(the_plan.sends))} of {len(the_plan.sends)}")
+    # The worker would process these from the queue; the demo does it now so the pages have data at once
+    # (the queued messages then find them processed and do nothing).
+    pending = list(Delivery.objects.filter(source__in=list(sources.values()), status=Delivery.Status.PENDING)
+                   .order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(pending), CHUNK):
+        with transaction.atomic():
+            for pk in pending[start:start + CHUNK]:
+                delivery_process(delivery_id=pk)
+                result.processed += 1
 
 
 def _cost(the_plan: Plan, *, actor, result: Loaded) -> None:
@@ -389,14 +409,14 @@ def _platform(the_plan: Plan, *, actor, now: datetime, rng: random.Random, resul
     from insights.services.health import headcount_import, tickets_import
 
     today = timezone.localdate(now)
-    months = _months_back(today, 13)
+    months = _months_back(today, min(13, the_plan.days // 30 + 1))
     teams = sorted(t for t in team_component_refs() if t.startswith("group:"))
     # Tickets fall as self-service grows; a year of monthly counts per team and category.
     ticket_rows = []
     for n, month in enumerate(months):
         for team in teams:
-            for category, base in (("access", 6), ("database", 4), ("dns-certificates", 3), ("ci", 2)):
-                count = max(0, round(base * (1 - n / 16) * rng.uniform(0.6, 1.4)))
+            for category, base in (("access", 2.5), ("database", 1.5), ("dns-certificates", 1.2), ("ci", 0.8)):
+                count = max(0, round(base * (1 - n / 15) * rng.uniform(0.6, 1.4)))
                 ticket_rows.append({"month": f"{month:%Y-%m}", "team": team, "category": category, "count": count})
     result.ticket_rows = tickets_import(actor=actor, items=ticket_rows, source="demo-servicedesk").rows
     head_rows = []
@@ -408,11 +428,11 @@ def _platform(the_plan: Plan, *, actor, now: datetime, rng: random.Random, resul
     result.headcount_rows = headcount_import(actor=actor, items=head_rows).rows
     # Availability: Paved's minutes (a few lost on bad days) and three components' five-minute checks.
     midnight = timezone.make_aware(datetime.combine(today, datetime.min.time()))
-    for back in range(DAYS, -1, -1):
+    for back in range(the_plan.days, -1, -1):
         day = today - timedelta(days=back)
         start = midnight - timedelta(days=back)
         minutes = 1440 if back else max(int((now - midnight).total_seconds() // 60), 1)
-        lost = 0 if rng.random() < 0.9 else rng.randint(1, 25)
+        lost = 0 if rng.random() < 0.95 else rng.randint(1, 20)
         _, created = UptimeDay.objects.get_or_create(component=UptimeDay.PAVED, day=day, defaults={
             "ok": max(minutes - lost, 0), "failed": 0, "first_at": start, "last_at": start + timedelta(minutes=minutes),
             "last_detail": "demo history"})
@@ -435,7 +455,7 @@ def _scaffolder_and_people(the_plan: Plan, *, now: datetime, rng: random.Random)
     if not ScaffoldRun.objects.filter(template_title="Insights demo").exists():
         members = [p for team in team_component_refs() if team.startswith("group:") for p in people(team_ref=team)]
         for ref, started in the_plan.created.items():
-            template, _hours = TEMPLATE_MADE[ref]
+            template = TEMPLATE_MADE[ref][0]
             run = ScaffoldRun.objects.create(template_ref=template, template_title="Insights demo", status="completed",
                                              started_at=started, finished_at=started + timedelta(minutes=3))
             ScaffoldRun.objects.filter(pk=run.pk).update(created_at=started)
@@ -445,8 +465,8 @@ def _scaffolder_and_people(the_plan: Plan, *, now: datetime, rng: random.Random)
                 "entity_ref": ref})
             made += 1
         # Self-service tasks month by month: more every month as the templates spread.
-        for back in range(DAYS // 30, -1, -1):
-            for _ in range(max(1, round((12 - back) * 1.6 * rng.uniform(0.8, 1.2)))):
+        for back in range(the_plan.days // 30, -1, -1):
+            for _ in range(max(1, round((13 - back) * 2.2 * rng.uniform(0.8, 1.2)))):
                 at = now - timedelta(days=back * 30 + rng.randint(0, 29), hours=rng.randint(0, 8))
                 if at > now:
                     continue

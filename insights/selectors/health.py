@@ -360,8 +360,13 @@ def _median_row(ctx: _Context, samples: list[tuple[datetime, float]], *, needs: 
         return _median([v for when, v in samples if start <= when < end])
     trend = [median_in(_aware(m), _aware(_month_add(m, 1))) for m in ctx.win.months]
     value = median_in(ctx.win.start, ctx.win.end)
+    if value is not None:
+        needs = None
+    elif samples:
+        needs = (f"None in this period ({len(samples)} recorded earlier, the latest on "
+                 f"{max(when for when, _v in samples):%Y-%m-%d}): choose a longer period.")
     return {"value": value, "previous": median_in(ctx.win.previous_start, ctx.win.start), "trend": trend,
-            "needs": needs if value is None else None, "note": note}
+            "needs": needs, "note": note}
 
 
 def _service_creation(ctx: _Context) -> dict:

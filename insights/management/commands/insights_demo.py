@@ -3,6 +3,7 @@
 import time
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from insights.demo import SEED, load
@@ -25,6 +26,8 @@ class Command(BaseCommand):
         started = time.monotonic()
         try:
             result = load(actor=actor, seed=options["seed"], log=lambda line: self.stdout.write(line))
+        except ImproperlyConfigured as exc:
+            raise CommandError(f"The demo cannot send webhooks: {exc}") from None
         except ImportError as exc:
             raise CommandError(f"This build lacks part of insights ({exc}); the demo needs the delivery events "
                                "and cost apps.") from None
