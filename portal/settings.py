@@ -520,3 +520,5 @@ if not 0 < PAVED_PLATFORM_SLO <= 100:
 # Paved records its own availability: one check a minute (database reachable, and the worker and
 # broker evidently alive, since the check runs as a task); a missing minute counts as down.
 CELERY_BEAT_SCHEDULE["insights-platform-probe"] = {"task": "insights.tasks.platform_probe", "schedule": 60.0}
+# The Platform Health pages may reuse figures this many seconds old (0: compute on every request).
+PAVED_INSIGHTS_HEALTH_CACHE_SECONDS = env_int("PAVED_INSIGHTS_HEALTH_CACHE_SECONDS", 60, minimum=0)

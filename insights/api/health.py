@@ -41,10 +41,10 @@ def _metric_json(m: health.Metric) -> dict:
 def health_get(request: HttpRequest) -> JsonResponse:
     require(request.user, "insights.read")
     team, period = _team(request), _period(request)
+    metrics, indicators = health.health_overview(team_ref=team, period=period, cached=True)
     return JsonResponse({
         "team": team, "period": period, "slo": settings.PAVED_PLATFORM_SLO,
-        "metrics": [_metric_json(m) for m in health.dashboard(team_ref=team, period=period)],
-        "indicators": [asdict(i) for i in health.indicators(team_ref=team, period=period)],
+        "metrics": [_metric_json(m) for m in metrics], "indicators": [asdict(i) for i in indicators],
     })
 
 

@@ -14,6 +14,7 @@ golden-path figure counts template-made services only, and the team page shows n
 CONTRACT (maturity reads it): `metric(key=..., team_ref=...)` and `dashboard(team_ref=..., period=...)`.
 """
 
+import hashlib
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,9 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Sum
+from django.core.cache import cache
+from django.db.models import Min, Sum
+from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -429,23 +432,20 @@ UPTIME_NEEDS = ("No availability recorded yet. Paved records its own once a minu
                 "beat run; post other components' checks to POST /api/insights/checks.")
 
 
-def _uptime_rows(start: datetime, end: datetime) -> list[dict]:
-    return list(UptimeDay.objects.filter(day__gte=timezone.localtime(start).date(),
-                                         day__lte=timezone.localtime(end).date())
-                .values("component", "day", "ok", "failed", "first_at"))
-
-
-def _uptime_share(rows: list[dict], start: datetime, end: datetime) -> dict[str, float | None]:
-    """Share of checks passed per component in [start, end) from day rows. Paved's own share is its
-    passing minutes over the minutes since it began recording (a missing minute was down)."""
-    first, last = timezone.localtime(start).date(), timezone.localtime(end).date()
+def _uptime_sums(rows) -> dict[str, list]:
     sums: dict[str, list] = {}
     for row in rows:
-        if first <= row["day"] <= last:
-            acc = sums.setdefault(row["component"], [0, 0, row["first_at"]])
-            acc[0] += row["ok"]
-            acc[1] += row["failed"]
-            acc[2] = min(acc[2], row["first_at"])
+        acc = sums.setdefault(row["component"], [0, 0, row["since"]])
+        acc[0] += row["ok_n"] or 0
+        acc[1] += row["failed_n"] or 0
+        acc[2] = min(acc[2], row["since"])
+    return sums
+
+
+def _uptime_share(sums: dict[str, list], start: datetime, end: datetime) -> dict[str, float | None]:
+    """Share of checks passed per component from (ok, failed, first check) sums over [start, end].
+    Paved's own share is its passing minutes over the minutes since it began recording (a missing
+    minute was down)."""
     out: dict[str, float | None] = {}
     for component, (ok, failed, since) in sums.items():
         if component == UptimeDay.PAVED:
@@ -456,21 +456,32 @@ def _uptime_share(rows: list[dict], start: datetime, end: datetime) -> dict[str,
     return out
 
 
+def _uptime_query(start: datetime, end: datetime):
+    return UptimeDay.objects.filter(day__gte=timezone.localdate(start), day__lte=timezone.localdate(end))
+
+
 def uptime_by_component(*, start: datetime, end: datetime) -> dict[str, float | None]:
-    """Share of checks passed per platform component in [start, end) (one query)."""
-    return _uptime_share(_uptime_rows(start, end), start, end)
+    """Share of checks passed per platform component in [start, end] (one query)."""
+    rows = _uptime_query(start, end).values("component").annotate(
+        ok_n=Sum("ok"), failed_n=Sum("failed"), since=Min("first_at")).order_by()
+    return _uptime_share(_uptime_sums(rows), start, end)
 
 
 def _uptime(ctx: _Context) -> dict:
-    rows = _uptime_rows(min(ctx.win.previous_start, ctx.win.trend_start), ctx.win.end)
-
-    def lowest(start: datetime, end: datetime) -> float | None:
-        values = [v for v in _uptime_share(rows, start, end).values() if v is not None]
+    def lowest(shares: dict) -> float | None:
+        values = [v for v in shares.values() if v is not None]
         return min(values) * 100 if values else None
-    trend = [lowest(_aware(m), min(_aware(_month_add(m, 1)), ctx.win.end)) for m in ctx.win.months]
-    value = lowest(ctx.win.start, ctx.win.end)
-    return {"value": value, "previous": lowest(ctx.win.previous_start, ctx.win.start), "trend": trend,
-            "needs": UPTIME_NEEDS if value is None else None,
+    monthly = _uptime_query(ctx.win.trend_start, ctx.win.end).annotate(month=TruncMonth("day")).values(
+        "month", "component").annotate(ok_n=Sum("ok"), failed_n=Sum("failed"), since=Min("first_at")).order_by()
+    by_month: dict[date, list] = {}
+    for row in monthly:
+        month = row["month"].date() if isinstance(row["month"], datetime) else row["month"]
+        by_month.setdefault(month, []).append(row)
+    trend = [lowest(_uptime_share(_uptime_sums(by_month.get(m, [])), _aware(m),
+                                  min(_aware(_month_add(m, 1)), ctx.win.end))) for m in ctx.win.months]
+    value = lowest(uptime_by_component(start=ctx.win.start, end=ctx.win.end))
+    return {"value": value, "previous": lowest(uptime_by_component(start=ctx.win.previous_start, end=ctx.win.start)),
+            "trend": trend, "needs": UPTIME_NEEDS if value is None else None,
             "note": "The least available platform component (Paved itself and posted checks), in percent."}
 
 
@@ -484,14 +495,15 @@ def _cost_per_developer(ctx: _Context) -> dict:
     if latest is None:
         return {"value": None, "previous": None, "trend": [], "needs": COST_NEEDS}
     latest = latest.date() if isinstance(latest, datetime) else latest
-
-    def per_dev(month: date) -> float | None:
-        return _number(mod.cost_per_developer(month=month, team_ref=ctx.team_ref))
-    value = per_dev(latest)
-    trend_months = [_month_add(latest, -i) for i in range(TREND_MONTHS - 1, -1, -1)]
-    trend = [per_dev(m) for m in trend_months]
-    return {"value": value, "previous": trend[-2], "trend": trend,
-            "trend_labels": [m.strftime("%Y-%m") for m in trend_months],
+    summary = mod.cost_summary(month=latest, team_ref=ctx.team_ref)
+    value = _number(getattr(summary, "per_developer", None))
+    previous = _number(mod.cost_per_developer(month=_month_add(latest, -1), team_ref=ctx.team_ref))
+    developers = getattr(summary, "developers", None)
+    # The trend divides each month's spend by today's people, as cost_per_developer does.
+    series = mod.cost_series(months=TREND_MONTHS, team_ref=ctx.team_ref, end=latest)
+    trend = [float(total) / developers if developers and total else None for _month, total, *_rest in series]
+    return {"value": value, "previous": previous, "trend": trend,
+            "trend_labels": [month.strftime("%Y-%m") for month, *_rest in series],
             "needs": None if value is not None else "No people in the catalog for this scope, or no cost "
                                                        "attributed to it. " + COST_NEEDS,
             "note": f"Attributed spend in {latest:%B %Y} divided by the people in the team(s) (catalog)."}
@@ -650,11 +662,23 @@ def indicators(*, team_ref: str | None = None, period: str = DEFAULT_PERIOD) -> 
     return [_indicator(spec, ctx) for spec in INDICATORS]
 
 
-def health_overview(*, team_ref: str | None = None, period: str = DEFAULT_PERIOD
+def health_overview(*, team_ref: str | None = None, period: str = DEFAULT_PERIOD, cached: bool = False
                     ) -> tuple[list[Metric], list[Indicator]]:
-    """The dashboard and the indicators together, sharing their reads (the pages use this)."""
-    ctx = _Context(team_ref=team_ref, period=period)
-    return [_metric(key, ctx) for key in KEYS], [_indicator(spec, ctx) for spec in INDICATORS]
+    """The dashboard and the indicators together, sharing their reads (the pages use this). With
+    `cached`, an answer up to PAVED_INSIGHTS_HEALTH_CACHE_SECONDS old may be reused: the figures are
+    months and quarters, and the delivery reads behind them cost most of a request."""
+    def compute():
+        ctx = _Context(team_ref=team_ref, period=period)
+        return [_metric(key, ctx) for key in KEYS], [_indicator(spec, ctx) for spec in INDICATORS]
+    ttl = settings.PAVED_INSIGHTS_HEALTH_CACHE_SECONDS
+    if not cached or ttl <= 0:
+        return compute()
+    key = "insights-health:" + hashlib.sha256(f"{team_ref or ''}|{period}".encode()).hexdigest()[:32]
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, ttl)
+    return found
 
 
 def indicator(*, key: str, team_ref: str | None = None, period: str = DEFAULT_PERIOD) -> Indicator | None:

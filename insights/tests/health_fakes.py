@@ -51,13 +51,27 @@ def fake_dora(*, current: Keys, previous: Keys, series: list[tuple[date, Keys]] 
                            calls=calls)
 
 
-def fake_cost(*, per_developer: dict[tuple[date, str | None], float], latest: date | None):
+def fake_cost(*, per_developer: dict[tuple[date, str | None], float], latest: date | None, developers: int = 4):
+    """cost_per_developer as given; each month's spend is that times `developers`."""
+
     def cost_per_developer(*, month=None, team_ref=None):
-        return per_developer.get((month, team_ref))
+        return per_developer.get((month or latest, team_ref))
 
     def cost_summary(*, month, team_ref=None):
-        total = per_developer.get((month, team_ref))
-        return None if total is None else SimpleNamespace(total=total * 2, currency="USD")
+        per_dev = per_developer.get((month, team_ref))
+        total = 0 if per_dev is None else per_dev * developers
+        return SimpleNamespace(month=month, total=total, currency="USD", developers=developers if total else None,
+                               per_developer=per_dev)
 
-    return SimpleNamespace(cost_per_developer=cost_per_developer, cost_summary=cost_summary,
+    def cost_series(*, months=12, team_ref=None, end=None):
+        out = []
+        for i in range(months - 1, -1, -1):
+            index = end.year * 12 + end.month - 1 - i
+            month = date(index // 12, index % 12 + 1, 1)
+            per_dev = per_developer.get((month, team_ref))
+            total = 0 if per_dev is None else per_dev * developers
+            out.append((month, total, total))
+        return out
+
+    return SimpleNamespace(cost_per_developer=cost_per_developer, cost_summary=cost_summary, cost_series=cost_series,
                            latest_cost_month=lambda: latest)

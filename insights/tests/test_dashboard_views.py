@@ -15,6 +15,12 @@ from insights.tests.health_fakes import Keys, fake_cost, fake_dora
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def no_cached_figures(settings):
+    """Each test computes its figures (the cache is tested on its own)."""
+    settings.PAVED_INSIGHTS_HEALTH_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def fakes(monkeypatch):
     dora = fake_dora(current=Keys(deployments=40, deploys_per_day=2.0, restore_hours=1.5, lead_time_hours=20.0,
@@ -116,10 +122,42 @@ def test_the_csv_export(org, client_owner, fakes):
     assert by_key["platform_uptime"]["value"] == "" and by_key["platform_uptime"]["needs"]
 
 
+def _queries(client, url, params=None) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url, params or {}).status_code == 200
+    return len(captured)
+
+
 def test_query_counts_do_not_grow_with_the_catalog(org, client_owner, fakes, django_assert_max_num_queries):
-    with django_assert_max_num_queries(22):
+    from catalog.models import Entity
+
+    pages = [("/insights/", {}), ("/insights/", {"team": "group:default/team-a"}),
+             ("/insights/teams/default/team-a/", {})]
+    for url, params in pages:
+        client_owner.get(url, params)  # warms the access caches
+    before = [_queries(client_owner, url, params) for url, params in pages]
+    for i in range(30):
+        Entity.objects.create(ref=f"component:default/extra-{i}", kind="Component", name=f"extra-{i}",
+                              owner_ref="group:default/team-a" if i % 2 else "group:default/team-b",
+                              body={"metadata": {"name": f"extra-{i}"}}, etag=str(i), content_hash=str(i))
+    after = [_queries(client_owner, url, params) for url, params in pages]
+    assert after == before
+    with django_assert_max_num_queries(26):
         client_owner.get("/insights/")
-    with django_assert_max_num_queries(22):
-        client_owner.get("/insights/", {"team": "group:default/team-a"})
-    with django_assert_max_num_queries(22):
-        client_owner.get("/insights/teams/default/team-a/")
+
+
+def test_pages_reuse_figures_for_the_cache_time(org, client_owner, fakes, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.PAVED_INSIGHTS_HEALTH_CACHE_SECONDS = 60
+    client_owner.get("/insights/")
+    calls = len(fakes.calls)
+    assert "1.00 deploys/day/team" in client_owner.get("/insights/").content.decode()
+    assert len(fakes.calls) == calls  # nothing read again
+    client_owner.get("/insights/", {"period": "30d"})
+    assert len(fakes.calls) > calls  # another period is another answer
+    cache.clear()

@@ -11,6 +11,12 @@ from insights.services import health as services
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def no_cached_figures(settings):
+    """Each test computes its figures (the cache is tested on its own)."""
+    settings.PAVED_INSIGHTS_HEALTH_CACHE_SECONDS = 0
+
 TICKETS = "month,team,category,count\n2026-10,team-a,access,4\n2026-10,team-a,database,2\n2026-11,,access,1\n"
 
 

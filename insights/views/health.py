@@ -75,7 +75,7 @@ def _indicator_row(i: health.Indicator) -> dict:
 
 def _context(request: HttpRequest) -> dict:
     team_ref, period, team = _filters(request)
-    metrics, indicators = health.health_overview(team_ref=team_ref, period=period)
+    metrics, indicators = health.health_overview(team_ref=team_ref, period=period, cached=True)
     return {"team": team, "team_ref": team_ref or "", "period": period, "periods": PERIOD_LABELS.items(),
             "teams": health.teams(), "slo": settings.PAVED_PLATFORM_SLO,
             "rows": [_row(m) for m in metrics], "indicators": [_indicator_row(i) for i in indicators]}
@@ -96,7 +96,8 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="platform-health-{period}.csv"'
     writer = csv.writer(response)
     writer.writerow(["key", "label", "value", "unit", "previous", "target", "needs", "team", "period", "link"])
-    for m in health.dashboard(team_ref=team_ref, period=period):
+    metrics, _indicators = health.health_overview(team_ref=team_ref, period=period, cached=True)
+    for m in metrics:
         writer.writerow([m.key, m.label, "" if m.value is None else round(m.value, 4), m.unit,
                          "" if m.previous is None else round(m.previous, 4), m.target, m.needs or "",
                          team_ref or "", period, request.build_absolute_uri(m.link)])
@@ -150,7 +151,7 @@ def team_page(request: HttpRequest, namespace: str, name: str) -> HttpResponse:
             for ref, k in overview.component_keys]
     context = {"overview": overview, "team": overview.team, "team_ref": team_ref, "period": period,
                "periods": PERIOD_LABELS.items(), "keys": keys,
-               "rows": [_row(m) for m in health.dashboard(team_ref=team_ref, period=period)],
+               "rows": [_row(m) for m in health.health_overview(team_ref=team_ref, period=period, cached=True)[0]],
                "dashboard_url": f"{reverse('insights:home')}?team={team_ref}&period={period}",
                "grades_chart": None}
     if overview.grades:
