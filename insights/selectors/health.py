@@ -621,17 +621,12 @@ def _ind_attrition(ctx: _Context) -> tuple[list, str | None]:
 
 
 def _ind_incidents(ctx: _Context) -> tuple[list, str | None]:
-    mod = _dora()
-    if mod is None:
+    if _dora() is None:
         return [], MTTR_NEEDS
-    counts = mod.incident_counts(start=ctx.win.months[0], end=timezone.localdate(ctx.win.end), bucket="month",
-                                 component_refs=ctx.component_refs)
-    by_month = {}
-    for key, n in (counts.items() if isinstance(counts, dict) else counts):
-        day = key.date() if isinstance(key, datetime) else key
-        by_month[day.replace(day=1)] = n
-    values = [float(by_month.get(m, 0)) for m in ctx.win.months]
-    return values, None if by_month else "No incidents recorded yet (PagerDuty V3 webhooks or POST /api/events)."
+    # The monthly four keys already hold each month's incidents (incident_counts would read them again).
+    series = ctx.dora("series")
+    values = [float(getattr(_dora_month(series, m), "incidents", 0) or 0) for m in ctx.win.months]
+    return values, None if any(values) else "No incidents recorded yet (PagerDuty V3 webhooks or POST /api/events)."
 
 
 INDICATORS = (

@@ -180,3 +180,14 @@ def test_indicators_are_the_seeds_table(org, no_other_data):
 def test_unknown_key_and_team(org, no_other_data):
     assert health.metric(key="nope") is None
     assert health.team_overview(team_ref="group:default/nope") is None
+
+
+def test_lagging_indicators_from_the_monthly_four_keys(org, monkeypatch):
+    dora = fake_dora(current=Keys(), previous=Keys(),
+                     series=[(_month(-1), Keys(incidents=3, lead_time_hours=30.0)),
+                             (_month(), Keys(incidents=1, lead_time_hours=12.0))])
+    monkeypatch.setattr(health, "_dora", lambda: dora)
+    monkeypatch.setattr(health, "_cost", lambda: None)
+    rows = {i.key: i for i in health.indicators()}
+    assert rows["incident_count"].values[-2:] == [3.0, 1.0] and rows["incident_count"].values[0] == 0.0
+    assert rows["dora_improvement"].values[-2:] == [30.0, 12.0] and rows["dora_improvement"].needs is None
