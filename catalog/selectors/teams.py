@@ -66,7 +66,8 @@ def team_sizes(*, team_refs: list[str] | None = None) -> dict[str, int]:
     if team_refs is not None:
         rows = rows.filter(target_ref__in=[ref.lower() for ref in team_refs])
     out: dict[str, int] = {}
-    for target in rows.values_list("target_ref", flat=True):
+    # A membership is stored from both ends (the User's memberOf, the Group's hasMember): count people once.
+    for target, _source in set(rows.values_list("target_ref", "source_ref")):
         out[target] = out.get(target, 0) + 1
     return out
 
