@@ -184,18 +184,19 @@ class _Context:
             return None
         return self.once("components", lambda: team_component_refs(team_refs=[self.team_ref]).get(self.team_ref, []))
 
+    def owners(self) -> dict[str, list[str]]:
+        """Component refs by owner, for the team or the whole organisation (one read per request)."""
+        return self.once("owners", lambda: team_component_refs(team_refs=[self.team_ref] if self.team_ref else None))
+
     def all_components(self) -> list[str]:
-        def read():
-            owners = team_component_refs(team_refs=[self.team_ref] if self.team_ref else None)
-            return sorted({ref for refs in owners.values() for ref in refs})
-        return self.once("all_components", read)
+        return self.once("all_components", lambda: sorted({ref for refs in self.owners().values() for ref in refs}))
 
     def team_count(self) -> int:
         def read():
             if self.team_ref:
                 return 1
             teams = {t.ref for t in team_list()}
-            owners = team_component_refs()
+            owners = self.owners()
             return max(len([o for o in owners if o in teams]) or len(owners), 1)
         return self.once("team_count", read)
 
