@@ -140,7 +140,7 @@ def _pagerduty(service_id: str, name: str, incident_id: str, kind: str, opened: 
 
 def _issue(slug: str, number: int, opened: datetime, closed: datetime, cause: str) -> dict:
     return {"action": "closed", "repository": _repository(slug),
-            "issue": {"number": number, "title": "Checkout errors after deploy", "state": "closed",
+            "issue": {"number": number, "title": "Errors after a deploy", "state": "closed",
                       "labels": [{"name": "incident"}], "created_at": _iso(opened), "closed_at": _iso(closed),
                       "body": f"Customers saw 500s.\n\nRoot cause: {cause}"}}
 
@@ -219,7 +219,6 @@ def _component_sends(out: Plan, rng: random.Random, *, ref: str, slug: str, prof
     name = ref.split("/")[-1]
     day = began
     incident_n = 0
-    recent: list[str] = []
     first_commit_done = out.first_commits
     while day < now:
         # Deployments that day: a Poisson draw around the team's rate.
@@ -248,29 +247,32 @@ def _component_sends(out: Plan, rng: random.Random, *, ref: str, slug: str, prof
             commits.sort(key=lambda c: c[1])
             out.sends.append(Send("github", "push", _push(slug, commits), commits[-1][1]))
             deployment_id += 1
-            failed = rng.random() < profile.failure_rate
             out.sends.append(Send("github", "deployment_status",
-                                  _deployment_status(slug, deployment_id, commits[-1][0],
-                                                     "failure" if failed else "success", at), at))
-            recent = (recent + [commits[-1][0]])[-5:]
-        # Incidents, opened on some days, each resolved after a while (one stays open at the end).
-        if rng.random() < profile.incidents_per_month / 30 and recent:
+                                  _deployment_status(slug, deployment_id, commits[-1][0], "success", at), at))
+            if rng.random() < profile.failure_rate:
+                # This change broke production: an incident issue names it as the root cause (that is
+                # how the change failure rate learns which deployment failed).
+                incident_n += 1
+                opened = at + timedelta(minutes=rng.randint(10, 90))
+                resolved = opened + timedelta(hours=rng.expovariate(1 / profile.restore_hours))
+                if resolved < now:
+                    out.sends.append(Send("github", "issues", _issue(slug, incident_n, opened, resolved,
+                                                                     commits[-1][0]), resolved))
+        # Other incidents (load, a provider, a certificate) on some days, from PagerDuty when the service
+        # is on call there; one may still be open at the end.
+        if service_id and rng.random() < profile.incidents_per_month / 30:
             incident_n += 1
             opened = day + timedelta(hours=rng.randint(0, 23), minutes=rng.randint(0, 59))
-            restore = rng.expovariate(1 / profile.restore_hours)
-            resolved = opened + timedelta(hours=restore)
-            if service_id:
-                incident_id = f"Q{hashlib.sha256(name.encode()).hexdigest()[:6].upper()}{incident_n:04d}"
+            resolved = opened + timedelta(hours=rng.expovariate(1 / profile.restore_hours))
+            incident_id = f"Q{hashlib.sha256(name.encode()).hexdigest()[:6].upper()}{incident_n:04d}"
+            if opened < now:
                 out.sends.append(Send("pagerduty", "incident.triggered",
                                       _pagerduty(service_id, name, incident_id, "incident.triggered", opened, opened,
                                                  rng), opened))
-                if resolved < now:
-                    out.sends.append(Send("pagerduty", "incident.resolved",
-                                          _pagerduty(service_id, name, incident_id, "incident.resolved", opened,
-                                                     resolved, rng), resolved))
-            elif resolved < now:
-                out.sends.append(Send("github", "issues", _issue(slug, incident_n, opened, resolved, recent[-1]),
-                                      resolved))
+            if resolved < now:
+                out.sends.append(Send("pagerduty", "incident.resolved",
+                                      _pagerduty(service_id, name, incident_id, "incident.resolved", opened,
+                                                 resolved, rng), resolved))
         day += timedelta(days=1)
     return deployment_id
 
