@@ -22,10 +22,32 @@ class Person:
     start_date: date | None
 
 
-def team_list() -> list[Entity]:
-    """Groups of type team, by name (one query)."""
-    return list(Entity.objects.filter(ref__startswith="group:", spec_type="team").only(
-        "ref", "kind", "namespace", "name", "title", "spec_type").order_by("namespace", "name"))
+@dataclass(frozen=True)
+class Team:
+    ref: str
+    namespace: str
+    name: str
+    title: str
+
+    @property
+    def label(self) -> str:
+        return self.title or self.name
+
+
+def _teams():
+    return Entity.objects.filter(ref__startswith="group:", spec_type="team")
+
+
+def team_list() -> list[Team]:
+    """Groups of type team, by namespace and name (one query, no entity bodies)."""
+    return [Team(*row) for row in _teams().order_by("namespace", "name").values_list("ref", "namespace", "name",
+                                                                                     "title")]
+
+
+def team_get(*, ref: str) -> Team | None:
+    """The Group of type team with this ref (any case), or None."""
+    row = _teams().filter(ref=(ref or "").lower()).values_list("ref", "namespace", "name", "title").first()
+    return Team(*row) if row else None
 
 
 def team_component_refs(*, team_refs: list[str] | None = None) -> dict[str, list[str]]:

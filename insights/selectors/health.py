@@ -31,6 +31,7 @@ from django.utils.http import urlencode
 
 from catalog.selectors.teams import people as catalog_people
 from catalog.selectors.teams import team_component_refs, team_list
+from catalog.selectors.teams import team_get as catalog_team_get
 from insights.models.health import HeadcountMonth, TicketCount, UptimeDay
 from scaffolding.selectors import run_counts_by_month, scaffolded_components
 from surveys.selectors import campaign_scores, min_group_size
@@ -702,8 +703,7 @@ def teams() -> list:
 
 
 def team_get(*, team_ref: str):
-    ref = (team_ref or "").lower()
-    return next((t for t in team_list() if t.ref == ref), None)
+    return catalog_team_get(ref=team_ref)
 
 
 def team_overview(*, team_ref: str, period: str = DEFAULT_PERIOD) -> TeamOverview | None:
