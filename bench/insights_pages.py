@@ -16,7 +16,8 @@ roll-ups, never the events.
 
 Then, in one process, a superuser requests each page --repeat times after one warm-up request with
 the Django test client, and one JSON object per page is printed: p50/p95/max in milliseconds, the
-first (cold) request, the queries of one request and the response size.
+first (cold) request, the queries of one request and the response size. The pages reuse figures for
+PAVED_INSIGHTS_HEALTH_CACHE_SECONDS (60 by default); --no-cache computes them on every request.
 """
 
 import argparse
@@ -178,13 +179,19 @@ def measure(args) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.db import connection
+    from django.core import signals
+    from django.db import close_old_connections, connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from catalog.selectors.teams import team_component_refs
 
+    # As Django's TestCase does: keep one connection, so the captured queries are this request's.
+    signals.request_finished.disconnect(close_old_connections)
+    if args.no_cache:
+        settings.PAVED_INSIGHTS_HEALTH_CACHE_SECONDS = 0
     user = get_user_model().objects.filter(is_superuser=True).first() or get_user_model().objects.create_superuser(
         "bench-admin", "bench@example.com", None)
     owners = team_component_refs()
@@ -209,7 +216,8 @@ def measure(args) -> None:
         print(json.dumps({"page": name, "url": url, "p50_ms": round(statistics.median(times), 1),
                           "p95_ms": round(times[max(0, round(0.95 * len(times)) - 1)], 1),
                           "max_ms": round(times[-1], 1), "cold_ms": round(cold, 1), "queries": len(queries),
-                          "bytes": len(response.content), "team_components": len(owners[team])}), flush=True)
+                          "bytes": len(response.content), "team_components": len(owners[team]),
+                          "cache_seconds": settings.PAVED_INSIGHTS_HEALTH_CACHE_SECONDS}), flush=True)
 
 
 def main() -> None:
@@ -220,6 +228,8 @@ def main() -> None:
     parser.add_argument("--deployments", type=int, default=1_000_000)
     parser.add_argument("--incidents", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--no-cache", action="store_true",
+                        help="compute every figure on every request (PAVED_INSIGHTS_HEALTH_CACHE_SECONDS=0)")
     parser.add_argument("--gen", type=Path, default=GEN, help="gen_entities.py (default: ../shared/bench/)")
     args = parser.parse_args()
     configure(args.database)

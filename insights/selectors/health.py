@@ -238,7 +238,10 @@ def _golden_path(ctx: _Context) -> dict:
     components = ctx.all_components()
     if ctx.team_ref is not None:
         components = ctx.component_refs or []
-    made = scaffolded_components(entity_refs=components) if components else {}
+    # The whole organisation: read every lineage row and keep the catalog's (no IN list of 10,000 refs).
+    wanted = set(components)
+    made = {ref: when for ref, when in scaffolded_components(entity_refs=ctx.component_refs).items()
+            if ref in wanted} if components else {}
     passing_fn = source("golden_path_passing")
     passing = set(passing_fn(components)) if passing_fn and components else set()
     value = previous = None
