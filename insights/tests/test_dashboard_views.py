@@ -161,3 +161,10 @@ def test_pages_reuse_figures_for_the_cache_time(org, client_owner, fakes, settin
     client_owner.get("/insights/", {"period": "30d"})
     assert len(fakes.calls) > calls  # another period is another answer
     cache.clear()
+
+
+def test_the_team_page_shows_scorecard_grades_when_scorecards_are_connected(org, client_owner, fakes, monkeypatch):
+    monkeypatch.setitem(health._SOURCES, "grade_distribution", lambda refs: [("A", 1), ("B", 0)])
+    body = client_owner.get("/insights/teams/default/team-a/").content.decode()
+    assert "Scorecard grades of the team&#x27;s services" in body or "Scorecard grades of the team's" in body
+    assert "A: 1" in body
