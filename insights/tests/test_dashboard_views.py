@@ -168,3 +168,10 @@ def test_the_team_page_shows_scorecard_grades_when_scorecards_are_connected(org,
     body = client_owner.get("/insights/teams/default/team-a/").content.decode()
     assert "Scorecard grades of the team&#x27;s services" in body or "Scorecard grades of the team's" in body
     assert "A: 1" in body
+
+
+def test_figure_pages_keep_a_flat_query_count(org, client_owner, fakes, django_assert_max_num_queries):
+    client_owner.get("/insights/figures/platform_uptime/")  # warms the access caches
+    for key in ("platform_uptime", "self_service_rate", "attrition"):
+        with django_assert_max_num_queries(26):
+            assert client_owner.get(f"/insights/figures/{key}/").status_code == 200
