@@ -522,3 +522,5 @@ if not 0 < PAVED_PLATFORM_SLO <= 100:
 CELERY_BEAT_SCHEDULE["insights-platform-probe"] = {"task": "insights.tasks.platform_probe", "schedule": 60.0}
 # The Platform Health pages may reuse figures this many seconds old (0: compute on every request).
 PAVED_INSIGHTS_HEALTH_CACHE_SECONDS = env_int("PAVED_INSIGHTS_HEALTH_CACHE_SECONDS", 60, minimum=0)
+# The scorecard whose checks define "on the golden path" (Platform Health's Adoption row).
+PAVED_INSIGHTS_GOLDEN_PATH_SCORECARD = env_str("PAVED_INSIGHTS_GOLDEN_PATH_SCORECARD", "golden-path").strip()

@@ -235,31 +235,33 @@ ADOPTION_NEEDS = ("No services in the catalog for this scope. Register component
 
 
 def _golden_path(ctx: _Context) -> dict:
-    components = ctx.all_components()
-    if ctx.team_ref is not None:
-        components = ctx.component_refs or []
+    components = ctx.all_components() if ctx.team_ref is None else (ctx.component_refs or [])
+    if not components:
+        return {"value": None, "previous": None, "trend": [], "needs": ADOPTION_NEEDS}
     # The whole organisation: read every lineage row and keep the catalog's (no IN list of 10,000 refs).
     wanted = set(components)
     made = {ref: when for ref, when in scaffolded_components(entity_refs=ctx.component_refs).items()
-            if ref in wanted} if components else {}
-    passing_fn = source("golden_path_passing")
-    passing = set(passing_fn(components)) if passing_fn and components else set()
-    value = previous = None
-    trend: list[float | None] = []
-    if components:
-        on_path = set(made) | passing
-        value = len(on_path) / len(components)
-        # History: the template-made share as it grew (scorecard results have their own history page).
-        def share_at(moment: datetime) -> float:
-            made_then = {ref for ref, when in made.items() if when and when < moment}
-            return len(made_then | passing) / len(components)
-        previous = share_at(ctx.win.start)
-        trend = [share_at(_aware(_month_add(m, 1))) for m in ctx.win.months]
-    note = ("Made from a template (scaffolder lineage)" +
-            (" or passing every golden-path scorecard check." if passing_fn else
-             "; scorecards' golden-path checks are not connected in this build."))
-    return {"value": value, "previous": previous, "trend": trend, "needs": None if components else ADOPTION_NEEDS,
-            "note": note}
+            if ref in wanted}
+    share_fn = source("golden_path_share")
+    passing = share_fn([ctx.team_ref] if ctx.team_ref else None) if share_fn else None
+    made_share = len(made) / len(components)
+    # On a golden path: made from a template, or passing the golden-path scorecard. The union is at
+    # least the larger of the two shares (scorecards count per check, not per service).
+    value = max(made_share, passing) if passing is not None else made_share
+
+    def made_at(moment: datetime) -> float:
+        return len([ref for ref, when in made.items() if when and when < moment]) / len(components)
+    trend = [made_at(_aware(_month_add(m, 1))) for m in ctx.win.months]
+    note = f"Made from a template (scaffolder lineage): {made_share:.0%} of {len(components)} components"
+    if passing is not None:
+        note += (f"; passing every check of the golden-path scorecard: at least {passing:.0%}. The figure is at "
+                 "least the larger of the two. The trend shows the template-made share.")
+    elif share_fn is None:
+        note += "; scorecards' golden-path checks are not connected in this build."
+    else:
+        note += "; the golden-path scorecard has judged no service yet."
+    return {"value": value, "previous": made_at(ctx.win.start) if passing is None else None, "trend": trend,
+            "needs": None, "note": note}
 
 
 TICKETS_NEEDS = ("No ticket counts imported for this period. Send the ticket system's monthly counts as CSV "
@@ -696,7 +698,7 @@ class TeamOverview:
     cost: object | None
     cost_month: date | None
     surveys: list  # CampaignScore rows shown under the k rule
-    grades: list[tuple[str, int]] | None  # None when scorecards are not connected
+    grades: list[tuple[str, list[tuple[str, int]]]] | None  # per scorecard; None when not connected
     needs: dict[str, str]
 
 
@@ -735,7 +737,7 @@ def team_overview(*, team_ref: str, period: str = DEFAULT_PERIOD) -> TeamOvervie
         needs["surveys"] = (f"No survey has at least {min_group_size()} answers from this team, so none of its "
                             "answers may be shown.")
     grades_fn = source("grade_distribution")
-    grades = list(grades_fn(refs)) if grades_fn and refs else None
+    grades = list(grades_fn([team.ref])) if grades_fn else None
     if grades_fn is None:
         needs["grades"] = "Scorecards are not connected in this build."
     return TeamOverview(team=team, component_keys=keys, cost=cost, cost_month=month, surveys=shown[-4:],

@@ -164,10 +164,12 @@ def test_pages_reuse_figures_for_the_cache_time(org, client_owner, fakes, settin
 
 
 def test_the_team_page_shows_scorecard_grades_when_scorecards_are_connected(org, client_owner, fakes, monkeypatch):
-    monkeypatch.setitem(health._SOURCES, "grade_distribution", lambda refs: [("A", 1), ("B", 0)])
+    asked = []
+    monkeypatch.setitem(health._SOURCES, "grade_distribution",
+                        lambda owners: asked.append(owners) or [("Production readiness", [("A", 1), ("B", 0)])])
     body = client_owner.get("/insights/teams/default/team-a/").content.decode()
-    assert "Scorecard grades of the team&#x27;s services" in body or "Scorecard grades of the team's" in body
-    assert "A: 1" in body
+    assert "Production readiness: grades of the team" in body and "A: 1" in body
+    assert asked == [["group:default/team-a"]]
 
 
 def test_figure_pages_keep_a_flat_query_count(org, client_owner, fakes, django_assert_max_num_queries):

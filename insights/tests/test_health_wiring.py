@@ -2,11 +2,25 @@
 
 import sys
 import types
+from dataclasses import dataclass
 
 import pytest
 
 from insights.selectors import health
 from portal import measurement
+
+
+@dataclass
+class Rate:
+    passed: int
+    failed: int
+    exempt: int = 0
+
+
+@dataclass
+class Card:
+    slug: str
+    title: str
 
 
 @pytest.fixture
@@ -15,31 +29,43 @@ def sources(monkeypatch):
     return health._SOURCES
 
 
-def test_scorecards_reads_are_registered_and_adapted(monkeypatch, sources):
+def test_the_golden_path_share_is_a_lower_bound_from_per_check_counts():
+    assert measurement.golden_path_share([Rate(8, 2)]) == pytest.approx(0.8)  # one check: exact
+    assert measurement.golden_path_share([Rate(9, 1), Rate(8, 2)]) == pytest.approx(0.7)
+    assert measurement.golden_path_share([Rate(1, 9), Rate(1, 9)]) == 0.0
+    assert measurement.golden_path_share([Rate(0, 0, exempt=3)]) is None
+
+
+def test_scorecards_reads_are_registered_and_adapted(monkeypatch, sources, settings):
+    settings.PAVED_INSIGHTS_GOLDEN_PATH_SCORECARD = "paved-road"
     calls = []
     scores = types.ModuleType("scorecards.selectors.scores")
 
-    def check_pass_rates(*, component_refs, tag):
-        calls.append((tuple(component_refs), tag))
-        return {"component:default/a": 1.0, "component:default/b": 0.5, "component:default/c": None}
+    def check_pass_rates(*, scorecard_slug=None, owner_refs=None):
+        calls.append((scorecard_slug, owner_refs))
+        return [Rate(3, 1)]
 
     scores.check_pass_rates = check_pass_rates
-    scores.grade_distribution = lambda *, component_refs: {"A": 2, "C": 1}
+    scores.scorecard_list = lambda: [Card("prod", "Production readiness"), Card("empty", "Empty")]
+    scores.grade_distribution = lambda *, scorecard_slug, owner_refs=None: (
+        {"A": 2, "B": 0, "C": 1} if scorecard_slug == "prod" else {"A": 0})
     monkeypatch.setitem(sys.modules, "scorecards.selectors.scores", scores)
     measurement.connect()
-    assert health.source("golden_path_passing")(["component:default/a"]) == {"component:default/a"}
-    assert calls == [(("component:default/a",), "golden-path")]
-    assert health.source("grade_distribution")(["component:default/a"]) == [("A", 2), ("C", 1)]
+    assert health.source("golden_path_share")(["group:default/team-a"]) == pytest.approx(0.75)
+    assert calls == [("paved-road", ["group:default/team-a"])]
+    assert health.source("grade_distribution")(["group:default/team-a"]) == [
+        ("Production readiness", [("A", 2), ("B", 0), ("C", 1)])]
 
 
 def test_an_unknown_signature_counts_nothing_instead_of_failing_the_page(monkeypatch, sources):
     scores = types.ModuleType("scorecards.selectors.scores")
-    scores.check_pass_rates = lambda *, other: {}
-    scores.grade_distribution = lambda refs: []
+    scores.check_pass_rates = lambda *, other: []
+    scores.scorecard_list = lambda: [Card("prod", "Production readiness")]
+    scores.grade_distribution = lambda refs: {}
     monkeypatch.setitem(sys.modules, "scorecards.selectors.scores", scores)
     measurement.connect()
-    assert health.source("golden_path_passing")(["component:default/a"]) == set()
-    assert health.source("grade_distribution")(["component:default/a"]) == []
+    assert health.source("golden_path_share")(None) is None
+    assert health.source("grade_distribution")(["group:default/team-a"]) == []
 
 
 def test_without_the_reads_nothing_is_registered(monkeypatch, sources):

@@ -162,8 +162,6 @@ def team_page(request: HttpRequest, namespace: str, name: str) -> HttpResponse:
                "periods": PERIOD_LABELS.items(), "keys": keys,
                "rows": [_row(m) for m in health.health_overview(team_ref=team_ref, period=period, cached=True)[0]],
                "dashboard_url": f"{reverse('insights:home')}?team={team_ref}&period={period}",
-               "grades_chart": None}
-    if overview.grades:
-        context["grades_chart"] = bar_chart(bars=[(g, float(n)) for g, n in overview.grades],
-                                            title="Scorecard grades of the team's services")
+               "grades_charts": [bar_chart(bars=[(g, float(n)) for g, n in rows], title=f"{title}: grades of the "
+                                           "team's services") for title, rows in overview.grades or []]}
     return render_page_or_fragment(request, "insights/health/team.html", "insights/health/_team_body.html", context)
