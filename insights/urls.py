@@ -6,6 +6,8 @@ app_name = "insights"
 urlpatterns: list = [
     # --- Platform Health (inhealth) ---
     path("", health.dashboard, name="home"),
+    path("", health.dashboard, name="index"),  # the name the maturity app links to
+    path("settings/", health.connect, name="settings"),
     path("health.csv", health.export_csv, name="health_csv"),
     path("figures/<slug:key>/", health.figure, name="figure"),
     path("teams/<str:namespace>/<str:name>/", health.team_page, name="team"),

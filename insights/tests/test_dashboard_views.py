@@ -177,3 +177,15 @@ def test_figure_pages_keep_a_flat_query_count(org, client_owner, fakes, django_a
     for key in ("platform_uptime", "self_service_rate", "attrition"):
         with django_assert_max_num_queries(26):
             assert client_owner.get(f"/insights/figures/{key}/").status_code == 200
+
+
+def test_the_connect_data_page_says_how_to_send_each_kind(org, client_owner, fakes):
+    from django.urls import reverse
+
+    assert reverse("insights:index") == reverse("insights:home") == "/insights/"
+    response = client_owner.get(reverse("insights:settings"))
+    body = response.content.decode()
+    assert response.status_code == 200 and "<h1>Connect data</h1>" in body
+    assert "POST /api/insights/tickets" in body and "paved.dev/start-date" in body
+    assert 'id="connect-missing"' in body and "Platform Uptime" in body  # no checks recorded in this test
+    assert client_owner.post(reverse("insights:settings")).status_code == 405

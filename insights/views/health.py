@@ -5,6 +5,7 @@ import csv
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -165,3 +166,50 @@ def team_page(request: HttpRequest, namespace: str, name: str) -> HttpResponse:
                "grades_charts": [bar_chart(bars=[(g, float(n)) for g, n in rows], title=f"{title}: grades of the "
                                            "team's services") for title, rows in overview.grades or []]}
     return render_page_or_fragment(request, "insights/health/team.html", "insights/health/_team_body.html", context)
+
+
+# What each figure reads and how to send it (maturity links here as "Connect data in Insights").
+SOURCES = (
+    ("Deployments, changes and incidents",
+     ["deploy_frequency", "mttr_hours", "service_creation_hours", "onboarding_days"],
+     "GitHub or GitLab webhooks (deployment_status, push, merged pull requests, issues labelled incident), "
+     "Argo CD notifications and PagerDuty V3 webhooks, each signed with its source's secret, to "
+     "/api/insights/webhooks/<source>; anything else as JSON to POST /api/events (an API token with the events "
+     "scope). Components are matched by their github.com/project-slug, argocd/app-name or "
+     "pagerduty.com/service-id annotations, or by name."),
+    ("Cost", ["cost_per_developer"],
+     "A FOCUS 1.x or AWS CUR CSV export, or OpenCost's allocation JSON, under Insights → Cost → Import (or "
+     "PAVED_OPENCOST_URL for a scheduled fetch). Label resources with team, service and environment."),
+    ("Support tickets", ["self_service_rate"],
+     "Monthly counts from the ticket system, as CSV (month,team,category,count) or JSON "
+     '{"counts": [...]} to POST /api/insights/tickets (permission insights.data.import). A month sent again '
+     "replaces its counts."),
+    ("Headcount", [],
+     "An HR export, as CSV (month,team,headcount,leavers) to POST /api/insights/headcount: the developer "
+     "attrition trend. The catalog keeps no history of who left."),
+    ("Platform checks", ["platform_uptime"],
+     'Availability checks of the platform\'s other components, as JSON {"checks": [{"component": "argocd", '
+     '"ok": true, "at": "2026-12-01T10:00:00Z"}]} to POST /api/insights/checks. Paved records its own '
+     "availability once a minute while its worker and beat run."),
+    ("People's first days", ["onboarding_days"],
+     "The paved.dev/start-date annotation (YYYY-MM-DD) on User entities; without it, a person's first "
+     "sign-in to Paved."),
+    ("Developer surveys", ["developer_nps"],
+     "A Developer Experience survey with the Developer NPS question (Surveys), with enough answers to "
+     "show."),
+    ("Golden paths", ["golden_path_adoption"],
+     "Services created from templates (the scaffolder records them), and the golden-path scorecard "
+     "(PAVED_INSIGHTS_GOLDEN_PATH_SCORECARD)."),
+)
+
+
+@require_GET
+def connect(request: HttpRequest) -> HttpResponse:
+    """How to send each kind of data, and which figures still lack theirs."""
+    _read(request)
+    metrics, _indicators = health.health_overview(cached=True)
+    by_key = {m.key: m for m in metrics}
+    sources = [{"title": title, "how": how, "figures": [by_key[k] for k in keys if k in by_key]}
+               for title, keys, how in SOURCES]
+    return render(request, "insights/health/connect.html", {
+        "sources": sources, "missing": [m for m in metrics if m.needs]})
