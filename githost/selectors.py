@@ -101,6 +101,16 @@ def repo_blob_info(*, owner: str, name: str, ref: str, path: str) -> tuple[str, 
     return sha, size
 
 
+def repo_is_symlink(*, owner: str, name: str, ref: str, path: str) -> bool:
+    """Whether `path` at `ref` is a symbolic link (mode 120000). A link's blob holds its target's path,
+    not a file: readers that hand files to people refuse it rather than pass a path off as content."""
+    git_dir, commit, path, _info = _locate(owner, name, ref, path)
+    if not path:
+        return False
+    out = run(git_dir, "ls-tree", "-z", commit, "--", path).stdout
+    return out.startswith(b"120000 ")
+
+
 def repo_read_file(*, owner: str, name: str, ref: str, path: str, max_bytes: int | None = None) -> bytes:
     """The bytes of a file at `ref`. GitHostError if missing, a directory, or over `max_bytes`
     (default PAVED_MAX_FILE_BYTES)."""
@@ -169,6 +179,32 @@ def repo_log(*, owner: str, name: str, ref: str, limit: int = 50) -> list[dict]:
         sha, short, author, email, date, message = fields
         commits.append({"sha": sha, "short": short, "author": author, "email": email,
                         "date": datetime.fromisoformat(date), "message": message.strip()})
+    return commits
+
+
+def repo_commits_pushed(*, owner: str, name: str, ref: str, old: str, new: str, limit: int = 500) -> list[dict]:
+    """The commits a push of `ref` from `old` to `new` brought, newest first, at most `limit`:
+    [{"sha", "email", "date" (author time)}]. A new ref (`old` all zeros) brings what no other ref
+    of the repository already had; a deletion brings nothing."""
+    zero = "0" * 40
+    if not new or new == zero:
+        return []
+    check_ref(new)
+    git_dir = repo_git_dir(owner, name)
+    limit = max(1, min(int(limit), 5000))
+    if old and old != zero:
+        check_ref(old)
+        revs = [f"{old}..{new}"]
+    else:
+        check_ref(ref)
+        revs = [new, "--not", f"--exclude={ref}", "--glob=refs"]  # every other ref (not HEAD: it may be `ref`)
+    out = run(git_dir, "log", "-z", f"--max-count={limit}", "--format=%H%x1f%ae%x1f%aI", *revs, "--",
+              check=False).stdout
+    commits = []
+    for record in out.split(b"\0"):
+        fields = record.decode("utf-8", "replace").strip().split("\x1f")
+        if len(fields) == 3:
+            commits.append({"sha": fields[0], "email": fields[1], "date": datetime.fromisoformat(fields[2])})
     return commits
 
 

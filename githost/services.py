@@ -34,6 +34,7 @@ from githost.selectors import (  # noqa: F401  (re-exported: the public API is t
     repo_git_dir,
     repo_head,
     repo_is_ancestor,
+    repo_is_symlink,
     repo_list,
     repo_log,
     repo_merged_branches,

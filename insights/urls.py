@@ -13,3 +13,13 @@ urlpatterns: list = [
     path("teams/<str:namespace>/<str:name>/", health.team_page, name="team"),
     # --- end Platform Health ---
 ]
+
+# --- insights: delivery events (inevents) ---
+from insights.views import delivery as delivery_views  # noqa: E402
+
+urlpatterns += [
+    path("delivery/unmatched/", delivery_views.unmatched, name="delivery_unmatched"),
+    path("delivery/<str:namespace>/<str:kind>/<str:name>/", delivery_views.component_delivery,
+         name="component_delivery"),
+]
+# --- end insights: delivery events ---

@@ -524,3 +524,16 @@ CELERY_BEAT_SCHEDULE["insights-platform-probe"] = {"task": "insights.tasks.platf
 PAVED_INSIGHTS_HEALTH_CACHE_SECONDS = env_int("PAVED_INSIGHTS_HEALTH_CACHE_SECONDS", 60, minimum=0)
 # The scorecard whose checks define "on the golden path" (Platform Health's Adoption row).
 PAVED_INSIGHTS_GOLDEN_PATH_SCORECARD = env_str("PAVED_INSIGHTS_GOLDEN_PATH_SCORECARD", "golden-path").strip()
+
+# --- insights: delivery events ---------------------------------------------------------------
+# Webhook deliveries (GitHub, GitLab, Argo CD, PagerDuty) larger than this are refused (413).
+PAVED_INSIGHTS_WEBHOOK_MAX_BYTES = env_int("PAVED_INSIGHTS_WEBHOOK_MAX_BYTES", 1024 * 1024, minimum=1024)
+# POST /api/events: the largest request and the most events in one.
+PAVED_INSIGHTS_EVENTS_MAX_BYTES = env_int("PAVED_INSIGHTS_EVENTS_MAX_BYTES", 8 * 1024 * 1024, minimum=1024)
+PAVED_INSIGHTS_EVENTS_MAX_ITEMS = env_int("PAVED_INSIGHTS_EVENTS_MAX_ITEMS", 5000, minimum=1)
+# Deployments to these environments (compared lower case) count in the four keys.
+PAVED_INSIGHTS_PRODUCTION_ENVIRONMENTS = frozenset(
+    e.strip().lower() for e in env_list("PAVED_INSIGHTS_PRODUCTION_ENVIRONMENTS", ["production", "prod", "live"]))
+CELERY_BEAT_SCHEDULE["insights-deliveries-resend"] = {
+    "task": "insights.tasks.deliveries_resend", "schedule": 120.0,
+}

@@ -5,7 +5,6 @@ import json
 import os
 import posixpath
 import time
-import urllib.parse
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,9 +15,11 @@ from django.db.models.functions import TruncMonth
 
 from catalog.lib.refs import entity_key, split_key
 from catalog.models import Entity
-from githost.services import GitHostError, parse_host_url, repo_tree_id
+from githost.services import GitHostError, names_host, parse_host_url, repo_tree_id
 from scaffolding import access
 from scaffolding.actions import action_registry
+from scaffolding.actions.base import ActionInputError
+from scaffolding.lib.fetch_base import resolve_in_repository
 from scaffolding.models import ScaffoldedRepository, ScaffoldEvent, ScaffoldRun, ScaffoldStep
 
 TEMPLATE_KIND = "template"
@@ -164,7 +165,11 @@ def _files_fingerprint(base: str, urls: list[str]) -> str:
         if kind == "file":
             parts.append(_tree_fingerprint(Path(posixpath.normpath(posixpath.join(target, url)))))
         elif kind == "url":
-            host_url = parse_host_url(urllib.parse.urljoin(target, url))
+            try:  # resolved as the fetch steps resolve it: inside the template's repository only
+                host_url = parse_host_url(resolve_in_repository(base_url=target, url=url))
+            except ActionInputError:
+                parts.append("refused")
+                continue
             if host_url is None:
                 continue
             try:
@@ -184,18 +189,35 @@ def template_version(*, template: Entity) -> str:
 
 
 def template_base(*, template: Entity) -> str:
-    """The directory the template's relative urls (./skeleton) are resolved against."""
+    """The directory the template's relative urls (./skeleton) are resolved against.
+
+    As Backstage's getEntityBaseUrl: `backstage.io/source-location` when it is a URL, else the
+    directory of `backstage.io/managed-by-location`. One exception: a source-location naming a
+    repository of the built-in git host is honoured only when the template was read from that same
+    repository. Fetch steps read the template's own repository whoever runs it (fetch_source's
+    reader check exempts it), so an annotation the template's author writes must not make another
+    repository, which its users may not be allowed to read, "its own".
+    """
     annotations = (template.body or {}).get("metadata", {}).get("annotations", {}) or {}
-    source = annotations.get(SOURCE_LOCATION, "")
-    if source.startswith("url:"):
-        return source if source.endswith("/") else source + "/"
     location = annotations.get(MANAGED_BY_LOCATION, "")
     kind, _, target = location.partition(":")
+    read_from = ""
     if kind == "file" and target:
-        return "file:" + posixpath.dirname(target) + "/"
-    if kind == "url" and target:
-        return "url:" + target.rsplit("/", 1)[0] + "/"
-    return ""
+        read_from = "file:" + posixpath.dirname(target) + "/"
+    elif kind == "url" and target:
+        read_from = "url:" + target.rsplit("/", 1)[0] + "/"
+    source = annotations.get(SOURCE_LOCATION, "")
+    if source.startswith("url:") and _source_location_allowed(source[len("url:"):], read_from):
+        return source if source.endswith("/") else source + "/"
+    return read_from
+
+
+def _source_location_allowed(source_url: str, read_from: str) -> bool:
+    if not names_host(source_url):
+        return True  # other hosts have no per-person read grants here; their reads are allow-listed
+    own = parse_host_url(read_from[len("url:"):]) if read_from.startswith("url:") else None
+    claimed = parse_host_url(source_url)
+    return own is not None and claimed is not None and (own.owner, own.name) == (claimed.owner, claimed.name)
 
 
 # --- Golden-path usage (for insights) ----------------------------------------------------------

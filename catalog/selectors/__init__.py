@@ -14,6 +14,8 @@ the modules behind it are split by what they read:
 from catalog.selectors.entities import (
     catalog_summary,
     entity_get,
+    entity_refs_by_annotation,
+    entity_refs_owned_by,
     entity_url,
     orphan_get,
     orphan_list,
@@ -66,6 +68,8 @@ __all__ = [
     "entity_errors",
     "entity_export_rows",
     "entity_get",
+    "entity_refs_by_annotation",
+    "entity_refs_owned_by",
     "entity_list",
     "entity_neighbours",
     "entity_overview",

@@ -14,6 +14,8 @@ from collections import Counter
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
+from django.db.models.fields.json import KT
+from django.db.models.functions import Lower
 from django.urls import reverse
 
 from catalog.lib.refs import entity_key, split_key
@@ -58,6 +60,32 @@ def search_words(q: str) -> list[str]:
 def entity_get(*, kind: str, namespace: str, name: str) -> Entity | None:
     """The entity `kind:namespace/name`, case-insensitively, or None."""
     return Entity.objects.select_related("location").filter(ref=entity_key(kind, namespace, name)).first()
+
+
+def entity_refs_by_annotation(*, key: str, values, kind: str = "component") -> dict[str, str]:
+    """{lower-case annotation value: entity ref} of the `kind` entities whose annotation `key` has one
+    of `values` (compared case-insensitively), e.g. the component of a `github.com/project-slug`.
+    When several entities carry the same value, the first ref in order wins (one answer per value)."""
+    wanted = sorted({str(v).lower() for v in values if v})
+    found: dict[str, str] = {}
+    if not wanted or not key:
+        return found
+    value = Lower(KT(f"body__metadata__annotations__{key}"))
+    for start in range(0, len(wanted), 1000):
+        rows = (Entity.objects.filter(ref__startswith=f"{kind.lower()}:").annotate(value=value)
+                .filter(value__in=wanted[start:start + 1000]).order_by("ref").values_list("value", "ref"))
+        for matched, ref in rows:
+            found.setdefault(matched, ref)
+    return found
+
+
+def entity_refs_owned_by(*, owner_refs, kind: str = "component") -> list[str]:
+    """Refs of the `kind` entities whose spec.owner is one of `owner_refs` (lower-case refs), sorted."""
+    owners = sorted({str(r).lower() for r in owner_refs if r})
+    if not owners:
+        return []
+    return list(Entity.objects.filter(ref__startswith=f"{kind.lower()}:", owner_ref__in=owners)
+                .order_by("ref").values_list("ref", flat=True))
 
 
 # --- Summary and orphans ----------------------------------------------------------------------

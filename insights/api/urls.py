@@ -1,11 +1,18 @@
-from django.urls import path  # noqa: F401  (routes are added by the app's API views)
+from django.urls import path
 
-from insights.api import health
+from insights.api import events, health
 
 urlpatterns: list = [
+    # --- insights: delivery events (inevents) ---
+    path("events", events.events_post, name="insights-events"),
+    path("insights/webhooks/<slug:source>", events.webhook_post, name="insights-webhook"),
+    path("insights/dora", events.dora_get, name="insights-dora"),
+    path("insights/delivery/unmatched", events.unmatched_get, name="insights-unmatched"),
+    # --- end insights: delivery events ---
     # --- Platform Health (inhealth) ---
     path("insights/health", health.health_get, name="insights-health"),
     path("insights/tickets", health.tickets_post, name="insights-tickets"),
     path("insights/headcount", health.headcount_post, name="insights-headcount"),
     path("insights/checks", health.checks_post, name="insights-checks"),
+    # --- end Platform Health ---
 ]

@@ -1,3 +1,12 @@
 """Models of the app (one module per topic; this package re-exports them)."""
 
+from insights.models.delivery import (  # noqa: F401
+    Change,
+    Delivery,
+    DeliveryDay,
+    Deployment,
+    DeploymentCommit,
+    Incident,
+    WebhookSource,
+)
 from insights.models.health import HeadcountMonth, TicketCount, UptimeDay  # noqa: F401, E402

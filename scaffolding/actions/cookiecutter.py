@@ -120,7 +120,8 @@ class FetchCookiecutter(Action):
             contents = template_dir / PROJECT_DIR
             for folder in (output_dir, home):
                 folder.mkdir(parents=True)
-            fetch_into(base=ctx.template_base, url=ctx.input.get("url"), dest=contents, log=ctx.log)
+            fetch_into(base=ctx.template_base, url=ctx.input.get("url"), dest=contents, log=ctx.log,
+                       reader=ctx.user)
             overlay = {"_copy_without_render": copy_without_render, "_extensions": extensions}
             cookie_info = {**_template_json(contents), **values}
             for key, value in overlay.items():

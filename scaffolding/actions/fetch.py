@@ -103,7 +103,8 @@ class FetchPlain(Action):
     def run(self, ctx: ActionContext) -> None:
         target_path = ctx.input.get("targetPath") or "./"
         dest = ctx.resolve_path(target_path, field_name="targetPath")
-        count = fetch_into(base=ctx.template_base, url=ctx.input.get("url"), dest=dest, log=ctx.log)
+        count = fetch_into(base=ctx.template_base, url=ctx.input.get("url"), dest=dest, log=ctx.log,
+                           reader=ctx.user)
         ctx.log(f"Fetched {count} files from {ctx.input.get('url')} into {target_path}")
 
 
@@ -119,7 +120,7 @@ class FetchPlainFile(Action):
 
     def run(self, ctx: ActionContext) -> None:
         target = _file_target(ctx)
-        data = fetch_file(base=ctx.template_base, url=ctx.input.get("url"))
+        data = fetch_file(base=ctx.template_base, url=ctx.input.get("url"), reader=ctx.user)
         _write(target, data, what=f"targetPath {ctx.input['targetPath']!r}")
         ctx.log(f"Fetched {ctx.input.get('url')} into {ctx.input['targetPath']}")
 
@@ -220,7 +221,8 @@ class FetchTemplate(Action):
         out_dir = ctx.resolve_path(target_path, field_name="targetPath")
         with tempfile.TemporaryDirectory(prefix="paved-template-") as tmp:
             template_dir = Path(tmp) / "template"
-            fetch_into(base=ctx.template_base, url=ctx.input.get("url"), dest=template_dir, log=ctx.log)
+            fetch_into(base=ctx.template_base, url=ctx.input.get("url"), dest=template_dir, log=ctx.log,
+                       reader=ctx.user)
             render_tree(ctx, template_dir, out_dir, options)
         c = options.counts
         ctx.log(f"Templated {ctx.input.get('url')} into {target_path}: {c['written']} files written "
@@ -334,7 +336,7 @@ class FetchTemplateFile(Action):
             ctx.log(f"{ctx.input['targetPath']} already exists in the workspace; not replacing it")
             return
         url = ctx.input.get("url")
-        data = fetch_file(base=ctx.template_base, url=url)
+        data = fetch_file(base=ctx.template_base, url=url, reader=ctx.user)
         if not _is_binary(data):
             try:
                 text = render_skeleton(data.decode("utf-8"), values,

@@ -5,6 +5,9 @@
 against it the way Backstage does; absolute http(s) URLs are accepted too.
 
 Sources, and what is refused:
+- A template read from a URL (the built-in git host, a URL location): a relative url resolves
+  against the template's URL and may reach anything inside the template's repository, never
+  outside it (scaffolding/lib/fetch_base.py).
 - Local directories. A relative url may not climb out of the template's own directory
   ("../shared/x" is refused, as Backstage does for file locations), and that directory must be
   inside PAVED_FILE_ROOTS, which never holds the portal's own state (portal/file_roots.py). A
@@ -16,7 +19,8 @@ Sources, and what is refused:
   because the git host refuses symlinks when publishing. Links to directories, dangling links and
   special files (fifos, devices) are skipped and reported through `log`.
 - The built-in git host (`githost.services.parse_host_url`): read straight from the bare
-  repository, no network. Its stable name `paved` (http://paved/git/acme/templates/tree/main/svc)
+  repository, no network. A repository other than the template's own is read only for a `reader`
+  (the task's person) who may read it; symbolic links there are never followed. Its stable name `paved` (http://paved/git/acme/templates/tree/main/svc)
   and its public host (PAVED_PUBLIC_URL) both name it; neither is ever fetched over the network.
 - Any other http(s) host: single files through the catalog's allow-listed reader; directories
   there need a git integration Paved does not have, which the error says.
@@ -38,7 +42,8 @@ from pathlib import Path
 from django.conf import settings
 
 from catalog.sources import ReadError, source_path_allowed, source_read_url
-from scaffolding.actions.base import ActionError, ActionInputError, resolve_inside
+from scaffolding.actions.base import ActionError, ActionInputError, ActionUser, resolve_inside
+from scaffolding.lib.fetch_base import resolve_in_repository
 
 MAX_FILES = 5_000
 MAX_BYTES = 100 * 1024 * 1024
@@ -78,12 +83,13 @@ def resolve_source(*, base: str, url: str, field_name: str = "url") -> Source:
     if len(scheme) > 1:
         raise ActionInputError(f"{field_name}: {url!r} uses the {scheme!r} scheme; expected a path relative "
                                "to the template (./skeleton) or an http(s) URL")
-    if url.startswith(("/", "\\")) or scheme:
-        raise ActionInputError(f"{field_name}: {url!r} is an absolute path; expected a path relative to the "
-                               "template, such as ./skeleton")
     base = base or ""
-    if base.startswith("url:"):
-        return Source("url", urllib.parse.urljoin(base[len("url:"):], url))
+    if base.startswith("url:") and not scheme:
+        # As Backstage's integration.resolveUrl: against the template's URL, inside its repository.
+        return Source("url", resolve_in_repository(base_url=base[len("url:"):], url=url, field_name=field_name))
+    if url.startswith(("/", "\\")) or scheme:
+        raise ActionInputError(f"{field_name}: {url!r} is an absolute path; a template registered from a file may "
+                               "only fetch paths relative to its own directory, such as ./skeleton")
     if base.startswith("file:"):
         return Source("file", _local_path(_local_base(base), url, field_name))
     raise ActionError(f"{field_name}: {url!r} is relative, but this template has no known location to resolve "
@@ -93,8 +99,11 @@ def resolve_source(*, base: str, url: str, field_name: str = "url") -> Source:
 def _local_path(base_dir: str, url: str, field_name: str) -> str:
     real = os.path.realpath(os.path.join(base_dir, url))
     if not _inside(real, _fence(os.path.realpath(base_dir), field_name)):
-        raise ActionInputError(f"{field_name}: {url!r} leads outside the template's own directory, the only "
-                               "place a template's relative urls may read from")
+        raise ActionInputError(
+            f"{field_name}: {url!r} leads outside the template's own directory, the only place a template "
+            "registered from a file may read from (Backstage's rule for file locations); register the template "
+            "from a repository (http://paved/git/<owner>/<repo>/blob/<branch>/<path>/template.yaml) and "
+            "relative urls may reach anywhere inside that repository")
     return real
 
 
@@ -115,10 +124,12 @@ def _fence(real_base: str, field_name: str) -> str:
     return real_base
 
 
-def fetch_into(*, base: str, url: str, dest: Path, field_name: str = "url", log: Log | None = None) -> int:
+def fetch_into(*, base: str, url: str, dest: Path, field_name: str = "url", log: Log | None = None,
+               reader: ActionUser | None = None) -> int:
     """Copy the directory `url` (resolved against `base`) into `dest`; returns the number of files written.
 
-    Existing files in `dest` are overwritten; `dest` is created when missing.
+    Existing files in `dest` are overwritten; `dest` is created when missing. `reader`: the person the
+    task runs for, checked before reading another repository of the git host (_check_reader).
     """
     source = resolve_source(base=base, url=url, field_name=field_name)
     dest = Path(dest)
@@ -134,6 +145,7 @@ def fetch_into(*, base: str, url: str, dest: Path, field_name: str = "url", log:
                           f"which Paved does not have; put the files next to the template or on the built-in "
                           f"git host (http://paved/git/<owner>/<repo>/tree/<ref>/<path>, or "
                           f"{settings.PAVED_PUBLIC_URL}/git/...)")
+    _check_reader(host_url, base=base, url=url, reader=reader, field_name=field_name)
     from githost.services import GitHostError, repo_export
 
     with tempfile.TemporaryDirectory(prefix="paved-fetch-") as tmp:
@@ -146,16 +158,21 @@ def fetch_into(*, base: str, url: str, dest: Path, field_name: str = "url", log:
         return _copy_tree(exported, dest, url=url, field_name=field_name, log=log)
 
 
-def fetch_file(*, base: str, url: str, field_name: str = "url") -> bytes:
-    """The bytes of the single file `url` (resolved against `base`)."""
+def fetch_file(*, base: str, url: str, field_name: str = "url", reader: ActionUser | None = None) -> bytes:
+    """The bytes of the single file `url` (resolved against `base`); `reader` as for fetch_into."""
     source = resolve_source(base=base, url=url, field_name=field_name)
     if source.kind == "file":
         return _read_local_file(source.location, url=url, field_name=field_name)
     host_url = _host_url(source.location, field_name=field_name)
     if host_url is not None:
-        from githost.services import GitHostError, repo_read_file
+        _check_reader(host_url, base=base, url=url, reader=reader, field_name=field_name)
+        from githost.services import GitHostError, repo_is_symlink, repo_read_file
 
         try:
+            if repo_is_symlink(owner=host_url.owner, name=host_url.name, ref=host_url.ref, path=host_url.path):
+                # Its blob is the link's target path; following it could leave the repository.
+                raise ActionInputError(f"{field_name}: {url!r} is a symbolic link in {host_url.owner}/"
+                                       f"{host_url.name}; refusing to follow it (links are not fetched)")
             data = repo_read_file(owner=host_url.owner, name=host_url.name, ref=host_url.ref, path=host_url.path,
                                   max_bytes=MAX_BYTES)
         except GitHostError as exc:
@@ -181,6 +198,37 @@ def _host_url(url: str, *, field_name: str = "url"):
         raise ActionInputError(f"{field_name}: {url!r} names the built-in git host but no repository path on "
                                f"it; expected http://paved/git/<owner>/<repo>/(blob|tree)/<ref>/<path>")
     return hosted
+
+
+def _own_repository(base: str) -> tuple[str, str] | None:
+    """(owner, name) of the git host repository the template at `base` was read from, if it was."""
+    from githost.services import parse_host_url
+
+    hosted = parse_host_url(base[len("url:"):]) if base.startswith("url:") else None
+    return (hosted.owner, hosted.name) if hosted else None
+
+
+def _check_reader(hosted, *, base: str, url: str, reader: ActionUser | None, field_name: str) -> None:
+    """Another repository of the git host is read only for a person who may read it.
+
+    Backstage reads every URL with the server's credentials; Paved's repositories have per-person read
+    grants (githost.repository.read), and a dry run hands the fetched files back, so an absolute url
+    naming a repository other than the template's own must not get round them. The template's own
+    repository is read as Backstage reads it: its skeletons are part of the template.
+    """
+    if reader is None or _own_repository(base) == (hosted.owner, hosted.name):
+        return
+    from django.contrib.auth import get_user_model
+
+    from githost.access import repo_may_read
+    from githost.services import repo_get
+
+    repo = repo_get(owner=hosted.owner, name=hosted.name)
+    person = get_user_model().objects.filter(username=reader.username).first() if reader.username else None
+    if repo is None or person is None or not repo_may_read(user=person, repo=repo):
+        raise ActionInputError(f"{field_name}: {url!r} is in the repository {hosted.owner}/{hosted.name}, which "
+                               f"{reader.username or 'this task'} may not read (or which does not exist); a template "
+                               "may fetch from its own repository and from repositories its user may read")
 
 
 def _read_local_file(path: str, *, url: str, field_name: str) -> bytes:

@@ -1,0 +1,150 @@
+"""The daily roll-ups (DeliveryDay) kept in step with the rows: each deployment, change and
+incident contributes to the four keys by a function of its fields (`deployment_part`, ...), so a
+change of a row subtracts its old contribution and adds the new one (`Deltas`), written at once."""
+
+import json
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.db import connection
+
+from insights.lib import dora
+from insights.models import Change, DeliveryDay, Deployment, Incident
+
+ORG = DeliveryDay.ORG
+COUNTED = (Deployment.Status.SUCCESS, Deployment.Status.ROLLBACK)
+CHUNK = 1000
+
+
+def _day(moment: datetime):
+    return moment.astimezone(UTC).date()
+
+
+def is_production(environment: str) -> bool:
+    return environment.strip().lower() in settings.PAVED_INSIGHTS_PRODUCTION_ENVIRONMENTS
+
+
+class Deltas:
+    """Changes to DeliveryDay rows, summed in memory and written once (flush)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, object], dict] = {}
+        self.failing: dict[int, Deployment] = {}  # deployments found to have caused a failure
+
+    def _row(self, ref: str, day) -> dict:
+        return self.rows.setdefault((ref, day), {"deployments": 0, "failed_deployments": 0, "changes": 0,
+                                                 "lead_hist": {}, "incidents": 0, "unresolved": 0,
+                                                 "restore_hist": {}})
+
+    def add(self, part: tuple | None, sign: int, *, org: bool = True, component: bool = True) -> None:
+        if part is None:
+            return
+        ref, day, counts, hists = part
+        targets = ([ORG] if org else []) + ([ref] if component and ref else [])
+        for target in targets:
+            row = self._row(target, day)
+            for name, value in counts.items():
+                row[name] += sign * value
+            for name, seconds in hists.items():
+                _hist_shift(row[name], seconds, sign)
+
+    def flush(self) -> int:
+        """Write the summed deltas; rows are locked (select_for_update) so two workers add up."""
+        keys = sorted((key for key, row in self.rows.items() if _nonzero(row)), key=lambda k: (k[0], k[1]))
+        if not keys:
+            return 0
+        if connection.vendor == "postgresql":
+            written = _upsert_postgres([(key, self.rows[key]) for key in keys])
+            self.rows.clear()
+            return written
+        DeliveryDay.objects.bulk_create([DeliveryDay(component_ref=ref, day=day) for ref, day in keys],
+                                        ignore_conflicts=True, batch_size=CHUNK)
+        changed = []
+        for start in range(0, len(keys), CHUNK):
+            part = keys[start:start + CHUNK]
+            part_set = set(part)
+            # A superset (refs × days) filtered here: a long OR of pairs exceeds SQLite's expression depth.
+            rows = (DeliveryDay.objects.select_for_update()
+                    .filter(component_ref__in={ref for ref, _ in part}, day__in={day for _, day in part})
+                    .order_by("pk"))
+            for record in rows:
+                delta = self.rows.get((record.component_ref, record.day))
+                if delta is None or (record.component_ref, record.day) not in part_set:
+                    continue
+                for name in ("deployments", "failed_deployments", "changes", "incidents", "unresolved"):
+                    setattr(record, name, getattr(record, name) + delta[name])
+                for name in ("lead_hist", "restore_hist"):
+                    merged = dict(getattr(record, name) or {})
+                    for bucket, (count, total) in delta[name].items():
+                        old = merged.get(bucket, [0, 0])
+                        merged[bucket] = [old[0] + count, old[1] + total]
+                        if merged[bucket][0] <= 0:
+                            del merged[bucket]
+                    setattr(record, name, merged)
+                changed.append(record)
+        DeliveryDay.objects.bulk_update(changed, ["deployments", "failed_deployments", "changes", "lead_hist",
+                                                  "incidents", "unresolved", "restore_hist"], batch_size=CHUNK)
+        self.rows.clear()
+        return len(changed)
+
+
+# PostgreSQL adds the deltas in one statement per thousand rows, the row locks held by the upsert
+# itself (Django's bulk_update, a CASE per column, was most of the processing time). The histograms
+# are merged bucket by bucket in SQL; emptied buckets are dropped.
+_HIST_MERGE = """(SELECT coalesce(jsonb_object_agg(k, jsonb_build_array(c, s)), '{{}}'::jsonb)
+    FROM (SELECT k, sum((v->>0)::bigint) AS c, sum((v->>1)::bigint) AS s
+          FROM (SELECT * FROM jsonb_each(d.{col}) UNION ALL SELECT * FROM jsonb_each(EXCLUDED.{col})) AS e(k, v)
+          GROUP BY k) AS t WHERE c > 0)"""
+_UPSERT = """INSERT INTO {table} AS d (component_ref, day, deployments, failed_deployments, changes, lead_hist,
+    incidents, unresolved, restore_hist) VALUES {values}
+ON CONFLICT (component_ref, day) DO UPDATE SET deployments = d.deployments + EXCLUDED.deployments,
+    failed_deployments = d.failed_deployments + EXCLUDED.failed_deployments, changes = d.changes + EXCLUDED.changes,
+    incidents = d.incidents + EXCLUDED.incidents, unresolved = d.unresolved + EXCLUDED.unresolved,
+    lead_hist = {lead}, restore_hist = {restore}"""
+
+
+def _upsert_postgres(items: list[tuple[tuple, dict]]) -> int:
+    table = DeliveryDay._meta.db_table
+    sql_head = _UPSERT.format(table=table, values="{values}", lead=_HIST_MERGE.format(col="lead_hist"),
+                              restore=_HIST_MERGE.format(col="restore_hist"))
+    with connection.cursor() as cursor:
+        for start in range(0, len(items), CHUNK):
+            part = items[start:start + CHUNK]
+            params = []
+            for (ref, day), row in part:
+                params += [ref, day, row["deployments"], row["failed_deployments"], row["changes"],
+                           json.dumps(row["lead_hist"]), row["incidents"], row["unresolved"],
+                           json.dumps(row["restore_hist"])]
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s::jsonb)"] * len(part))
+            cursor.execute(sql_head.replace("{values}", values), params)
+    return len(items)
+
+
+def _hist_shift(hist: dict, seconds: float, sign: int) -> None:
+    key = str(dora.hist_index(seconds))
+    count, total = hist.get(key, (0, 0))
+    hist[key] = [count + sign, total + sign * int(round(seconds))]
+
+
+def _nonzero(row: dict) -> bool:
+    return any(row[n] for n in ("deployments", "failed_deployments", "changes", "incidents", "unresolved")) or any(
+        count or total for name in ("lead_hist", "restore_hist") for count, total in row[name].values())
+
+
+def deployment_part(d: Deployment) -> tuple | None:
+    if not d.production or d.status not in COUNTED:
+        return None
+    return (d.component_ref, _day(d.deployed_at), {"deployments": 1, "failed_deployments": int(d.caused_failure)}, {})
+
+
+def change_part(c: Change, component_ref: str) -> tuple | None:
+    if c.deployment_id is None or c.lead_seconds is None:
+        return None
+    return (component_ref, _day(c.deployed_at), {"changes": 1}, {"lead_hist": c.lead_seconds})
+
+
+def incident_part(i: Incident) -> tuple | None:
+    hists = {"restore_hist": (i.resolved_at - i.opened_at).total_seconds()} if i.resolved_at else {}
+    return (i.component_ref, _day(i.opened_at), {"incidents": 1, "unresolved": int(i.resolved_at is None)}, hists)
+
+
