@@ -1,5 +1,6 @@
 from django.urls import path
 
+from insights.views import cost as cost_views
 from insights.views import health
 
 app_name = "insights"
@@ -23,3 +24,12 @@ urlpatterns += [
          name="component_delivery"),
 ]
 # --- end insights: delivery events ---
+
+# --- insights: cost ---
+urlpatterns += [
+    path("cost/", cost_views.cost_home, name="cost_home"),
+    path("cost/teams/<str:team>/", cost_views.cost_team, name="cost_team"),
+    path("cost/export.csv", cost_views.cost_export, name="cost_export"),
+    path("cost/imports/", cost_views.cost_imports, name="cost_imports"),
+    path("cost/imports/<int:import_id>/", cost_views.cost_import, name="cost_import"),
+]

@@ -537,3 +537,47 @@ PAVED_INSIGHTS_PRODUCTION_ENVIRONMENTS = frozenset(
 CELERY_BEAT_SCHEDULE["insights-deliveries-resend"] = {
     "task": "insights.tasks.deliveries_resend", "schedule": 120.0,
 }
+
+# --- insights: cost ---
+# Cost lines are kept in one base currency; an export in another (or a file mixing currencies)
+# needs a rate: PAVED_COST_RATES='{"EUR": 1.08}' means one EUR is 1.08 of the base.
+PAVED_COST_CURRENCY = env_str("PAVED_COST_CURRENCY", "USD").strip().upper()
+if not re.fullmatch(r"[A-Z]{3}", PAVED_COST_CURRENCY):
+    raise ImproperlyConfigured(f"PAVED_COST_CURRENCY must be a three-letter code, not {PAVED_COST_CURRENCY!r}.")
+
+
+def _cost_rates(raw: str) -> dict[str, str]:
+    import json
+
+    try:
+        value = json.loads(raw) if raw.strip() else {}
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"PAVED_COST_RATES must be a JSON object ({exc}).") from None
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured('PAVED_COST_RATES must be a JSON object like {"EUR": 1.08}.')
+    rates = {}
+    for code, rate in value.items():
+        if not re.fullmatch(r"[A-Z]{3}", str(code)) or isinstance(rate, bool) or not isinstance(rate, int | float) \
+                or not 0 < rate < 1e9:
+            raise ImproperlyConfigured(f"PAVED_COST_RATES: {code!r}: expected a currency code and a positive number.")
+        rates[str(code)] = repr(rate)  # kept as text: read as Decimal, exactly as written
+    return rates
+
+
+PAVED_COST_RATES = _cost_rates(env_str("PAVED_COST_RATES"))
+try:
+    PAVED_COST_GROWTH_THRESHOLD = float(env_str("PAVED_COST_GROWTH_THRESHOLD", "0.2"))
+except ValueError:
+    raise ImproperlyConfigured("PAVED_COST_GROWTH_THRESHOLD must be a number such as 0.2 (20 %).") from None
+if not 0 <= PAVED_COST_GROWTH_THRESHOLD < 1000:
+    raise ImproperlyConfigured("PAVED_COST_GROWTH_THRESHOLD must be between 0 and 1000.")
+# OpenCost's API (e.g. http://opencost.opencost:9003): fetched by beat when set.
+PAVED_OPENCOST_URL = env_str("PAVED_OPENCOST_URL").strip().rstrip("/")
+PAVED_OPENCOST_TIMEOUT = env_int("PAVED_OPENCOST_TIMEOUT", 30, minimum=1)
+PAVED_COST_IMPORT_DIR = VAR_DIR / "insights" / "cost-imports"
+PAVED_COST_JSON_MAX_BYTES = env_int("PAVED_COST_JSON_MAX_BYTES", 2 * 1024**3, minimum=1024)  # a fetched answer
+CELERY_BEAT_SCHEDULE["insights-cost-opencost-fetch"] = {"task": "insights.tasks.cost_opencost_fetch",
+                                                        "schedule": 6 * 3600.0}
+CELERY_BEAT_SCHEDULE["insights-cost-reports"] = {"task": "insights.tasks.cost_reports_send", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["insights-cost-imports-sweep"] = {"task": "insights.tasks.cost_imports_sweep",
+                                                       "schedule": 600.0}

@@ -9,6 +9,7 @@ the modules behind it are split by what they read:
 - locations: registered locations, what they provide, processing errors
 - users: a person's catalog Users and groups; which User a sign-in identity is
 - search: the global search box
+- ownership: components' owners and groups' members, in bulk (insights' cost attribution)
 """
 
 from catalog.selectors.entities import (
@@ -39,6 +40,7 @@ from catalog.selectors.locations import (
     location_list,
 )
 from catalog.selectors.overview import EntityOverview, Neighbour, entity_errors, entity_neighbours, entity_overview
+from catalog.selectors.ownership import component_owners, group_members, people_count
 from catalog.selectors.search import SEARCH_KINDS, KindCount, SearchResults, entity_search, entity_search_results
 from catalog.selectors.sources_links import SourceLinks, entity_source_links
 from catalog.selectors.users import (
@@ -65,6 +67,7 @@ __all__ = [
     "SEARCH_KINDS",
     "SearchResults",
     "catalog_summary",
+    "component_owners",
     "entity_errors",
     "entity_export_rows",
     "entity_get",
@@ -80,12 +83,14 @@ __all__ = [
     "entity_url",
     "error_list",
     "existing_refs",
+    "group_members",
     "location_entities",
     "location_errors",
     "location_get",
     "location_list",
     "orphan_get",
     "orphan_list",
+    "people_count",
     "sort_valid",
     "user_entity_email",
     "user_entity_for_identity",

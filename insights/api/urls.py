@@ -1,5 +1,6 @@
 from django.urls import path
 
+from insights.api import cost as cost_api
 from insights.api import events, health
 
 urlpatterns: list = [
@@ -15,4 +16,11 @@ urlpatterns: list = [
     path("insights/headcount", health.headcount_post, name="insights-headcount"),
     path("insights/checks", health.checks_post, name="insights-checks"),
     # --- end Platform Health ---
+]
+
+# --- insights: cost ---
+urlpatterns += [
+    path("insights/cost", cost_api.cost, name="insights_cost_api"),
+    path("insights/cost/imports", cost_api.imports, name="insights_cost_api_imports"),
+    path("insights/cost/imports/<int:import_id>", cost_api.import_detail, name="insights_cost_api_import"),
 ]

@@ -1,1 +1,2 @@
-"""Insights pages: one module per topic (health: the Platform Health dashboard, team pages, figures)."""
+"""Pages of the insights app, one module per topic (cost; health: the Platform Health dashboard,
+team pages, figures)."""
