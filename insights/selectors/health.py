@@ -730,6 +730,8 @@ def team_overview(*, team_ref: str, period: str = DEFAULT_PERIOD) -> TeamOvervie
     if cost_mod is not None:
         month = cost_mod.latest_cost_month()
         cost = cost_mod.cost_summary(month=month, team_ref=team.ref) if month else None
+        if cost is not None and not _number(getattr(cost, "total", None)):
+            cost = None  # nothing attributed to the team that month
     if cost is None:
         needs["cost"] = COST_NEEDS
     shown = [s for s in campaign_scores(team_ref=team.ref) if s.nps is not None or s.mean is not None]

@@ -105,7 +105,8 @@ def test_the_team_page(org, client_owner, fakes):
     body = response.content.decode()
     assert response.status_code == 200 and "team-a" in body
     assert 'id="team-keys"' in body and ">orders</a>" in body and "20.0 hours" in body and "10%" in body
-    assert 'id="team-cost"' in body
+    assert 'href="/insights/delivery/default/component/orders/"' in body  # the component's delivery page
+    assert 'id="team-cost"' in body and 'href="/insights/cost/teams/team-a/"' in body
     assert "answers from this team" in body  # no survey may be shown
     assert client_owner.get("/insights/teams/default/nope/").status_code == 404
     fragment = client_owner.get("/insights/teams/default/team-a/", {"period": "30d"}, HTTP_HX_REQUEST="true")
@@ -189,3 +190,8 @@ def test_the_connect_data_page_says_how_to_send_each_kind(org, client_owner, fak
     assert "POST /api/insights/tickets" in body and "paved.dev/start-date" in body
     assert 'id="connect-missing"' in body and "Platform Uptime" in body  # no checks recorded in this test
     assert client_owner.post(reverse("insights:settings")).status_code == 405
+
+
+def test_the_cost_figure_leads_to_the_cost_pages(org, client_owner, fakes):
+    body = client_owner.get("/insights/figures/cost_per_developer/").content.decode()
+    assert 'id="figure-more"' in body and 'href="/insights/cost/"' in body

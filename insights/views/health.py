@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
@@ -15,9 +15,25 @@ from catalog.selectors import entity_url
 from core.access import authorize
 from core.charts import Series, bar_chart, line_chart, sparkline
 from core.htmx import render_page_or_fragment
+from insights.lib.cost.teams import team_slug
 from insights.selectors import health
 
 PERIOD_LABELS = {"30d": "Last 30 days", "90d": "Last 90 days", "180d": "Last 180 days", "365d": "Last year"}
+
+
+def _url(url_name: str, /, **kwargs) -> str:
+    """A page of the other parts of insights, or "" in a build without it."""
+    try:
+        return reverse(url_name, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return ""
+
+
+# Pages of the other parts of insights that hold a figure's detailed data.
+MORE = {"cost_per_developer": ("insights:cost_home", "Cost by team, service and environment"),
+        "attrition": ("insights:settings", "How to send headcount"),
+        "support_tickets": ("insights:settings", "How to send ticket counts"),
+        "self_service_rate": ("insights:settings", "How to send ticket counts")}
 
 
 def _read(request: HttpRequest) -> None:
@@ -135,6 +151,8 @@ def figure(request: HttpRequest, key: str) -> HttpResponse:
         context = {"title": i.label, "value": None, "needs": i.needs, "note": f"{i.kind.title()} indicator: {i.tells}.",
                    "unit": i.unit, "rows": [(label, "—" if v is None else f"{v:,.2f}".rstrip("0").rstrip("."))
                                             for label, v in zip(i.labels, i.values, strict=False)]}
+    more_name, more_label = MORE.get(key, ("", ""))
+    context["more"] = (_url(more_name), more_label) if more_name and _url(more_name) else None
     context.update({"key": key, "chart": chart, "team": team, "team_ref": team_ref or "", "period": period,
                     "periods": PERIOD_LABELS.items(), "team_options": _team_options(team_ref), "uptime": None})
     if key == "platform_uptime":
@@ -153,7 +171,9 @@ def team_page(request: HttpRequest, namespace: str, name: str) -> HttpResponse:
     if overview is None:
         raise Http404("No such team.")
     team_ref = overview.team.ref
-    keys = [{"ref": ref, "name": ref.split("/")[-1], "keys": k, "url": entity_url(ref),
+    keys = [{"ref": ref, "name": ref.split("/")[-1], "keys": k,
+             "url": _url("insights:component_delivery", namespace=ref.split(":", 1)[1].split("/")[0],
+                         kind="component", name=ref.split("/")[-1]) or entity_url(ref),
              "lead": fmt(getattr(k, "lead_time_hours", None), "hours"),
              "restore": fmt(getattr(k, "restore_hours", None), "hours"),
              "cfr": fmt(getattr(k, "change_failure_rate", None), "ratio"),
@@ -163,6 +183,7 @@ def team_page(request: HttpRequest, namespace: str, name: str) -> HttpResponse:
                "periods": PERIOD_LABELS.items(), "keys": keys,
                "rows": [_row(m) for m in health.health_overview(team_ref=team_ref, period=period, cached=True)[0]],
                "dashboard_url": f"{reverse('insights:home')}?team={team_ref}&period={period}",
+               "cost_url": _url("insights:cost_team", team=team_slug(team_ref)),
                "grades_charts": [bar_chart(bars=[(g, float(n)) for g, n in rows], title=f"{title}: grades of the "
                                            "team's services") for title, rows in overview.grades or []]}
     return render_page_or_fragment(request, "insights/health/team.html", "insights/health/_team_body.html", context)
