@@ -58,7 +58,7 @@ class Profile:
 
 PROFILES = {
     "group:default/team-platform": Profile(1.5, 3, 0.03, 0.6, 0.4, 5200),  # elite
-    "group:default/team-checkout": Profile(0.12, 260, 0.35, 2.5, 30, 4100),  # struggling
+    "group:default/team-checkout": Profile(0.06, 400, 0.35, 2.5, 70, 4100),  # struggling
     "group:default/team-data": Profile(0.45, 40, 0.12, 0.8, 6, 3800, 0.14),  # cost growing
 }
 DEFAULT_PROFILE = Profile(0.25, 30, 0.12, 0.7, 5, 2600)
