@@ -9,7 +9,7 @@ data uses: `insights.services.events.webhook_receive` (signature check, idempote
 headcount and platform checks go through this app's importers.
 
 The teams differ on purpose: team-platform is elite (several deploys a day, lead time in hours,
-few failures, quick restores), team-checkout struggles (a deploy every week or two, lead times of
+few failures, quick restores), team-checkout struggles (a deploy every two weeks, lead times of
 weeks, many failures, long incidents), team-data's cloud bill grows every month.
 
 What has no importer is written directly, and says so: the scaffolder runs and lineage rows that
