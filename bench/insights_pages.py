@@ -144,6 +144,7 @@ def _costs(owners: dict, months: list[date], rng: random.Random) -> None:
 
     from django.contrib.auth import get_user_model
     from django.core.files.uploadedfile import SimpleUploadedFile
+
     from insights.services.cost import cost_import_create, cost_import_run
 
     admin = get_user_model().objects.filter(is_superuser=True).first() or get_user_model().objects.create_superuser(
@@ -184,7 +185,6 @@ def measure(args) -> None:
     from django.core import signals
     from django.db import close_old_connections, connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from catalog.selectors.teams import team_component_refs
 
@@ -205,7 +205,12 @@ def measure(args) -> None:
         response = client.get(url, secure=True, **headers)
         cold = (time.perf_counter() - started) * 1000
         assert response.status_code == 200, (url, response.status_code)
-        with CaptureQueriesContext(connection) as queries:
+        queries = []
+
+        def count(execute, sql, params, many, context, queries=queries):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+        with connection.execute_wrapper(count):
             client.get(url, secure=True, **headers)
         times = []
         for _ in range(args.repeat):
