@@ -30,12 +30,17 @@ def test_teams_their_components_and_people(org):
 
 
 def test_a_start_date_annotation_is_read_and_a_bad_one_ignored(org):
-    from catalog.models import Entity
+    from pathlib import Path
 
+    from catalog import services
+
+    path = Path(org.location.target)
+    text = path.read_text()
     for name, value in (("owner", "2026-03-02"), ("teammate", "next monday")):
-        user = Entity.objects.get(ref=f"user:default/{name}")
-        user.body["metadata"]["annotations"]["paved.dev/start-date"] = value
-        user.save()
+        text = text.replace(f"metadata: {{name: {name}}}",
+                            f"metadata: {{name: {name}, annotations: {{paved.dev/start-date: '{value}'}}}}")
+    path.write_text(text)
+    services.location_refresh(location_id=org.location.pk)
     starts = {p.name: p.start_date for p in people(team_ref="group:default/team-a")}
     assert starts == {"owner": date(2026, 3, 2), "teammate": None}
 
