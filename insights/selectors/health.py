@@ -183,7 +183,7 @@ class _Context:
         """The team's components; None for the whole organisation."""
         if self.team_ref is None:
             return None
-        return self.once("components", lambda: team_component_refs(team_refs=[self.team_ref]).get(self.team_ref, []))
+        return self.owners().get(self.team_ref, [])
 
     def owners(self) -> dict[str, list[str]]:
         """Component refs by owner, for the team or the whole organisation (one read per request)."""
