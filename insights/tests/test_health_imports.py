@@ -148,3 +148,17 @@ def test_health_json(org, client_owner, monkeypatch):
     bad = client_owner.get("/api/insights/health", {"team": "group:default/nope"})
     assert bad.status_code == 400 and "team" in bad.json()["error"]["message"]
     assert client_owner.get("/api/insights/health", {"period": "1y"}).status_code == 400
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "120", "-5"])
+def test_a_bad_platform_slo_stops_start_up_naming_the_setting(value):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "PAVED_PLATFORM_SLO": value, "PAVED_SECRET_KEY": "x",
+           "DJANGO_SETTINGS_MODULE": "portal.settings"}
+    result = subprocess.run([sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True,
+                            text=True, cwd=Path(__file__).resolve().parents[2], timeout=60)
+    assert result.returncode != 0 and "PAVED_PLATFORM_SLO must be a percentage" in result.stderr
