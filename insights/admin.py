@@ -8,9 +8,10 @@ shown again. Deliveries are listed read-only, to see what a tool sent and why it
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 
 from core.access import is_platform_admin
+from insights.lib.webhooks.sealing import seal
 from insights.models import Delivery, WebhookSource
 from insights.services.events import webhook_source_save, webhook_sources_forget
 
@@ -28,6 +29,11 @@ class WebhookSourceForm(forms.ModelForm):
         data = super().clean()
         if self.instance.pk is None and not data.get("secret"):
             self.add_error("secret", "A new source needs a secret.")
+        if data.get("secret"):
+            try:
+                seal("check")
+            except ImproperlyConfigured as exc:  # say so on the form, not as a server error
+                self.add_error("secret", str(exc))
         return data
 
 

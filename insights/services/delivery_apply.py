@@ -2,11 +2,13 @@
 deployment, change and incident rows, and the roll-up deltas that follows; matching the unmatched
 rows again; rebuilding every roll-up from the rows."""
 
+import json
 from collections import defaultdict
 from datetime import datetime
 
 from django.db import connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from catalog.selectors import entity_refs_by_annotation, existing_refs
 from insights.lib.webhooks.events import ChangeEvent, DeploymentEvent, IncidentEvent
@@ -114,7 +116,7 @@ def _apply_deployments(events: list[DeploymentEvent], source: str, refs: dict, d
         deltas.add(before, -1)
         deltas.add(deployment_part(d), +1)
         updated.append(d)
-    Deployment.objects.bulk_create(new, batch_size=CHUNK)
+    _deployments_insert(new)
     if updated:
         Deployment.objects.bulk_update(updated, ["status", "deployed_at", "commit_shas"], batch_size=CHUNK)
     commits += [(d, s) for d in new for s in d.commit_shas]
@@ -125,6 +127,41 @@ def _apply_deployments(events: list[DeploymentEvent], source: str, refs: dict, d
     _mark_rollbacks([d for d in touched if d.production and d.status == Deployment.Status.ROLLBACK], deltas)
     _link_changes([d for d in touched if d.production and d.status in COUNTED], deltas)
     _resolve_hints(touched, deltas)
+
+
+_DEPLOY_COLUMNS = ("source", "external_id", "service", "match_keys", "component_ref", "environment", "production",
+                   "status", "deployed_at", "commit_shas", "caused_failure", "created_at")
+_DEPLOY_TYPES = ("text", "text", "text", "jsonb", "text", "text", "bool", "text", "timestamptz", "jsonb", "bool",
+                 "timestamptz")
+
+
+def _deployments_insert(rows: list[Deployment]) -> None:
+    """New deployments, with their ids set. On PostgreSQL one INSERT ... SELECT FROM unnest(arrays):
+    twelve array parameters instead of twelve per row (the ORM's insert of a batch's 600 rows was a
+    quarter of its processing time); elsewhere bulk_create."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        Deployment.objects.bulk_create(rows, batch_size=CHUNK)
+        return
+    now = timezone.now()
+    for d in rows:
+        d.created_at = now
+    arrays = [
+        [json.dumps(getattr(d, c)) if t == "jsonb" else getattr(d, c) for d in rows]
+        for c, t in zip(_DEPLOY_COLUMNS, _DEPLOY_TYPES, strict=True)
+    ]
+    casts = ", ".join(f"%s::{'text' if t == 'jsonb' else t}[]" for t in _DEPLOY_TYPES)
+    select = ", ".join(f"c{i}::jsonb" if t == "jsonb" else f"c{i}" for i, t in enumerate(_DEPLOY_TYPES))
+    names = ", ".join(f"c{i}" for i in range(len(_DEPLOY_TYPES)))
+    sql = (f"INSERT INTO {Deployment._meta.db_table} ({', '.join(_DEPLOY_COLUMNS)}) "
+           f"SELECT {select} FROM unnest({casts}) AS u({names}) RETURNING id, external_id")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, arrays)
+        ids = dict((external_id, pk) for pk, external_id in cursor.fetchall())
+    for d in rows:
+        d.pk = ids[d.external_id]
+        d._state.adding = False
 
 
 def _commits_insert(rows: list[tuple[int, str]]) -> None:

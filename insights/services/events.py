@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -102,7 +102,7 @@ def _source(name: str) -> tuple[WebhookSource, str]:
         raise WebhookRefused(f"No enabled webhook source {name!r} accepts this delivery.")
     try:
         secret = unseal(source.secret_sealed)
-    except SecretUnreadable as exc:
+    except (SecretUnreadable, ImproperlyConfigured) as exc:
         logger.error("webhook source %s: %s", source.name, exc)
         raise WebhookRefused(f"Webhook source {source.name!r} cannot check signatures: {exc}.") from None
     if len(_sources) > 100:

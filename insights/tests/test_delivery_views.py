@@ -75,11 +75,12 @@ def test_entity_page_has_the_delivery_tab(client_owner, shop):
     assert URL not in client_owner.get("/catalog/default/group/team-a/").content.decode()
 
 
-def test_unmatched_page_and_api(client_owner, shop):
+def test_unmatched_page_and_api(client_owner, shop, django_assert_max_num_queries):
     events_apply(events=[DeploymentEvent(external_id="x", service="ghost", environment="production",
                                          status="success", deployed_at=datetime(2026, 1, 5, tzinfo=UTC),
                                          match_keys=(("argocd/app-name", "ghost-prod"),))], source="argocd")
-    page = client_owner.get("/insights/delivery/unmatched/")
+    with django_assert_max_num_queries(10):
+        page = client_owner.get("/insights/delivery/unmatched/")
     assert page.status_code == 200 and "ghost" in page.content.decode() and "argocd/app-name: ghost-prod" in (
         page.content.decode())
     assert client_owner.get("/insights/delivery/unmatched/", headers={"HX-Request": "true"}).content.decode().count(

@@ -196,3 +196,29 @@ def test_admin_is_closed_to_staff_who_are_not_platform_admins(client, django_use
     staff = django_user_model.objects.create_user("staff", "s@example.com", "x", is_staff=True)
     client.force_login(staff)
     assert client.get("/admin/insights/webhooksource/").status_code == 403
+
+
+def test_without_the_encryption_key_deliveries_are_refused_not_500(settings):
+    make_source("argocd")
+    settings.PAVED_SECRETS_ENCRYPTION_KEY = ""
+    from insights.services.events import webhook_sources_forget
+
+    webhook_sources_forget()
+    response = argo({"app": "api-prod", "phase": "Succeeded", "finishedAt": "2026-01-05T08:00:00Z"})
+    assert response.status_code == 401 and "PAVED_SECRETS_ENCRYPTION_KEY" in response.json()["error"]["message"]
+    assert Delivery.objects.count() == 0
+
+
+def test_pagerduty_truncated_body_signed_as_sent_is_400():
+    make_source("pagerduty")
+    body = b'{"event": {"id": "e1", "event_type": "incident.trig'
+    response = post("/api/insights/webhooks/pagerduty", body, **{"X-PagerDuty-Signature": pd_signature(body)})
+    assert response.status_code == 400 and Delivery.objects.count() == 0
+
+
+def test_admin_without_the_encryption_key_says_so_on_the_form(admin_client, settings):
+    settings.PAVED_SECRETS_ENCRYPTION_KEY = ""
+    response = admin_client.post("/admin/insights/webhooksource/add/", {
+        "name": "gh", "kind": "github", "enabled": "on", "incident_label": "incident", "secret": "z" * 24})
+    assert response.status_code == 200 and "PAVED_SECRETS_ENCRYPTION_KEY" in response.content.decode()
+    assert not WebhookSource.objects.exists()
