@@ -7,6 +7,7 @@ from celery import shared_task
 
 from githost.selectors import repo_commits_pushed
 from insights.services import events
+from insights.services.health import platform_probe as _probe
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -39,6 +40,14 @@ def githost_push_ingest(owner: str, name: str, ref_updates: list) -> None:
         events.githost_push_record(owner=owner, name=name, pushes=pushes)
 
 # --- end insights: delivery events ---
+
+
+# --- Platform Health (inhealth) -------------------------------------------------------------------
+
+
+@shared_task(name="insights.tasks.platform_probe", ignore_result=True)
+def platform_probe() -> None:
+    _probe()
 
 
 # --- insights: cost (tasks of the cost attribution; keep together at the end) ---

@@ -16,3 +16,7 @@ class PortalConfig(AppConfig):
                        context=star_panel_context, order=0)
         # The home page's scorecard panel (scorecards sits below the portal: the portal registers it).
         scorecard_panels.register()
+        # --- insights: Platform Health reads scorecards through the portal (siblings may not import) ---
+        from portal import measurement
+
+        measurement.connect()

@@ -526,6 +526,36 @@ PAVED_FACTS_MAX_REPORT_BYTES = env_int("PAVED_FACTS_MAX_REPORT_BYTES", 64 * 1024
 # Daily check; the task takes the quarter's assessment snapshot only when the quarter has none yet.
 CELERY_BEAT_SCHEDULE["maturity-snapshot-quarterly"] = {"task": "maturity.tasks.snapshot_quarterly",
                                                        "schedule": 86400.0}
+# --- insights: Platform Health ---------------------------------------------------------------
+# The availability objective of the platform, in percent (Platform Uptime is compared with it).
+_platform_slo = env_str("PAVED_PLATFORM_SLO", "99.9").strip()
+try:
+    PAVED_PLATFORM_SLO = float(_platform_slo)
+except ValueError:
+    PAVED_PLATFORM_SLO = -1.0
+if not 0 < PAVED_PLATFORM_SLO <= 100:
+    raise ImproperlyConfigured(f"PAVED_PLATFORM_SLO must be a percentage between 0 and 100, got {_platform_slo!r}.")
+# Paved records its own availability: one check a minute (database reachable, and the worker and
+# broker evidently alive, since the check runs as a task); a missing minute counts as down.
+CELERY_BEAT_SCHEDULE["insights-platform-probe"] = {"task": "insights.tasks.platform_probe", "schedule": 60.0}
+# The Platform Health pages may reuse figures this many seconds old (0: compute on every request).
+PAVED_INSIGHTS_HEALTH_CACHE_SECONDS = env_int("PAVED_INSIGHTS_HEALTH_CACHE_SECONDS", 60, minimum=0)
+# The scorecard whose checks define "on the golden path" (Platform Health's Adoption row).
+PAVED_INSIGHTS_GOLDEN_PATH_SCORECARD = env_str("PAVED_INSIGHTS_GOLDEN_PATH_SCORECARD", "golden-path").strip()
+
+# --- insights: delivery events ---------------------------------------------------------------
+# Webhook deliveries (GitHub, GitLab, Argo CD, PagerDuty) larger than this are refused (413).
+PAVED_INSIGHTS_WEBHOOK_MAX_BYTES = env_int("PAVED_INSIGHTS_WEBHOOK_MAX_BYTES", 1024 * 1024, minimum=1024)
+# POST /api/events: the largest request and the most events in one.
+PAVED_INSIGHTS_EVENTS_MAX_BYTES = env_int("PAVED_INSIGHTS_EVENTS_MAX_BYTES", 8 * 1024 * 1024, minimum=1024)
+PAVED_INSIGHTS_EVENTS_MAX_ITEMS = env_int("PAVED_INSIGHTS_EVENTS_MAX_ITEMS", 5000, minimum=1)
+# Deployments to these environments (compared lower case) count in the four keys.
+PAVED_INSIGHTS_PRODUCTION_ENVIRONMENTS = frozenset(
+    e.strip().lower() for e in env_list("PAVED_INSIGHTS_PRODUCTION_ENVIRONMENTS", ["production", "prod", "live"]))
+CELERY_BEAT_SCHEDULE["insights-deliveries-resend"] = {
+    "task": "insights.tasks.deliveries_resend", "schedule": 120.0,
+}
+
 # --- insights: cost ---
 # Cost lines are kept in one base currency; an export in another (or a file mixing currencies)
 # needs a rate: PAVED_COST_RATES='{"EUR": 1.08}' means one EUR is 1.08 of the base.
@@ -569,18 +599,6 @@ CELERY_BEAT_SCHEDULE["insights-cost-opencost-fetch"] = {"task": "insights.tasks.
 CELERY_BEAT_SCHEDULE["insights-cost-reports"] = {"task": "insights.tasks.cost_reports_send", "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE["insights-cost-imports-sweep"] = {"task": "insights.tasks.cost_imports_sweep",
                                                        "schedule": 600.0}
-# --- insights: delivery events ---------------------------------------------------------------
-# Webhook deliveries (GitHub, GitLab, Argo CD, PagerDuty) larger than this are refused (413).
-PAVED_INSIGHTS_WEBHOOK_MAX_BYTES = env_int("PAVED_INSIGHTS_WEBHOOK_MAX_BYTES", 1024 * 1024, minimum=1024)
-# POST /api/events: the largest request and the most events in one.
-PAVED_INSIGHTS_EVENTS_MAX_BYTES = env_int("PAVED_INSIGHTS_EVENTS_MAX_BYTES", 8 * 1024 * 1024, minimum=1024)
-PAVED_INSIGHTS_EVENTS_MAX_ITEMS = env_int("PAVED_INSIGHTS_EVENTS_MAX_ITEMS", 5000, minimum=1)
-# Deployments to these environments (compared lower case) count in the four keys.
-PAVED_INSIGHTS_PRODUCTION_ENVIRONMENTS = frozenset(
-    e.strip().lower() for e in env_list("PAVED_INSIGHTS_PRODUCTION_ENVIRONMENTS", ["production", "prod", "live"]))
-CELERY_BEAT_SCHEDULE["insights-deliveries-resend"] = {
-    "task": "insights.tasks.deliveries_resend", "schedule": 120.0,
-}
 
 # --- scorecards: engine (scorecards/README.md) ---
 # Re-read registered scorecard files, recompute every score (ages move, exemptions expire), and

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db.models import QuerySet
-from django.db.models.functions import Lower
+from django.db.models import Count, QuerySet
+from django.db.models.functions import Lower, TruncMonth
 
 from catalog.lib.refs import entity_key, split_key
 from catalog.models import Entity
@@ -255,6 +255,34 @@ def lineage_of_entities(*, refs) -> dict[str, dict]:
         out[row.entity_ref.lower()] = {"template_ref": template_ref, "version": version,
                                        "current": current[template_ref],
                                        "behind": bool(current[template_ref]) and version != current[template_ref]}
+# --- Golden-path usage (for insights) ----------------------------------------------------------
+
+
+def scaffolded_components(*, entity_refs: list[str] | None = None) -> dict[str, object]:
+    """Entity refs made from a template (lineage), each with when its run started (or the
+    repository was recorded, when the run is gone): one query."""
+    rows = ScaffoldedRepository.objects.exclude(entity_ref="")
+    if entity_refs is not None:
+        rows = rows.filter(entity_ref__in=[ref.lower() for ref in entity_refs])
+    out: dict[str, object] = {}
+    for ref, started, created in rows.values_list("entity_ref", "run__started_at", "created_at").order_by("created_at"):
+        out.setdefault(ref.lower(), started or created)
+    return out
+
+
+def run_counts_by_month(*, start, end, created_by_refs: list[str] | None = None) -> dict:
+    """Finished, non-dry-run scaffolder tasks per calendar month (first day) created in [start, end):
+    the self-service requests the portal answered without a ticket. One query."""
+    rows = ScaffoldRun.objects.filter(created_at__gte=start, created_at__lt=end, dry_run=False,
+                                      status=ScaffoldRun.Status.COMPLETED)
+    if created_by_refs is not None:
+        rows = rows.filter(created_by_ref__in=[ref.lower() for ref in created_by_refs])
+    counts = rows.annotate(month=TruncMonth("created_at")).values("month").annotate(n=Count("id")).order_by()
+    out: dict = {}
+    for row in counts:
+        month = row["month"]
+        month = month.date() if hasattr(month, "date") else month
+        out[month] = out.get(month, 0) + row["n"]
     return out
 
 

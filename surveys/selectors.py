@@ -40,6 +40,55 @@ def results_held(*, campaign: Campaign) -> bool:
     return results_closed_only() and campaign.status_on(today()) != Campaign.Status.CLOSED
 
 
+# --- Scores per quarter, for the measurement apps (insights) ------------------------------------
+
+
+@dataclass(frozen=True)
+class CampaignScore:
+    """One campaign's headline figures from its published snapshot, under the k rule: None when the
+    group asked for (everyone, or one team) may not be shown."""
+
+    quarter: str
+    opens_on: date
+    responses: int
+    nps: float | None
+    mean: float | None  # mean of every 1-5 answer
+
+
+def campaign_scores(*, team_ref: str | None = None) -> list[CampaignScore]:
+    """Per campaign, oldest first: Developer NPS and the mean Likert score, for everyone or for one
+    team when that team stands alone under the minimum group size. Three queries."""
+    k = min_group_size()
+    campaigns = [c for c in Campaign.objects.order_by("opens_on") if not results_held(campaign=c)]
+    ids = [c.pk for c in campaigns]
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for cid, team, n in CampaignTally.objects.filter(campaign_id__in=ids, question__isnull=True).values_list(
+            "campaign_id", "team_ref", "n"):
+        counts[cid][team] = n
+    kinds = dict(Question.objects.filter(items__campaign_id__in=ids).values_list("id", "kind").distinct())
+    nps: dict[int, Tally] = defaultdict(Tally)
+    likert: dict[int, Tally] = defaultdict(Tally)
+    rows = CampaignTally.objects.filter(campaign_id__in=ids, question__isnull=False, value__isnull=False)
+    if team_ref is not None:
+        rows = rows.filter(team_ref=team_ref.lower())
+    for cid, qid, value, n in rows.values_list("campaign_id", "question_id", "value", "n"):
+        if kinds.get(qid) == Question.Kind.NPS:
+            nps[cid].add(value, n)
+        elif kinds.get(qid) == Question.Kind.LIKERT:
+            likert[cid].add(value, n)
+    out = []
+    for c in campaigns:
+        labels = visible_groups(counts.get(c.pk, {}), k)
+        if team_ref is None:
+            shown, responses = labels is not None, sum(counts.get(c.pk, {}).values())
+        else:
+            shown = labels is not None and labels.get(team_ref.lower()) == team_ref.lower()
+            responses = counts.get(c.pk, {}).get(team_ref.lower(), 0)
+        out.append(CampaignScore(quarter=c.quarter, opens_on=c.opens_on, responses=responses if shown else 0,
+                                 nps=nps[c.pk].nps if shown else None, mean=likert[c.pk].mean if shown else None))
+    return out
+
+
 def campaign_list() -> QuerySet:
     return Campaign.objects.order_by("-opens_on")
 

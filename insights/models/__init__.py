@@ -1,7 +1,7 @@
-"""Models of the insights app (one module per topic; this package re-exports them)."""
+"""Models of the app (one module per topic; this package re-exports them)."""
 
 from insights.models.cost import CostImport, CostLine, CostReport  # noqa: F401  (cost attribution)
-from insights.models.delivery import (  # noqa: F401  (delivery events and DORA)
+from insights.models.delivery import (  # noqa: F401
     Change,
     Delivery,
     DeliveryDay,
@@ -10,3 +10,4 @@ from insights.models.delivery import (  # noqa: F401  (delivery events and DORA)
     Incident,
     WebhookSource,
 )
+from insights.models.health import HeadcountMonth, TicketCount, UptimeDay  # noqa: F401, E402

@@ -1,1 +1,2 @@
-"""Pages of the insights app, one module per topic."""
+"""Pages of the insights app, one module per topic (cost; health: the Platform Health dashboard,
+team pages, figures)."""
