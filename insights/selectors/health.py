@@ -245,8 +245,8 @@ def _golden_path(ctx: _Context) -> dict:
     share_fn = source("golden_path_share")
     passing = share_fn([ctx.team_ref] if ctx.team_ref else None) if share_fn else None
     made_share = len(made) / len(components)
-    # On a golden path: made from a template, or passing the golden-path scorecard. The union is at
-    # least the larger of the two shares (scorecards count per check, not per service).
+    # On a golden path: made from a template, or passing every check of the golden-path scorecard. The
+    # union is at least the larger of the two shares (the two reads do not name the same services).
     value = max(made_share, passing) if passing is not None else made_share
 
     def made_at(moment: datetime) -> float:
@@ -254,7 +254,7 @@ def _golden_path(ctx: _Context) -> dict:
     trend = [made_at(_aware(_month_add(m, 1))) for m in ctx.win.months]
     note = f"Made from a template (scaffolder lineage): {made_share:.0%} of {len(components)} components"
     if passing is not None:
-        note += (f"; passing every check of the golden-path scorecard: at least {passing:.0%}. The figure is at "
+        note += (f"; passing every check of the golden-path scorecard: {passing:.0%}. The figure is at "
                  "least the larger of the two. The trend shows the template-made share.")
     elif share_fn is None:
         note += "; scorecards' golden-path checks are not connected in this build."

@@ -31,15 +31,21 @@ def commit(n: int) -> str:
 
 
 def test_push_signal_queues_one_task_and_the_task_records_the_new_commits(
-        tmp_path, django_capture_on_commit_callbacks):
+        tmp_path, django_capture_on_commit_callbacks, monkeypatch):
+    import insights.receivers
+
     yaml_load(tmp_path, component_yaml("shop"))
     repo_create(owner="acme", name="shop")
     first = commit(1)
     second, third = commit(2), commit(3)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    queued = []
+    original = insights.receivers.task_enqueue_on_commit
+    monkeypatch.setattr(insights.receivers, "task_enqueue_on_commit",
+                        lambda name, *args, **kwargs: (queued.append(name), original(name, *args, **kwargs)))
+    with django_capture_on_commit_callbacks(execute=False):  # other apps listen to pushes too
         repository_pushed.send(sender=GitRepository, owner="acme", name="shop", web_url="http://x/acme/shop",
                                ref_updates=[("refs/heads/main", first, third)], actor=None)
-    assert len(callbacks) == 1
+    assert queued == ["insights.tasks.githost_push_ingest"]
     githost_push_ingest("acme", "shop", [["refs/heads/main", first, third]])
     githost_push_ingest("acme", "shop", [["refs/heads/main", first, third]])  # a redelivered message
     assert Delivery.objects.filter(source="githost").count() == 1

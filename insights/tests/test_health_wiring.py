@@ -1,74 +1,45 @@
 """The portal hands scorecards' reads to Platform Health (the two apps may not import each other)."""
 
-import sys
-import types
-from dataclasses import dataclass
-
 import pytest
 
 from insights.selectors import health
 from portal import measurement
+from scorecards.models import CheckOutcome, Score, Scorecard
 
-
-@dataclass
-class Rate:
-    passed: int
-    failed: int
-    exempt: int = 0
-
-
-@dataclass
-class Card:
-    slug: str
-    title: str
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def sources(monkeypatch):
     monkeypatch.setattr(health, "_SOURCES", {})
+    measurement.connect()
     return health._SOURCES
 
 
-def test_the_golden_path_share_is_a_lower_bound_from_per_check_counts():
-    assert measurement.golden_path_share([Rate(8, 2)]) == pytest.approx(0.8)  # one check: exact
-    assert measurement.golden_path_share([Rate(9, 1), Rate(8, 2)]) == pytest.approx(0.7)
-    assert measurement.golden_path_share([Rate(1, 9), Rate(1, 9)]) == 0.0
-    assert measurement.golden_path_share([Rate(0, 0, exempt=3)]) is None
+def _score(card, ref, owner, states, grade="B"):
+    from django.utils import timezone
+
+    score = Score.objects.create(scorecard=card, entity_ref=ref, entity_name=ref.rpartition("/")[2], owner_ref=owner,
+                                 points=80, grade=grade, computed_at=timezone.now())
+    for key, state in states.items():
+        CheckOutcome.objects.create(score=score, scorecard=card, check_key=key, state=state)
 
 
-def test_scorecards_reads_are_registered_and_adapted(monkeypatch, sources, settings):
+def test_the_golden_path_share_counts_services_failing_no_check(sources, settings):
     settings.PAVED_INSIGHTS_GOLDEN_PATH_SCORECARD = "paved-road"
-    calls = []
-    scores = types.ModuleType("scorecards.selectors.scores")
-
-    def check_pass_rates(*, scorecard_slug=None, owner_refs=None):
-        calls.append((scorecard_slug, owner_refs))
-        return [Rate(3, 1)]
-
-    scores.check_pass_rates = check_pass_rates
-    scores.scorecard_list = lambda: [Card("prod", "Production readiness"), Card("empty", "Empty")]
-    scores.grade_distribution = lambda *, scorecard_slug, owner_refs=None: (
-        {"A": 2, "B": 0, "C": 1} if scorecard_slug == "prod" else {"A": 0})
-    monkeypatch.setitem(sys.modules, "scorecards.selectors.scores", scores)
-    measurement.connect()
-    assert health.source("golden_path_share")(["group:default/team-a"]) == pytest.approx(0.75)
-    assert calls == [("paved-road", ["group:default/team-a"])]
-    assert health.source("grade_distribution")(["group:default/team-a"]) == [
-        ("Production readiness", [("A", 2), ("B", 0), ("C", 1)])]
+    card = Scorecard.objects.create(slug="paved-road", title="Paved road", target="file:/x.yaml",
+                                    definition={"grades": [{"grade": "A", "min": 90}, {"grade": "B", "min": 75}]})
+    _score(card, "component:default/a", "group:default/team-a", {"ci": "pass", "docs": "pass"})
+    _score(card, "component:default/b", "group:default/team-a", {"ci": "pass", "docs": "exempt"})
+    _score(card, "component:default/c", "group:default/team-a", {"ci": "fail", "docs": "pass"})
+    _score(card, "component:default/d", "group:default/team-b", {"ci": "fail", "docs": "fail"}, grade="F")
+    assert health.source("golden_path_share")(None) == pytest.approx(0.5)
+    assert health.source("golden_path_share")(["group:default/team-a"]) == pytest.approx(2 / 3)
+    assert health.source("golden_path_share")(["group:default/nobody"]) is None
+    rows = dict(health.source("grade_distribution")(["group:default/team-b"]))
+    assert rows["Paved road"] and dict(rows["Paved road"])["F"] == 1
 
 
-def test_an_unknown_signature_counts_nothing_instead_of_failing_the_page(monkeypatch, sources):
-    scores = types.ModuleType("scorecards.selectors.scores")
-    scores.check_pass_rates = lambda *, other: []
-    scores.scorecard_list = lambda: [Card("prod", "Production readiness")]
-    scores.grade_distribution = lambda refs: {}
-    monkeypatch.setitem(sys.modules, "scorecards.selectors.scores", scores)
-    measurement.connect()
+def test_without_the_golden_path_scorecard_the_share_is_unknown(sources, settings):
+    settings.PAVED_INSIGHTS_GOLDEN_PATH_SCORECARD = "missing"
     assert health.source("golden_path_share")(None) is None
-    assert health.source("grade_distribution")(["group:default/team-a"]) == []
-
-
-def test_without_the_reads_nothing_is_registered(monkeypatch, sources):
-    monkeypatch.setitem(sys.modules, "scorecards.selectors.scores", types.ModuleType("scorecards.selectors.scores"))
-    measurement.connect()
-    assert sources == {}

@@ -185,6 +185,18 @@ def check_pass_rates(*, scorecard_slug: str | None = None, owner_refs: list[str]
     return sorted(rates, key=order)
 
 
+def passing_all_share(*, scorecard_slug: str, owner_refs: list[str] | None = None) -> float | None:
+    """Share of the scored entities (of `owner_refs` when given) that fail no check of the scorecard
+    (an exempt check counts as passing); None when nothing is scored. Platform Health's golden-path
+    adoption reads it. Two queries."""
+    scored = _scores(scorecard_slug=scorecard_slug, owner_refs=owner_refs)
+    total = scored.count()
+    if not total:
+        return None
+    failing = scored.filter(outcomes__state="fail").values("id").distinct().count()
+    return (total - failing) / total
+
+
 def worst_checks(*, scorecard_slug: str | None = None, owner_refs: list[str] | None = None,
                  limit: int = 5) -> list[CheckRate]:
     """The checks with the lowest pass share first (then the most failures); checks nobody fails are left out."""
