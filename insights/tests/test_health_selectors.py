@@ -48,11 +48,11 @@ def test_adoption_counts_template_made_services_and_passing_ones(org, no_other_d
                                         remote_url="x", entity_ref="component:default/orders")
     assert health.metric(key="golden_path_adoption").value == 0.5
     assert health.metric(key="golden_path_adoption", team_ref="group:default/team-a").value == 1.0
-    # The golden-path scorecard says at least 80% pass every check: the union is at least that.
+    # The golden-path scorecard says 80% pass every check: the union is at least that.
     asked = []
     monkeypatch.setitem(health._SOURCES, "golden_path_share", lambda owners: asked.append(owners) or 0.8)
     m = health.metric(key="golden_path_adoption")
-    assert m.value == 0.8 and "at least 80%" in m.note
+    assert m.value == 0.8 and "scorecard: 80%" in m.note
     assert health.metric(key="golden_path_adoption", team_ref="group:default/team-a").value == 1.0
     assert asked == [None, ["group:default/team-a"]]
 
