@@ -255,6 +255,9 @@ def lineage_of_entities(*, refs) -> dict[str, dict]:
         out[row.entity_ref.lower()] = {"template_ref": template_ref, "version": version,
                                        "current": current[template_ref],
                                        "behind": bool(current[template_ref]) and version != current[template_ref]}
+    return out
+
+
 # --- Golden-path usage (for insights) ----------------------------------------------------------
 
 

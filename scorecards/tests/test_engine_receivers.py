@@ -11,9 +11,15 @@ from scorecards.services.definitions import scorecards_load_defaults
 
 @pytest.fixture
 def sent(monkeypatch):
+    """The scorecards tasks queued (other apps listen to the same signals: their tasks are not ours)."""
     calls = []
+
+    def record(name, *a, **k):
+        if name.startswith("scorecards."):
+            calls.append((name, a))
+
     monkeypatch.setattr("core.queue.task_by_name", lambda name: type(
-        "T", (), {"delay": staticmethod(lambda *a, **k: calls.append((name, a)))})())
+        "T", (), {"delay": staticmethod(lambda *a, **k: record(name, *a, **k))})())
     return calls
 
 
