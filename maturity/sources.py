@@ -83,8 +83,9 @@ def cost_attribution(*, team_ref: str | None = None) -> Reading:
 def _checks(category: str, owner_refs: list[str] | None):
     from scorecards.selectors.scores import check_pass_rates
 
+    # CheckRate.category is the category as the scorecard shows it ("Monitoring"): compare without case.
     return [c for c in check_pass_rates(scorecard_slug=DEFAULT_SCORECARD, owner_refs=owner_refs)
-            if c.category == category]
+            if c.category.strip().lower() == category]
 
 
 def monitoring(*, owner_refs: list[str] | None = None) -> Reading:
