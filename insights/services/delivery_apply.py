@@ -318,7 +318,34 @@ def _apply_changes(events: list[ChangeEvent], source: str, refs: dict, deltas: D
             at, deployment_id, ref = min(hits)
             _change_moves(change, deployment_id, at, ref, "", deltas)
         rows.append(change)
-    Change.objects.bulk_create(rows, ignore_conflicts=True, batch_size=CHUNK)
+    _changes_insert(rows)
+
+
+_CHANGE_COLUMNS = ("sha", "head_sha", "source", "service", "match_keys", "component_ref", "author", "authored_at",
+                   "deployment_id", "deployed_at", "lead_seconds")
+_CHANGE_TYPES = ("text", "text", "text", "text", "jsonb", "text", "text", "timestamptz", "bigint", "timestamptz",
+                 "bigint")
+
+
+def _changes_insert(rows: list[Change]) -> None:
+    """New changes, a commit already stored left as it is (the first report stands). On PostgreSQL
+    one INSERT ... SELECT FROM unnest(arrays) (the ORM's bulk_create prepared and quoted eleven values
+    a row, a fifth of a batch's processing); elsewhere bulk_create."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        Change.objects.bulk_create(rows, ignore_conflicts=True, batch_size=CHUNK)
+        return
+    casts = ", ".join(f"%s::{'text' if t == 'jsonb' else t}[]" for t in _CHANGE_TYPES)
+    select = ", ".join(f"c{i}::jsonb" if t == "jsonb" else f"c{i}" for i, t in enumerate(_CHANGE_TYPES))
+    names = ", ".join(f"c{i}" for i in range(len(_CHANGE_TYPES)))
+    sql = (f"INSERT INTO {Change._meta.db_table} ({', '.join(_CHANGE_COLUMNS)}) "
+           f"SELECT {select} FROM unnest({casts}) AS u({names}) ON CONFLICT DO NOTHING")
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), CHUNK):
+            part = rows[start:start + CHUNK]
+            cursor.execute(sql, [[json.dumps(getattr(c, col)) if t == "jsonb" else getattr(c, col) for c in part]
+                                 for col, t in zip(_CHANGE_COLUMNS, _CHANGE_TYPES, strict=True)])
 
 
 def _find_causes(hints: set[str]) -> dict[str, Deployment]:
