@@ -22,6 +22,7 @@ from insights.services.rollups import (
     deployment_part,
     incident_part,
     is_production,
+    pg_array,
 )
 
 # --- Set membership ---------------------------------------------------------------------------
@@ -40,13 +41,14 @@ class _AnyOf(Lookup):
 
     def as_sql(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", (*params, self.rhs)
+        kind = "bigint" if all(isinstance(v, int) for v in self.rhs) else "text"
+        return f"{lhs} = ANY(%s::{kind}[])", (*params, pg_array(self.rhs))
 
 
 def _among(field: str, values) -> Q:
     """A filter `field` in `values`: one array parameter on PostgreSQL, IN (...) elsewhere."""
     values = list(values)
-    if connection.vendor == "postgresql":
+    if values and connection.vendor == "postgresql":
         return Q(_AnyOf(F(field), values))
     return Q(**{f"{field}__in": values})
 
@@ -176,7 +178,7 @@ def _deployments_insert(rows: list[Deployment]) -> None:
     for d in rows:
         d.created_at = now
     arrays = [
-        [json.dumps(getattr(d, c)) if t == "jsonb" else getattr(d, c) for d in rows]
+        pg_array([json.dumps(getattr(d, c)) if t == "jsonb" else getattr(d, c) for d in rows])
         for c, t in zip(_DEPLOY_COLUMNS, _DEPLOY_TYPES, strict=True)
     ]
     casts = ", ".join(f"%s::{'text' if t == 'jsonb' else t}[]" for t in _DEPLOY_TYPES)
@@ -344,7 +346,8 @@ def _changes_insert(rows: list[Change]) -> None:
     with connection.cursor() as cursor:
         for start in range(0, len(rows), CHUNK):
             part = rows[start:start + CHUNK]
-            cursor.execute(sql, [[json.dumps(getattr(c, col)) if t == "jsonb" else getattr(c, col) for c in part]
+            cursor.execute(sql, [pg_array([json.dumps(getattr(c, col)) if t == "jsonb" else getattr(c, col)
+                                           for c in part])
                                  for col, t in zip(_CHANGE_COLUMNS, _CHANGE_TYPES, strict=True)])
 
 

@@ -3,7 +3,7 @@ incident contributes to the four keys by a function of its fields (`deployment_p
 change of a row subtracts its old contribution and adds the new one (`Deltas`), written at once."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from django.conf import settings
 from django.db import connection
@@ -88,6 +88,28 @@ class Deltas:
         return len(changed)
 
 
+def pg_array(values) -> str:
+    """`values` (str, int, bool, date, datetime, None) as one PostgreSQL array literal, for a
+    `%s::type[]` parameter. psycopg binds on the client here and quoted a list element by element
+    with a regular expression (a third of the Python time of a batch); inside an element's double
+    quotes only a backslash and a double quote need a backslash before them; NULL is bare."""
+    parts = []
+    for v in values:
+        if v is None:
+            parts.append("NULL")
+        elif isinstance(v, bool):
+            parts.append("t" if v else "f")
+        elif isinstance(v, int):
+            parts.append(str(v))
+        elif isinstance(v, str):
+            parts.append('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"')
+        elif isinstance(v, date):  # datetimes too: ISO 8601 with the offset, read as such by timestamptz
+            parts.append('"' + v.isoformat() + '"')
+        else:
+            raise TypeError(f"pg_array: {type(v).__name__} is not supported")
+    return "{" + ",".join(parts) + "}"
+
+
 # PostgreSQL adds the deltas in one statement per thousand rows, the row locks held by the upsert
 # itself (Django's bulk_update, a CASE per column, was most of the processing time). The histograms
 # are merged bucket by bucket in SQL; emptied buckets are dropped.
@@ -115,13 +137,13 @@ def _upsert_postgres(items: list[tuple[tuple, dict]]) -> int:
         for start in range(0, len(items), CHUNK):
             part = items[start:start + CHUNK]
             rows = [row for _, row in part]
-            cursor.execute(sql, [
+            cursor.execute(sql, [pg_array(values) for values in (
                 [ref for (ref, _), _ in part], [day for (_, day), _ in part],
                 [row["deployments"] for row in rows], [row["failed_deployments"] for row in rows],
                 [row["changes"] for row in rows], [json.dumps(row["lead_hist"]) for row in rows],
                 [row["incidents"] for row in rows], [row["unresolved"] for row in rows],
                 [json.dumps(row["restore_hist"]) for row in rows],
-            ])
+            )])
     return len(items)
 
 

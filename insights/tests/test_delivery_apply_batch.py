@@ -85,3 +85,19 @@ def test_the_same_batch_applied_twice_changes_nothing(tmp_path):
     apply(items)
     assert snapshot() == before
     assert (Change.objects.count(), Deployment.objects.count()) == (1, 1)
+
+
+def test_hostile_text_is_stored_exactly_by_the_array_inserts():
+    items = [{"type": "change", "sha": f"{i:040x}", "time": "2026-01-01T00:00:00Z", "author": value,
+              "service": value} for i, value in enumerate(HOSTILE) if value.strip()]
+    items += [{"type": "deployment", "id": value, "service": value, "environment": "production",
+               "time": "2026-01-02T00:00:00+02:00", "commits": [f"{i:040x}"]}
+              for i, value in enumerate(HOSTILE) if value.strip()]
+    apply(items)
+    stored = {c.service: c for c in Change.objects.select_related("deployment")}
+    for raw in (v for v in HOSTILE if v.strip()):
+        value = raw.strip()  # the parser strips services and ids, and lower-cases authors
+        change = stored[value]
+        assert (change.author, change.deployment.external_id) == (raw.lower(), value)
+        assert change.deployment.deployed_at.isoformat() == "2026-01-01T22:00:00+00:00"
+        assert change.lead_seconds == 22 * 3600
