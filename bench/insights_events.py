@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/insights_events.py [--database inevents] [--deployments 1000000]
         [--incidents 50000] [--components 10000] [--api-events 30000] [--webhooks 400] [--runs 200]
+        [--bulk-only]   # part 1 alone (a minute): the rate of the bulk API and of its processing
 
 Drops and re-creates `database` on postgres://postgres@127.0.0.1:5432, migrates it, registers
 `components` catalog Components (20 per team, each with a github.com/project-slug annotation), then,
@@ -307,6 +308,7 @@ def main() -> None:
     parser.add_argument("--api-events", type=int, default=30_000)
     parser.add_argument("--webhooks", type=int, default=400)
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--bulk-only", action="store_true", help="run part 1 (bulk API and processing) only")
     parser.add_argument("--selectors-only", action="store_true",
                         help="time the selectors again on the database a previous full run filled")
     args = parser.parse_args()
@@ -349,6 +351,8 @@ def main() -> None:
 
     emit("bulk_api", bulk_api(client, token, args.api_events, args.components))
     emit("bulk_api", bulk_api(client, token, args.api_events, args.components, offset=1_000_000, workers=2))
+    if args.bulk_only:
+        return
     emit("webhook", webhooks(client, args.webhooks))
     emit("generate", generate(args.deployments, args.incidents, args.components))
     admin = get_user_model().objects.create_superuser("admin", "admin@example.com", "x")
