@@ -150,6 +150,71 @@ def _series(grouped: dict[date, dict], start: date, end: date, bucket: str) -> l
     return series
 
 
+_SQL_WINDOW_COUNTS = """SELECT {sums} FROM {table} WHERE component_ref = ANY(%s) AND day BETWEEN %s AND %s"""
+_SQL_WINDOW_HISTS = """SELECT %s, e.key::int, {sums} FROM {table} AS d, jsonb_each(d.{column}) AS e
+    WHERE d.component_ref = ANY(%s) AND d.day BETWEEN %s AND %s GROUP BY 2"""
+_IN_WINDOW = " FILTER (WHERE day BETWEEN %s::date AND %s::date)"
+
+
+def _windowed(windows: dict[str, tuple[date, date]], refs: list[str]) -> dict[str, dict]:
+    """{label: summed pseudo-row} of every window. PostgreSQL reads the rows of the whole span once per
+    query and sums each window with a FILTER (two queries, however many windows); elsewhere one read of
+    the rows is summed in Python."""
+    out: dict[str, dict] = {}
+    low, high = min(s for s, _e in windows.values()), max(e for _s, e in windows.values())
+    labels = list(windows)
+    bounds = [windows[label] for label in labels]
+    if connection.vendor == "postgresql":
+        table = DeliveryDay._meta.db_table
+        counts = ", ".join(f"sum({name}){_IN_WINDOW}" for _label in labels for name in COUNTS)
+        hists = ", ".join(f"sum((e.value->>{i})::bigint){_IN_WINDOW}" for _label in labels for i in (0, 1))
+        with connection.cursor() as cursor:
+            cursor.execute(_SQL_WINDOW_COUNTS.format(sums=counts, table=table),
+                           [*(d for span in bounds for _name in COUNTS for d in span), refs, low, high])
+            row = cursor.fetchone()
+            for i, label in enumerate(labels):
+                found = row[i * len(COUNTS):(i + 1) * len(COUNTS)]
+                if found[0] is not None:  # no rows in the window: as dora_keys, an empty read
+                    out[label] = _empty() | dict(zip(COUNTS, map(int, found), strict=True))
+            sql = " UNION ALL ".join(f"({_SQL_WINDOW_HISTS.format(sums=hists, table=table, column=column)})"
+                                     for column in ("lead_hist", "restore_hist"))
+            params = [p for column in ("lead_hist", "restore_hist")
+                      for p in (column, *(d for span in bounds for _i in (0, 1) for d in span), refs, low, high)]
+            cursor.execute(sql, params)
+            for hist, key, *sums in cursor.fetchall():
+                for i, label in enumerate(labels):
+                    count, total = sums[2 * i], sums[2 * i + 1]
+                    if count:
+                        out.setdefault(label, _empty())[hist][key] = [int(count), int(total)]
+        return out
+    rows = _rows(low, high, refs)
+    for label, (s, e) in zip(labels, bounds, strict=True):
+        for row in rows:
+            if s <= row["day"] <= e:
+                agg = out.setdefault(label, _empty())
+                for name in COUNTS:
+                    agg[name] += row[name]
+                for name in ("lead_hist", "restore_hist"):
+                    for key, (count, total) in (row[name] or {}).items():
+                        slot = agg[name].setdefault(int(key), [0, 0])
+                        slot[0] += count
+                        slot[1] += total
+    return out
+
+
+def dora_windows(*, windows: dict[str, tuple[date, date]], component_refs: list[str] | None = None
+                 ) -> dict[str, DoraKeys]:
+    """dora_keys of several [start, end] windows (whole days, any overlap) from one read of the
+    roll-ups: {label: DoraKeys}, the same figures as one dora_keys call per window. The pages ask for
+    a period, the one before and the trend's months together (one read, not one per window)."""
+    for start, end in windows.values():
+        _check(start, end)
+    refs = [ORG] if component_refs is None else sorted({r.lower() for r in component_refs})
+    grouped = _windowed(windows, refs) if windows and refs else {}
+    return {label: _keys([grouped[label]] if label in grouped else [], (end - start).days + 1)
+            for label, (start, end) in windows.items()}
+
+
 def incident_counts(*, start: date, end: date, bucket: str = "month",
                     component_refs: list[str] | None = None) -> list[tuple[date, int]]:
     """Incidents opened per period (empty periods included)."""

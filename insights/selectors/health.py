@@ -212,12 +212,26 @@ class _Context:
         today, start, previous = day(win.end), day(win.start), day(win.previous_start)
 
         def read():
+            if hasattr(mod, "dora_windows"):
+                return self.once("dora:windows", lambda: self._dora_windows(mod, today, start, previous))[name]
             if name == "current":
                 return mod.dora_keys(start=start + timedelta(days=1), end=today, component_refs=refs)
             if name == "previous":
                 return mod.dora_keys(start=previous + timedelta(days=1), end=start, component_refs=refs)
             return dict(mod.dora_series(start=win.months[0], end=today, bucket="month", component_refs=refs))
         return self.once(f"dora:{name}", read)
+
+
+    def _dora_windows(self, mod, today: date, start: date, previous: date) -> dict:
+        """The period, the one before and each trend month from one read of the roll-ups (the same
+        figures as dora_keys twice and dora_series by month)."""
+        months = {m: (m, min(_month_add(m, 1) - timedelta(days=1), today)) for m in self.win.months if m <= today}
+        keys = mod.dora_windows(windows={"current": (start + timedelta(days=1), today),
+                                         "previous": (previous + timedelta(days=1), start),
+                                         **{m.isoformat(): span for m, span in months.items()}},
+                                component_refs=self.component_refs)
+        return {"current": keys["current"], "previous": keys["previous"],
+                "series": {m: keys[m.isoformat()] for m in months}}
 
 
 def _dora_month(series: dict, month: date):
