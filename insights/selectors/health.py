@@ -23,12 +23,14 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import Min, Sum
+from django.db.models import Count, Min, Sum
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from catalog.models import Entity
+from catalog.selectors import existing_refs
 from catalog.selectors.teams import people as catalog_people
 from catalog.selectors.teams import team_component_refs, team_list
 from catalog.selectors.teams import team_get as catalog_team_get
@@ -189,15 +191,19 @@ class _Context:
         """Component refs by owner, for the team or the whole organisation (one read per request)."""
         return self.once("owners", lambda: team_component_refs(team_refs=[self.team_ref] if self.team_ref else None))
 
-    def all_components(self) -> list[str]:
-        return self.once("all_components", lambda: sorted({ref for refs in self.owners().values() for ref in refs}))
+    def owner_counts(self) -> dict[str, int]:
+        """Components per owner ref across the organisation: one grouped query (a row per owner, not a
+        row per component: the organisation view needs counts, never the 10,000 refs)."""
+        return self.once("owner_counts", lambda: dict(
+            Entity.objects.filter(ref__startswith="component:").values_list("owner_ref").annotate(n=Count("id"))
+            .order_by()))
 
     def team_count(self) -> int:
         def read():
             if self.team_ref:
                 return 1
             teams = {t.ref for t in team_list()}
-            owners = self.owners()
+            owners = self.owner_counts()
             return max(len([o for o in owners if o in teams]) or len(owners), 1)
         return self.once("team_count", read)
 
@@ -249,24 +255,29 @@ ADOPTION_NEEDS = ("No services in the catalog for this scope. Register component
 
 
 def _golden_path(ctx: _Context) -> dict:
-    components = ctx.all_components() if ctx.team_ref is None else (ctx.component_refs or [])
-    if not components:
+    total = sum(ctx.owner_counts().values()) if ctx.team_ref is None else len(ctx.component_refs or [])
+    if not total:
         return {"value": None, "previous": None, "trend": [], "needs": ADOPTION_NEEDS}
-    # The whole organisation: read every lineage row and keep the catalog's (no IN list of 10,000 refs).
-    wanted = set(components)
-    made = {ref: when for ref, when in scaffolded_components(entity_refs=ctx.component_refs).items()
-            if ref in wanted}
+    lineage = scaffolded_components(entity_refs=ctx.component_refs)
+    if ctx.team_ref is None:
+        # The whole organisation: every lineage row, kept when the catalog still holds the component
+        # (asked for the template-made refs only, not by reading all 10,000 components).
+        stored = existing_refs(refs=[ref for ref in lineage if ref.startswith("component:")])
+        made = {ref: when for ref, when in lineage.items() if ref in stored}
+    else:
+        wanted = set(ctx.component_refs or [])
+        made = {ref: when for ref, when in lineage.items() if ref in wanted}
     share_fn = source("golden_path_share")
     passing = share_fn([ctx.team_ref] if ctx.team_ref else None) if share_fn else None
-    made_share = len(made) / len(components)
+    made_share = len(made) / total
     # On a golden path: made from a template, or passing every check of the golden-path scorecard. The
     # union is at least the larger of the two shares (the two reads do not name the same services).
     value = max(made_share, passing) if passing is not None else made_share
 
     def made_at(moment: datetime) -> float:
-        return len([ref for ref, when in made.items() if when and when < moment]) / len(components)
+        return len([ref for ref, when in made.items() if when and when < moment]) / total
     trend = [made_at(_aware(_month_add(m, 1))) for m in ctx.win.months]
-    note = f"Made from a template (scaffolder lineage): {made_share:.0%} of {len(components)} components"
+    note = f"Made from a template (scaffolder lineage): {made_share:.0%} of {total} components"
     if passing is not None:
         note += (f"; passing every check of the golden-path scorecard: {passing:.0%}. The figure is at "
                  "least the larger of the two. The trend shows the template-made share.")
