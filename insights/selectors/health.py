@@ -527,6 +527,8 @@ def _cost_per_developer(ctx: _Context) -> dict:
     if latest is None:
         return {"value": None, "previous": None, "trend": [], "needs": COST_NEEDS}
     latest = latest.date() if isinstance(latest, datetime) else latest
+    if hasattr(mod, "month_totals"):
+        return _cost_from_totals(ctx, mod, latest)
     summary = mod.cost_summary(month=latest, team_ref=ctx.team_ref)
     value = _number(getattr(summary, "per_developer", None))
     previous = _number(mod.cost_per_developer(month=_month_add(latest, -1), team_ref=ctx.team_ref))
@@ -535,6 +537,28 @@ def _cost_per_developer(ctx: _Context) -> dict:
     series = mod.cost_series(months=TREND_MONTHS, team_ref=ctx.team_ref, end=latest)
     trend = [float(total) / developers if developers and total else None for _month, total, *_rest in series]
     return {"value": value, "previous": previous, "trend": trend,
+            "trend_labels": [month.strftime("%Y-%m") for month, *_rest in series],
+            "needs": None if value is not None else "No people in the catalog for this scope, or no cost "
+                                                       "attributed to it. " + COST_NEEDS,
+            "note": f"Attributed spend in {latest:%B %Y} divided by the people in the team(s) (catalog)."}
+
+
+def _cost_from_totals(ctx: _Context, mod, latest: date) -> dict:
+    """The same figures as cost_summary, cost_per_developer and cost_series give, from one read of the
+    trend's monthly totals and one count of people (two queries instead of five)."""
+    series = mod.month_totals(months=TREND_MONTHS, team_ref=ctx.team_ref, end=latest)
+    totals = {month: (total, lines) for month, total, lines in series}
+    before = _month_add(latest, -1)
+    has = {m: totals.get(m, (0, 0))[1] > 0 for m in (latest, before)}
+    people = mod.developers(team_ref=ctx.team_ref) if any(has.values()) else None
+
+    def per_developer(month: date) -> float | None:
+        # cost_summary: a month without lines, or a scope without people, has no figure.
+        return float((totals[month][0] / people).quantize(mod.CENT)) if has[month] and people else None
+    value = per_developer(latest)
+    developers = people if has[latest] else None
+    trend = [float(total) / developers if developers and total else None for _month, total, _n in series]
+    return {"value": value, "previous": per_developer(before), "trend": trend,
             "trend_labels": [month.strftime("%Y-%m") for month, *_rest in series],
             "needs": None if value is not None else "No people in the catalog for this scope, or no cost "
                                                        "attributed to it. " + COST_NEEDS,
