@@ -150,55 +150,59 @@ def _series(grouped: dict[date, dict], start: date, end: date, bucket: str) -> l
     return series
 
 
-_SQL_WINDOW_COUNTS = """SELECT {sums} FROM {table} WHERE component_ref = ANY(%s) AND day BETWEEN %s AND %s"""
-_SQL_WINDOW_HISTS = """SELECT %s, e.key::int, {sums} FROM {table} AS d, jsonb_each(d.{column}) AS e
-    WHERE d.component_ref = ANY(%s) AND d.day BETWEEN %s AND %s GROUP BY 2"""
-_IN_WINDOW = " FILTER (WHERE day BETWEEN %s::date AND %s::date)"
+# The windows' starts and ends cut the span into segments (width_bucket numbers them): PostgreSQL sums
+# each segment once, and each window is the sum of the segments it covers.
+_SQL_WINDOW_COUNTS = """SELECT width_bucket(day, %s::date[]), sum(deployments), sum(failed_deployments), sum(changes),
+    sum(incidents), sum(unresolved) FROM {table} WHERE component_ref = ANY(%s) AND day BETWEEN %s AND %s GROUP BY 1"""
+_SQL_WINDOW_HISTS = """SELECT width_bucket(d.day, %s::date[]), %s, e.key::int, sum((e.value->>0)::bigint),
+    sum((e.value->>1)::bigint) FROM {table} AS d, jsonb_each(d.{column}) AS e
+    WHERE d.component_ref = ANY(%s) AND d.day BETWEEN %s AND %s GROUP BY 1, 3"""
+
+
+def _add(agg: dict, part: dict) -> None:
+    for name in COUNTS:
+        agg[name] += part[name]
+    for name in ("lead_hist", "restore_hist"):
+        for key, (count, total) in (part[name] or {}).items():
+            slot = agg[name].setdefault(int(key), [0, 0])
+            slot[0] += count
+            slot[1] += total
 
 
 def _windowed(windows: dict[str, tuple[date, date]], refs: list[str]) -> dict[str, dict]:
-    """{label: summed pseudo-row} of every window. PostgreSQL reads the rows of the whole span once per
-    query and sums each window with a FILTER (two queries, however many windows); elsewhere one read of
+    """{label: summed pseudo-row} of every window (absent when it has no rows). PostgreSQL sums the
+    segments between the windows' bounds in two queries, however many windows; elsewhere one read of
     the rows is summed in Python."""
-    out: dict[str, dict] = {}
     low, high = min(s for s, _e in windows.values()), max(e for _s, e in windows.values())
-    labels = list(windows)
-    bounds = [windows[label] for label in labels]
-    if connection.vendor == "postgresql":
-        table = DeliveryDay._meta.db_table
-        counts = ", ".join(f"sum({name}){_IN_WINDOW}" for _label in labels for name in COUNTS)
-        hists = ", ".join(f"sum((e.value->>{i})::bigint){_IN_WINDOW}" for _label in labels for i in (0, 1))
-        with connection.cursor() as cursor:
-            cursor.execute(_SQL_WINDOW_COUNTS.format(sums=counts, table=table),
-                           [*(d for span in bounds for _name in COUNTS for d in span), refs, low, high])
-            row = cursor.fetchone()
-            for i, label in enumerate(labels):
-                found = row[i * len(COUNTS):(i + 1) * len(COUNTS)]
-                if found[0] is not None:  # no rows in the window: as dora_keys, an empty read
-                    out[label] = _empty() | dict(zip(COUNTS, map(int, found), strict=True))
-            sql = " UNION ALL ".join(f"({_SQL_WINDOW_HISTS.format(sums=hists, table=table, column=column)})"
-                                     for column in ("lead_hist", "restore_hist"))
-            params = [p for column in ("lead_hist", "restore_hist")
-                      for p in (column, *(d for span in bounds for _i in (0, 1) for d in span), refs, low, high)]
-            cursor.execute(sql, params)
-            for hist, key, *sums in cursor.fetchall():
-                for i, label in enumerate(labels):
-                    count, total = sums[2 * i], sums[2 * i + 1]
-                    if count:
-                        out.setdefault(label, _empty())[hist][key] = [int(count), int(total)]
+    if connection.vendor != "postgresql":
+        rows = _rows(low, high, refs)
+        out: dict[str, dict] = {}
+        for label, (s, e) in windows.items():
+            for row in rows:
+                if s <= row["day"] <= e:
+                    _add(out.setdefault(label, _empty()), row)
         return out
-    rows = _rows(low, high, refs)
-    for label, (s, e) in zip(labels, bounds, strict=True):
-        for row in rows:
-            if s <= row["day"] <= e:
-                agg = out.setdefault(label, _empty())
-                for name in COUNTS:
-                    agg[name] += row[name]
-                for name in ("lead_hist", "restore_hist"):
-                    for key, (count, total) in (row[name] or {}).items():
-                        slot = agg[name].setdefault(int(key), [0, 0])
-                        slot[0] += count
-                        slot[1] += total
+    bounds = sorted({d for s, e in windows.values() for d in (s, e + timedelta(days=1))})
+    segments: dict[int, dict] = {}
+    table = DeliveryDay._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(_SQL_WINDOW_COUNTS.format(table=table), [bounds, refs, low, high])
+        for segment, *counts in cursor.fetchall():
+            segments[segment] = _empty() | dict(zip(COUNTS, map(int, counts), strict=True))
+        sql = " UNION ALL ".join(f"({_SQL_WINDOW_HISTS.format(table=table, column=column)})"
+                                 for column in ("lead_hist", "restore_hist"))
+        params = [p for column in ("lead_hist", "restore_hist") for p in (bounds, column, refs, low, high)]
+        cursor.execute(sql, params)
+        for segment, hist, key, count, total in cursor.fetchall():
+            if count > 0:
+                segments.setdefault(segment, _empty())[hist][key] = [int(count), int(total)]
+    out = {}
+    for label, (s, e) in windows.items():
+        # Segment i holds the days in [bounds[i - 1], bounds[i]); the window's are from s to e + 1 day.
+        first, last = bounds.index(s) + 1, bounds.index(e + timedelta(days=1))
+        for segment in range(first, last + 1):
+            if segment in segments:
+                _add(out.setdefault(label, _empty()), segments[segment])
     return out
 
 
