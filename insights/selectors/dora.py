@@ -154,7 +154,7 @@ def _series(grouped: dict[date, dict], start: date, end: date, bucket: str) -> l
 # each segment once, and each window is the sum of the segments it covers.
 _SQL_WINDOW_COUNTS = """SELECT width_bucket(day, %s::date[]), sum(deployments), sum(failed_deployments), sum(changes),
     sum(incidents), sum(unresolved) FROM {table} WHERE component_ref = ANY(%s) AND day BETWEEN %s AND %s GROUP BY 1"""
-_SQL_WINDOW_HISTS = """SELECT width_bucket(d.day, %s::date[]), %s, e.key::int, sum((e.value->>0)::bigint),
+_SQL_WINDOW_HISTS = """SELECT width_bucket(d.day, %s::date[]), %s, e.key, sum((e.value->>0)::bigint),
     sum((e.value->>1)::bigint) FROM {table} AS d, jsonb_each(d.{column}) AS e
     WHERE d.component_ref = ANY(%s) AND d.day BETWEEN %s AND %s GROUP BY 1, 3"""
 
@@ -195,7 +195,8 @@ def _windowed(windows: dict[str, tuple[date, date]], refs: list[str]) -> dict[st
         cursor.execute(sql, params)
         for segment, hist, key, count, total in cursor.fetchall():
             if count > 0:
-                segments.setdefault(segment, _empty())[hist][key] = [int(count), int(total)]
+                # Grouped by the key as stored (text, written from an int): cast here, not per entry.
+                segments.setdefault(segment, _empty())[hist][int(key)] = [int(count), int(total)]
     out = {}
     for label, (s, e) in windows.items():
         # Segment i holds the days in [bounds[i - 1], bounds[i]); the window's are from s to e + 1 day.
