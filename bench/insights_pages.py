@@ -4,6 +4,7 @@
     .venv/bin/python bench/insights_pages.py --setup [--components 10000] [--deployments 1000000] \
         [--incidents 50000] [--database inhealth] [--repeat 30]
     .venv/bin/python bench/insights_pages.py [--database inhealth] [--repeat 30]   # time an existing one
+    .venv/bin/python bench/insights_pages.py --no-cache --query-log 5   # uncached, with each page's slowest SQL
 
 --setup drops and re-creates the database, migrates it, ingests a synthetic catalog made by
 ../shared/bench/gen_entities.py (about --components components, owned by ~1,000 teams, with Users),
@@ -208,8 +209,11 @@ def measure(args) -> None:
         queries = []
 
         def count(execute, sql, params, many, context, queries=queries):
-            queries.append(sql)
-            return execute(sql, params, many, context)
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                queries.append(((time.perf_counter() - started) * 1000, sql))
         with connection.execute_wrapper(count):
             client.get(url, secure=True, **headers)
         times = []
@@ -222,7 +226,12 @@ def measure(args) -> None:
                           "p95_ms": round(times[max(0, round(0.95 * len(times)) - 1)], 1),
                           "max_ms": round(times[-1], 1), "cold_ms": round(cold, 1), "queries": len(queries),
                           "bytes": len(response.content), "team_components": len(owners[team]),
-                          "cache_seconds": settings.PAVED_INSIGHTS_HEALTH_CACHE_SECONDS}), flush=True)
+                          "cache_seconds": settings.PAVED_INSIGHTS_HEALTH_CACHE_SECONDS,
+                          "sql_ms": round(sum(ms for ms, _sql in queries), 1)}), flush=True)
+        if args.query_log:  # the slowest queries of that one request, to see where the time goes
+            for ms, sql in sorted(queries, key=lambda q: -q[0])[:args.query_log]:
+                print(json.dumps({"page": name, "sql_ms": round(ms, 1), "sql": " ".join(sql.split())[:200]}),
+                      flush=True)
 
 
 def main() -> None:
@@ -235,6 +244,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--no-cache", action="store_true",
                         help="compute every figure on every request (PAVED_INSIGHTS_HEALTH_CACHE_SECONDS=0)")
+    parser.add_argument("--query-log", type=int, default=0, metavar="N",
+                        help="after each page, print the N slowest queries of one request with their times")
     parser.add_argument("--gen", type=Path, default=GEN, help="gen_entities.py (default: ../shared/bench/)")
     args = parser.parse_args()
     configure(args.database)

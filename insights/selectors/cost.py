@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Max, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 
 from catalog.selectors import group_members, people_count
 from insights.lib.cost.labels import DIMENSIONS
@@ -129,6 +129,28 @@ def cost_series(*, months: int = 12, team_ref: str | None = None, end: date | No
     rows = qs.values("month").annotate(total=Sum("amount"), attributed=Sum("amount", filter=~Q(team="")))
     found = {row["month"]: (row["total"] or ZERO, row["attributed"] or ZERO) for row in rows}
     return [(m, *found.get(m, (ZERO, ZERO))) for m in (month_add(first, i) for i in range(months))]
+
+
+def month_totals(*, months: int = 12, team_ref: str | None = None, end: date | None = None
+                 ) -> list[tuple[date, Decimal, int]]:
+    """(month, total, number of lines) for `months` months ending at `end` (as cost_series), oldest
+    first, in one query: what a per-developer figure and its trend need (a month with lines has a
+    figure, one without has none)."""
+    months = max(1, min(int(months), 120))
+    last = month_start(end) if end else (latest_cost_month() or month_start(date.today()))
+    first = month_add(last, -(months - 1))
+    team = _team(team_ref)
+    qs = CostLine.objects.filter(month__gte=first, month__lte=last)
+    if team is not None:
+        qs = qs.filter(team=team)
+    found = {row["month"]: (row["total"] or ZERO, row["lines"])
+             for row in qs.values("month").annotate(total=Sum("amount"), lines=Count("id")).order_by()}
+    return [(m, *found.get(m, (ZERO, 0))) for m in (month_add(first, i) for i in range(months))]
+
+
+def developers(*, team_ref: str | None = None) -> int | None:
+    """The people a per-developer figure divides by: the catalog's Users, or the team's members."""
+    return _developers(_team(team_ref))
 
 
 def attributed_share(*, month: date | None = None) -> float | None:

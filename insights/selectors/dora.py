@@ -150,6 +150,76 @@ def _series(grouped: dict[date, dict], start: date, end: date, bucket: str) -> l
     return series
 
 
+# The windows' starts and ends cut the span into segments (width_bucket numbers them): PostgreSQL sums
+# each segment once, and each window is the sum of the segments it covers.
+_SQL_WINDOW_COUNTS = """SELECT width_bucket(day, %s::date[]), sum(deployments), sum(failed_deployments), sum(changes),
+    sum(incidents), sum(unresolved) FROM {table} WHERE component_ref = ANY(%s) AND day BETWEEN %s AND %s GROUP BY 1"""
+_SQL_WINDOW_HISTS = """SELECT width_bucket(d.day, %s::date[]), %s, e.key, sum((e.value->>0)::bigint),
+    sum((e.value->>1)::bigint) FROM {table} AS d, jsonb_each(d.{column}) AS e
+    WHERE d.component_ref = ANY(%s) AND d.day BETWEEN %s AND %s GROUP BY 1, 3"""
+
+
+def _add(agg: dict, part: dict) -> None:
+    for name in COUNTS:
+        agg[name] += part[name]
+    for name in ("lead_hist", "restore_hist"):
+        for key, (count, total) in (part[name] or {}).items():
+            slot = agg[name].setdefault(int(key), [0, 0])
+            slot[0] += count
+            slot[1] += total
+
+
+def _windowed(windows: dict[str, tuple[date, date]], refs: list[str]) -> dict[str, dict]:
+    """{label: summed pseudo-row} of every window (absent when it has no rows). PostgreSQL sums the
+    segments between the windows' bounds in two queries, however many windows; elsewhere one read of
+    the rows is summed in Python."""
+    low, high = min(s for s, _e in windows.values()), max(e for _s, e in windows.values())
+    if connection.vendor != "postgresql":
+        rows = _rows(low, high, refs)
+        out: dict[str, dict] = {}
+        for label, (s, e) in windows.items():
+            for row in rows:
+                if s <= row["day"] <= e:
+                    _add(out.setdefault(label, _empty()), row)
+        return out
+    bounds = sorted({d for s, e in windows.values() for d in (s, e + timedelta(days=1))})
+    segments: dict[int, dict] = {}
+    table = DeliveryDay._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(_SQL_WINDOW_COUNTS.format(table=table), [bounds, refs, low, high])
+        for segment, *counts in cursor.fetchall():
+            segments[segment] = _empty() | dict(zip(COUNTS, map(int, counts), strict=True))
+        sql = " UNION ALL ".join(f"({_SQL_WINDOW_HISTS.format(table=table, column=column)})"
+                                 for column in ("lead_hist", "restore_hist"))
+        params = [p for column in ("lead_hist", "restore_hist") for p in (bounds, column, refs, low, high)]
+        cursor.execute(sql, params)
+        for segment, hist, key, count, total in cursor.fetchall():
+            if count > 0:
+                # Grouped by the key as stored (text, written from an int): cast here, not per entry.
+                segments.setdefault(segment, _empty())[hist][int(key)] = [int(count), int(total)]
+    out = {}
+    for label, (s, e) in windows.items():
+        # Segment i holds the days in [bounds[i - 1], bounds[i]); the window's are from s to e + 1 day.
+        first, last = bounds.index(s) + 1, bounds.index(e + timedelta(days=1))
+        for segment in range(first, last + 1):
+            if segment in segments:
+                _add(out.setdefault(label, _empty()), segments[segment])
+    return out
+
+
+def dora_windows(*, windows: dict[str, tuple[date, date]], component_refs: list[str] | None = None
+                 ) -> dict[str, DoraKeys]:
+    """dora_keys of several [start, end] windows (whole days, any overlap) from one read of the
+    roll-ups: {label: DoraKeys}, the same figures as one dora_keys call per window. The pages ask for
+    a period, the one before and the trend's months together (one read, not one per window)."""
+    for start, end in windows.values():
+        _check(start, end)
+    refs = [ORG] if component_refs is None else sorted({r.lower() for r in component_refs})
+    grouped = _windowed(windows, refs) if windows and refs else {}
+    return {label: _keys([grouped[label]] if label in grouped else [], (end - start).days + 1)
+            for label, (start, end) in windows.items()}
+
+
 def incident_counts(*, start: date, end: date, bucket: str = "month",
                     component_refs: list[str] | None = None) -> list[tuple[date, int]]:
     """Incidents opened per period (empty periods included)."""

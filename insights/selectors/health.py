@@ -23,12 +23,14 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import Min, Sum
+from django.db.models import Count, Min, Sum
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from catalog.models import Entity
+from catalog.selectors import existing_refs
 from catalog.selectors.teams import people as catalog_people
 from catalog.selectors.teams import team_component_refs, team_list
 from catalog.selectors.teams import team_get as catalog_team_get
@@ -189,15 +191,19 @@ class _Context:
         """Component refs by owner, for the team or the whole organisation (one read per request)."""
         return self.once("owners", lambda: team_component_refs(team_refs=[self.team_ref] if self.team_ref else None))
 
-    def all_components(self) -> list[str]:
-        return self.once("all_components", lambda: sorted({ref for refs in self.owners().values() for ref in refs}))
+    def owner_counts(self) -> dict[str, int]:
+        """Components per owner ref across the organisation: one grouped query (a row per owner, not a
+        row per component: the organisation view needs counts, never the 10,000 refs)."""
+        return self.once("owner_counts", lambda: dict(
+            Entity.objects.filter(ref__startswith="component:").values_list("owner_ref").annotate(n=Count("id"))
+            .order_by()))
 
     def team_count(self) -> int:
         def read():
             if self.team_ref:
                 return 1
             teams = {t.ref for t in team_list()}
-            owners = self.owners()
+            owners = self.owner_counts()
             return max(len([o for o in owners if o in teams]) or len(owners), 1)
         return self.once("team_count", read)
 
@@ -212,12 +218,26 @@ class _Context:
         today, start, previous = day(win.end), day(win.start), day(win.previous_start)
 
         def read():
+            if hasattr(mod, "dora_windows"):
+                return self.once("dora:windows", lambda: self._dora_windows(mod, today, start, previous))[name]
             if name == "current":
                 return mod.dora_keys(start=start + timedelta(days=1), end=today, component_refs=refs)
             if name == "previous":
                 return mod.dora_keys(start=previous + timedelta(days=1), end=start, component_refs=refs)
             return dict(mod.dora_series(start=win.months[0], end=today, bucket="month", component_refs=refs))
         return self.once(f"dora:{name}", read)
+
+
+    def _dora_windows(self, mod, today: date, start: date, previous: date) -> dict:
+        """The period, the one before and each trend month from one read of the roll-ups (the same
+        figures as dora_keys twice and dora_series by month)."""
+        months = {m: (m, min(_month_add(m, 1) - timedelta(days=1), today)) for m in self.win.months if m <= today}
+        keys = mod.dora_windows(windows={"current": (start + timedelta(days=1), today),
+                                         "previous": (previous + timedelta(days=1), start),
+                                         **{m.isoformat(): span for m, span in months.items()}},
+                                component_refs=self.component_refs)
+        return {"current": keys["current"], "previous": keys["previous"],
+                "series": {m: keys[m.isoformat()] for m in months}}
 
 
 def _dora_month(series: dict, month: date):
@@ -235,24 +255,29 @@ ADOPTION_NEEDS = ("No services in the catalog for this scope. Register component
 
 
 def _golden_path(ctx: _Context) -> dict:
-    components = ctx.all_components() if ctx.team_ref is None else (ctx.component_refs or [])
-    if not components:
+    total = sum(ctx.owner_counts().values()) if ctx.team_ref is None else len(ctx.component_refs or [])
+    if not total:
         return {"value": None, "previous": None, "trend": [], "needs": ADOPTION_NEEDS}
-    # The whole organisation: read every lineage row and keep the catalog's (no IN list of 10,000 refs).
-    wanted = set(components)
-    made = {ref: when for ref, when in scaffolded_components(entity_refs=ctx.component_refs).items()
-            if ref in wanted}
+    lineage = scaffolded_components(entity_refs=ctx.component_refs)
+    if ctx.team_ref is None:
+        # The whole organisation: every lineage row, kept when the catalog still holds the component
+        # (asked for the template-made refs only, not by reading all 10,000 components).
+        stored = existing_refs(refs=[ref for ref in lineage if ref.startswith("component:")])
+        made = {ref: when for ref, when in lineage.items() if ref in stored}
+    else:
+        wanted = set(ctx.component_refs or [])
+        made = {ref: when for ref, when in lineage.items() if ref in wanted}
     share_fn = source("golden_path_share")
     passing = share_fn([ctx.team_ref] if ctx.team_ref else None) if share_fn else None
-    made_share = len(made) / len(components)
+    made_share = len(made) / total
     # On a golden path: made from a template, or passing every check of the golden-path scorecard. The
     # union is at least the larger of the two shares (the two reads do not name the same services).
     value = max(made_share, passing) if passing is not None else made_share
 
     def made_at(moment: datetime) -> float:
-        return len([ref for ref, when in made.items() if when and when < moment]) / len(components)
+        return len([ref for ref, when in made.items() if when and when < moment]) / total
     trend = [made_at(_aware(_month_add(m, 1))) for m in ctx.win.months]
-    note = f"Made from a template (scaffolder lineage): {made_share:.0%} of {len(components)} components"
+    note = f"Made from a template (scaffolder lineage): {made_share:.0%} of {total} components"
     if passing is not None:
         note += (f"; passing every check of the golden-path scorecard: {passing:.0%}. The figure is at "
                  "least the larger of the two. The trend shows the template-made share.")
@@ -502,6 +527,8 @@ def _cost_per_developer(ctx: _Context) -> dict:
     if latest is None:
         return {"value": None, "previous": None, "trend": [], "needs": COST_NEEDS}
     latest = latest.date() if isinstance(latest, datetime) else latest
+    if hasattr(mod, "month_totals"):
+        return _cost_from_totals(ctx, mod, latest)
     summary = mod.cost_summary(month=latest, team_ref=ctx.team_ref)
     value = _number(getattr(summary, "per_developer", None))
     previous = _number(mod.cost_per_developer(month=_month_add(latest, -1), team_ref=ctx.team_ref))
@@ -510,6 +537,28 @@ def _cost_per_developer(ctx: _Context) -> dict:
     series = mod.cost_series(months=TREND_MONTHS, team_ref=ctx.team_ref, end=latest)
     trend = [float(total) / developers if developers and total else None for _month, total, *_rest in series]
     return {"value": value, "previous": previous, "trend": trend,
+            "trend_labels": [month.strftime("%Y-%m") for month, *_rest in series],
+            "needs": None if value is not None else "No people in the catalog for this scope, or no cost "
+                                                       "attributed to it. " + COST_NEEDS,
+            "note": f"Attributed spend in {latest:%B %Y} divided by the people in the team(s) (catalog)."}
+
+
+def _cost_from_totals(ctx: _Context, mod, latest: date) -> dict:
+    """The same figures as cost_summary, cost_per_developer and cost_series give, from one read of the
+    trend's monthly totals and one count of people (two queries instead of five)."""
+    series = mod.month_totals(months=TREND_MONTHS, team_ref=ctx.team_ref, end=latest)
+    totals = {month: (total, lines) for month, total, lines in series}
+    before = _month_add(latest, -1)
+    has = {m: totals.get(m, (0, 0))[1] > 0 for m in (latest, before)}
+    people = mod.developers(team_ref=ctx.team_ref) if any(has.values()) else None
+
+    def per_developer(month: date) -> float | None:
+        # cost_summary: a month without lines, or a scope without people, has no figure.
+        return float((totals[month][0] / people).quantize(mod.CENT)) if has[month] and people else None
+    value = per_developer(latest)
+    developers = people if has[latest] else None
+    trend = [float(total) / developers if developers and total else None for _month, total, _n in series]
+    return {"value": value, "previous": per_developer(before), "trend": trend,
             "trend_labels": [month.strftime("%Y-%m") for month, *_rest in series],
             "needs": None if value is not None else "No people in the catalog for this scope, or no cost "
                                                        "attributed to it. " + COST_NEEDS,

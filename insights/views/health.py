@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html_join
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
@@ -52,8 +52,10 @@ def _filters(request: HttpRequest) -> tuple[str | None, str, object]:
 
 def _team_options(team_ref: str | None) -> SafeString:
     """The team filter's options, built in one pass (an organisation has a thousand teams)."""
-    return format_html_join("", '<option value="{}"{}>{}</option>', (
-        (t.ref, mark_safe(" selected") if t.ref == team_ref else "", t.label) for t in health.teams()))
+    # The same markup format_html_join writes, without its per-option format_html (most of this
+    # function's time for a thousand teams).
+    return mark_safe("".join(f'<option value="{conditional_escape(t.ref)}"{" selected" if t.ref == team_ref else ""}>'
+                             f'{conditional_escape(t.label)}</option>' for t in health.teams()))
 
 
 def fmt(value: float | None, unit: str) -> str:
