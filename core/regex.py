@@ -16,7 +16,7 @@ fast with a message instead of holding the worker. Together no request spends mo
 a second on regular expressions.
 
 Patterns are written for JavaScript (JSON Schema's `pattern` is ECMA-262, as Backstage's form
-runs it): `_from_ecma` translates the differences that matter (`\\uXXXX`, `\\u{...}`, `\\cX`,
+runs it): `ecma_to_re2` translates the differences that matter (`\\uXXXX`, `\\u{...}`, `\\cX`,
 `\\s`, `.`, `[^]`, `[]`) and explains what RE2 cannot do.
 """
 
@@ -202,7 +202,7 @@ def _spending(where: str):
 def _compile(pattern: str) -> tuple[Pattern | None, str]:
     """(compiled, "") or (None, why not); failures are cached too, they are the costly ones."""
     try:
-        translated = _from_ecma(pattern)
+        translated = ecma_to_re2(pattern)
     except PatternError as exc:
         return None, exc.reason
     options = re2.Options()
@@ -224,7 +224,7 @@ def _explain(exc: Exception) -> str:
     return f"is not a valid regular expression ({detail})"
 
 
-def _from_ecma(pattern: str) -> str:
+def ecma_to_re2(pattern: str) -> str:
     """ECMA-262 (JavaScript, with the `u` flag's code points) syntax as RE2 syntax."""
     out: list[str] = []
     i, in_class = 0, False

@@ -100,3 +100,25 @@ def sha(value, path: str) -> str:
     if not isinstance(value, str) or not SHA_RE.match(value):
         raise PayloadError(f"{path}: expected a commit SHA (7 to 64 hex digits), got {value!r:.60}")
     return value.lower()
+
+
+ZERO_SHA = "0" * 40
+
+
+def push_changes(payload: dict, *, service: str, match_keys, author_fields: tuple[str, ...]) -> Normalised:
+    """A push's commits as changes (GitHub and GitLab send the same shape: `after`, `commits[]` with
+    `id`, `timestamp`, `author`). The author is the first of `author_fields` the commit gives."""
+    after = get(payload, "after", "payload")
+    if after == ZERO_SHA:
+        return Normalised(ignored="a branch deletion")
+    events = []
+    for i, commit in enumerate(get(payload, "commits", "payload", list)):
+        path = f"commits[{i}]"
+        commit = obj(commit, path)
+        author = obj(commit.get("author") or {}, f"{path}.author")
+        name = next((author[field] for field in author_fields if author.get(field)), "")
+        events.append(ChangeEvent(
+            sha=sha(commit.get("id"), f"{path}.id"),
+            authored_at=parse_time(commit.get("timestamp"), f"{path}.timestamp"),
+            author=str(name).lower()[:254], head_sha=sha(after, "after"), service=service, match_keys=match_keys))
+    return Normalised(events=events, ignored="" if events else "a push without commits")

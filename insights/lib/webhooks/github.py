@@ -3,6 +3,7 @@
 import re
 
 from insights.lib.webhooks.events import (
+    ZERO_SHA,
     ChangeEvent,
     DeploymentEvent,
     IncidentEvent,
@@ -11,11 +12,11 @@ from insights.lib.webhooks.events import (
     get,
     obj,
     parse_time,
+    push_changes,
     sha,
 )
 
 ANNOTATION = "github.com/project-slug"
-ZERO = "0" * 40
 ROOT_CAUSE = re.compile(r"root\s*cause:\s*([0-9a-fA-F]{7,64})", re.IGNORECASE)
 STATES = {"success": "success", "failure": "failure", "error": "failure"}
 
@@ -54,21 +55,10 @@ def _issue_incident(payload: dict, incident_label: str) -> Normalised:
 
 
 def _push(payload: dict) -> Normalised:
-    after = get(payload, "after", "payload")
-    if after == ZERO:
-        return Normalised(ignored="a branch deletion")
+    if get(payload, "after", "payload") == ZERO_SHA:
+        return Normalised(ignored="a branch deletion")  # before reading the repository a deletion may lack
     service, keys = _repo(payload)
-    events = []
-    for i, commit in enumerate(get(payload, "commits", "payload", list)):
-        path = f"commits[{i}]"
-        commit = obj(commit, path)
-        author = obj(commit.get("author") or {}, f"{path}.author")
-        events.append(ChangeEvent(
-            sha=sha(commit.get("id"), f"{path}.id"),
-            authored_at=parse_time(commit.get("timestamp"), f"{path}.timestamp"),
-            author=str(author.get("email") or author.get("username") or "").lower()[:254],
-            head_sha=sha(after, "after"), service=service, match_keys=keys))
-    return Normalised(events=events, ignored="" if events else "a push without commits")
+    return push_changes(payload, service=service, match_keys=keys, author_fields=("email", "username"))
 
 
 def _pull_request(payload: dict) -> Normalised:

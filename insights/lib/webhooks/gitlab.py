@@ -1,6 +1,7 @@
 """GitLab webhooks: Deployment, Merge Request, Push and Issue (incident) hooks."""
 
 from insights.lib.webhooks.events import (
+    ZERO_SHA,
     ChangeEvent,
     DeploymentEvent,
     IncidentEvent,
@@ -8,12 +9,12 @@ from insights.lib.webhooks.events import (
     get,
     obj,
     parse_time,
+    push_changes,
     sha,
 )
 
 SLUG = "gitlab.com/project-slug"
 PROJECT_ID = "gitlab.com/project-id"
-ZERO = "0" * 40
 STATES = {"success": "success", "failed": "failure"}
 
 
@@ -41,21 +42,10 @@ def _deployment(payload: dict) -> Normalised:
 
 
 def _push(payload: dict) -> Normalised:
-    after = get(payload, "after", "payload")
-    if after == ZERO:
-        return Normalised(ignored="a branch deletion")
+    if get(payload, "after", "payload") == ZERO_SHA:
+        return Normalised(ignored="a branch deletion")  # before reading the project a deletion may lack
     service, keys = _project(payload)
-    events = []
-    for i, commit in enumerate(get(payload, "commits", "payload", list)):
-        path = f"commits[{i}]"
-        commit = obj(commit, path)
-        author = obj(commit.get("author") or {}, f"{path}.author")
-        events.append(ChangeEvent(
-            sha=sha(commit.get("id"), f"{path}.id"),
-            authored_at=parse_time(commit.get("timestamp"), f"{path}.timestamp"),
-            author=str(author.get("email") or "").lower()[:254], head_sha=sha(after, "after"),
-            service=service, match_keys=keys))
-    return Normalised(events=events, ignored="" if events else "a push without commits")
+    return push_changes(payload, service=service, match_keys=keys, author_fields=("email",))
 
 
 def _merge_request(payload: dict) -> Normalised:

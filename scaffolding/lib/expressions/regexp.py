@@ -27,8 +27,13 @@ from typing import Any
 import re2
 from jinja2 import Undefined
 
-from core.regex import MAX_COST, MAX_MEMORY, MAX_PATTERN_LENGTH, PatternError
-from core.regex import _from_ecma as ecma_to_re2  # the one translation of JavaScript patterns Paved has
+from core.regex import (
+    MAX_COST,
+    MAX_MEMORY,
+    MAX_PATTERN_LENGTH,
+    PatternError,
+    ecma_to_re2,  # the one translation of JavaScript patterns Paved has
+)
 from scaffolding.lib.expressions import filters as js
 from scaffolding.lib.expressions import jsops
 from scaffolding.lib.expressions.limits import _budget, _LimitError
