@@ -115,17 +115,22 @@ def cost_summary(*, month: date, team_ref: str | None = None) -> CostSummary:
                        developers=developers, per_developer=per_developer)
 
 
-def cost_series(*, months: int = 12, team_ref: str | None = None, end: date | None = None
-                ) -> list[tuple[date, Decimal, Decimal]]:
-    """(month, total, attributed) for `months` months ending at `end` (default: the latest month with
-    data, else this month), oldest first; a month without lines is (month, 0, 0)."""
+def _month_window(*, months: int, team_ref: str | None, end: date | None):
+    """(months, first month, cost lines of those months and that team): `months` (1..120) months
+    ending at `end`, or at the latest month with data, else this month."""
     months = max(1, min(int(months), 120))
     last = month_start(end) if end else (latest_cost_month() or month_start(date.today()))
     first = month_add(last, -(months - 1))
     team = _team(team_ref)
     qs = CostLine.objects.filter(month__gte=first, month__lte=last)
-    if team is not None:
-        qs = qs.filter(team=team)
+    return months, first, (qs if team is None else qs.filter(team=team))
+
+
+def cost_series(*, months: int = 12, team_ref: str | None = None, end: date | None = None
+                ) -> list[tuple[date, Decimal, Decimal]]:
+    """(month, total, attributed) for `months` months ending at `end` (default: the latest month with
+    data, else this month), oldest first; a month without lines is (month, 0, 0)."""
+    months, first, qs = _month_window(months=months, team_ref=team_ref, end=end)
     rows = qs.values("month").annotate(total=Sum("amount"), attributed=Sum("amount", filter=~Q(team="")))
     found = {row["month"]: (row["total"] or ZERO, row["attributed"] or ZERO) for row in rows}
     return [(m, *found.get(m, (ZERO, ZERO))) for m in (month_add(first, i) for i in range(months))]
@@ -136,13 +141,7 @@ def month_totals(*, months: int = 12, team_ref: str | None = None, end: date | N
     """(month, total, number of lines) for `months` months ending at `end` (as cost_series), oldest
     first, in one query: what a per-developer figure and its trend need (a month with lines has a
     figure, one without has none)."""
-    months = max(1, min(int(months), 120))
-    last = month_start(end) if end else (latest_cost_month() or month_start(date.today()))
-    first = month_add(last, -(months - 1))
-    team = _team(team_ref)
-    qs = CostLine.objects.filter(month__gte=first, month__lte=last)
-    if team is not None:
-        qs = qs.filter(team=team)
+    months, first, qs = _month_window(months=months, team_ref=team_ref, end=end)
     found = {row["month"]: (row["total"] or ZERO, row["lines"])
              for row in qs.values("month").annotate(total=Sum("amount"), lines=Count("id")).order_by()}
     return [(m, *found.get(m, (ZERO, 0))) for m in (month_add(first, i) for i in range(months))]
