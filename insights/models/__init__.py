@@ -5,6 +5,7 @@ from insights.models.delivery import (  # noqa: F401
     Change,
     Delivery,
     DeliveryDay,
+    DeliveryMonth,
     Deployment,
     DeploymentCommit,
     Incident,

@@ -5,7 +5,8 @@ A `Delivery` is one request as received, stored once per (source, delivery id) s
 answered "duplicate" and never counted twice. Processing (insights.services.events) turns it into
 `Deployment`, `Change` and `Incident` rows, matched to a catalog component (`component_ref`, empty
 while unmatched: such rows are kept, listed and matched again when the catalog changes), and
-recomputes the `DeliveryDay` rows of the (component, day) pairs it touched.
+recomputes the `DeliveryDay` rows of the (component, day) pairs it touched and their months'
+`DeliveryMonth` sums.
 """
 
 from django.db import models
@@ -182,3 +183,28 @@ class DeliveryDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.component_ref} {self.day}"
+
+
+class DeliveryMonth(models.Model):
+    """The sum of one month's DeliveryDay rows of a component (or ORG), kept by the same deltas.
+
+    `month` is the first day of the month (UTC). Every change of a DeliveryDay row (insights.services
+    .rollups.Deltas) changes its month's row by the same amount in the same transaction, so a window of
+    whole months reads one row a month instead of one a day; `delivery_months_rebuild` recomputes them
+    from the days (a repair)."""
+
+    component_ref = models.CharField(max_length=320)
+    month = models.DateField()
+    deployments = models.IntegerField(default=0)
+    failed_deployments = models.IntegerField(default=0)
+    changes = models.IntegerField(default=0)
+    lead_hist = models.JSONField(default=dict)
+    incidents = models.IntegerField(default=0)
+    unresolved = models.IntegerField(default=0)
+    restore_hist = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["component_ref", "month"], name="insights_deliverymonth_once")]
+
+    def __str__(self) -> str:
+        return f"{self.component_ref} {self.month:%Y-%m}"

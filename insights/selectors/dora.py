@@ -1,4 +1,5 @@
-"""The four keys read from the daily roll-ups (DeliveryDay), never by scanning the events.
+"""The four keys read from the daily roll-ups (DeliveryDay) and their monthly sums (DeliveryMonth,
+for the whole months of dora_windows' windows), never by scanning the events.
 
 A component's figures come from its own rows; a team's from the rows of its components (a list of
 refs); the organisation's from the ORG rows, which count every production event, matched to a
@@ -7,14 +8,17 @@ precision). This module's names and shapes are a contract: the Platform Health p
 maturity app call them.
 """
 
+import operator
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import reduce
 
 from django.db import connection
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, Q
 
 from insights.lib import dora
-from insights.models import Change, DeliveryDay, Deployment, Incident
+from insights.models import Change, DeliveryDay, DeliveryMonth, Deployment, Incident
 
 ORG = DeliveryDay.ORG
 COUNTED = (Deployment.Status.SUCCESS, Deployment.Status.ROLLBACK)
@@ -150,13 +154,15 @@ def _series(grouped: dict[date, dict], start: date, end: date, bucket: str) -> l
     return series
 
 
-# The windows' starts and ends cut the span into segments (width_bucket numbers them): PostgreSQL sums
-# each segment once, and each window is the sum of the segments it covers.
-_SQL_WINDOW_COUNTS = """SELECT width_bucket(day, %s::date[]), sum(deployments), sum(failed_deployments), sum(changes),
-    sum(incidents), sum(unresolved) FROM {table} WHERE component_ref = ANY(%s) AND day BETWEEN %s AND %s GROUP BY 1"""
-_SQL_WINDOW_HISTS = """SELECT width_bucket(d.day, %s::date[]), %s, e.key, sum((e.value->>0)::bigint),
+# The windows' starts and ends cut the span into segments (width_bucket numbers them). Each segment is
+# read as its whole months (DeliveryMonth) and its edge days (DeliveryDay): PostgreSQL sums both per
+# segment, and each window is the sum of the segments it covers.
+_SQL_WINDOW_COUNTS = """SELECT width_bucket({key}, %s::date[]), sum(deployments), sum(failed_deployments),
+    sum(changes), sum(incidents), sum(unresolved) FROM {table}
+    WHERE component_ref = ANY(%s) AND {key} = ANY(%s::date[]) GROUP BY 1"""
+_SQL_WINDOW_HISTS = """SELECT width_bucket(d.{key}, %s::date[]), %s, e.key, sum((e.value->>0)::bigint),
     sum((e.value->>1)::bigint) FROM {table} AS d, jsonb_each(d.{column}) AS e
-    WHERE d.component_ref = ANY(%s) AND d.day BETWEEN %s AND %s GROUP BY 1, 3"""
+    WHERE d.component_ref = ANY(%s) AND d.{key} = ANY(%s::date[]) GROUP BY 1, 3"""
 
 
 def _add(agg: dict, part: dict) -> None:
@@ -169,38 +175,67 @@ def _add(agg: dict, part: dict) -> None:
             slot[1] += total
 
 
+def _segment_parts(bounds: list[date], segments: set[int]) -> tuple[list[date], list[tuple[date, date]]]:
+    """The whole months (their first days) and the other days (ranges [from, to)) of the segments
+    [bounds[i - 1], bounds[i]): a month is whole in [a, b) when a <= its first day and its next
+    month's first day <= b."""
+    months, days = [], []
+    for i in sorted(segments):
+        a, b = bounds[i - 1], bounds[i]
+        m = a if a.day == 1 else dora.next_bucket(a.replace(day=1), "month")
+        if dora.next_bucket(m, "month") > b:
+            days.append((a, b))
+            continue
+        if a < m:
+            days.append((a, m))
+        while dora.next_bucket(m, "month") <= b:
+            months.append(m)
+            m = dora.next_bucket(m, "month")
+        if m < b:
+            days.append((m, b))
+    return months, days
+
+
 def _windowed(windows: dict[str, tuple[date, date]], refs: list[str]) -> dict[str, dict]:
-    """{label: summed pseudo-row} of every window (absent when it has no rows). PostgreSQL sums the
-    segments between the windows' bounds in two queries, however many windows; elsewhere one read of
-    the rows is summed in Python."""
-    low, high = min(s for s, _e in windows.values()), max(e for _s, e in windows.values())
-    if connection.vendor != "postgresql":
-        rows = _rows(low, high, refs)
-        out: dict[str, dict] = {}
-        for label, (s, e) in windows.items():
-            for row in rows:
-                if s <= row["day"] <= e:
-                    _add(out.setdefault(label, _empty()), row)
-        return out
+    """{label: summed pseudo-row} of every window (absent when it has no rows). The segments between
+    the windows' bounds are read as whole months from DeliveryMonth and edge days from DeliveryDay:
+    PostgreSQL sums them per segment in two queries, however many windows; elsewhere two reads of
+    the rows are summed in Python."""
     bounds = sorted({d for s, e in windows.values() for d in (s, e + timedelta(days=1))})
+    spans = {label: (bounds.index(s) + 1, bounds.index(e + timedelta(days=1)))
+             for label, (s, e) in windows.items()}  # segment i holds the days in [bounds[i - 1], bounds[i])
+    months, ranges = _segment_parts(bounds, {i for first, last in spans.values() for i in range(first, last + 1)})
+    days = [a + timedelta(days=n) for a, b in ranges for n in range((b - a).days)]
+    parts = [(model, key, values) for model, key, values in ((DeliveryMonth, "month", months),
+                                                             (DeliveryDay, "day", days)) if values]
     segments: dict[int, dict] = {}
-    table = DeliveryDay._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(_SQL_WINDOW_COUNTS.format(table=table), [bounds, refs, low, high])
-        for segment, *counts in cursor.fetchall():
-            segments[segment] = _empty() | dict(zip(COUNTS, map(int, counts), strict=True))
-        sql = " UNION ALL ".join(f"({_SQL_WINDOW_HISTS.format(table=table, column=column)})"
-                                 for column in ("lead_hist", "restore_hist"))
-        params = [p for column in ("lead_hist", "restore_hist") for p in (bounds, column, refs, low, high)]
-        cursor.execute(sql, params)
-        for segment, hist, key, count, total in cursor.fetchall():
-            if count > 0:
+    if connection.vendor != "postgresql":
+        for model, key, values in parts:
+            qs = model.objects.filter(component_ref__in=refs)
+            qs = qs.filter(**{f"{key}__in": values}) if key == "month" else qs.filter(
+                reduce(operator.or_, (Q(day__gte=a, day__lt=b) for a, b in ranges)))
+            for row in qs.values(key, *COUNTS, "lead_hist", "restore_hist"):
+                _add(segments.setdefault(bisect_right(bounds, row[key]), _empty()), row)
+    elif parts:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(
+                f"({_SQL_WINDOW_COUNTS.format(table=model._meta.db_table, key=key)})" for model, key, _v in parts),
+                [p for _m, _k, values in parts for p in (bounds, refs, values)])
+            for segment, *counts in cursor.fetchall():
+                _add(segments.setdefault(segment, _empty()),
+                     dict(zip(COUNTS, map(int, counts), strict=True)) | {"lead_hist": {}, "restore_hist": {}})
+            cursor.execute(" UNION ALL ".join(
+                f"({_SQL_WINDOW_HISTS.format(table=model._meta.db_table, key=key, column=column)})"
+                for model, key, _v in parts for column in ("lead_hist", "restore_hist")),
+                [p for _m, _k, values in parts for column in ("lead_hist", "restore_hist")
+                 for p in (bounds, column, refs, values)])
+            for segment, hist, key, count, total in cursor.fetchall():
                 # Grouped by the key as stored (text, written from an int): cast here, not per entry.
-                segments.setdefault(segment, _empty())[hist][int(key)] = [int(count), int(total)]
-    out = {}
-    for label, (s, e) in windows.items():
-        # Segment i holds the days in [bounds[i - 1], bounds[i]); the window's are from s to e + 1 day.
-        first, last = bounds.index(s) + 1, bounds.index(e + timedelta(days=1))
+                slot = segments.setdefault(segment, _empty())[hist].setdefault(int(key), [0, 0])
+                slot[0] += int(count)
+                slot[1] += int(total)
+    out: dict[str, dict] = {}
+    for label, (first, last) in spans.items():
         for segment in range(first, last + 1):
             if segment in segments:
                 _add(out.setdefault(label, _empty()), segments[segment])

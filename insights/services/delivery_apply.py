@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from catalog.selectors import entity_refs_by_annotation, existing_refs
 from insights.lib.webhooks.events import ChangeEvent, DeploymentEvent, IncidentEvent
-from insights.models import Change, DeliveryDay, Deployment, DeploymentCommit, Incident
+from insights.models import Change, DeliveryDay, DeliveryMonth, Deployment, DeploymentCommit, Incident
 from insights.services.rollups import (
     CHUNK,
     COUNTED,
@@ -473,11 +473,13 @@ def unmatched_rematch(*, limit: int = 50_000) -> int:
 
 
 def dora_rebuild() -> int:
-    """Recompute every DeliveryDay row from the deployments, changes and incidents (a repair)."""
+    """Recompute every DeliveryDay row, and so every DeliveryMonth row, from the deployments,
+    changes and incidents (a repair)."""
     deltas = Deltas()
     with transaction.atomic():
         _apply_lock()
         DeliveryDay.objects.all().delete()
+        DeliveryMonth.objects.all().delete()
         for d in Deployment.objects.filter(production=True, status__in=COUNTED).iterator(chunk_size=CHUNK):
             deltas.add(deployment_part(d), +1)
         for change in (Change.objects.exclude(deployment=None).select_related("deployment")

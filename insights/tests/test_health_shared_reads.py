@@ -14,6 +14,7 @@ from insights.models import CostLine, DeliveryDay
 from insights.selectors import cost as cost_mod
 from insights.selectors import dora as dora_mod
 from insights.selectors import health
+from insights.services.rollups import delivery_months_rebuild
 from scaffolding.models import ScaffoldedRepository, ScaffoldRun
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +36,7 @@ def _rollups(rng: random.Random, days: int = 400) -> None:
                                     failed_deployments=rng.randint(0, n), changes=rng.randint(0, 8), lead_hist=lead,
                                     incidents=rng.randint(0, 2), unresolved=0, restore_hist=restore))
     DeliveryDay.objects.bulk_create(rows)
+    delivery_months_rebuild()  # the days written directly: their months summed as the deltas would
 
 
 def _costs(rng: random.Random) -> None:
