@@ -12,8 +12,9 @@ and fills what the pages read: the delivery roll-ups (insights' DeliveryDay: --d
 the components and a year, --incidents with their restore times, and the organisation's rows), a
 year of Paved's uptime and three posted components, ticket counts and headcount per team and month,
 and a year of monthly costs imported through the FOCUS importer (one line per component and month).
-The roll-ups are written directly (the ingestion path has its own benchmark); the pages read only
-roll-ups, never the events.
+The daily roll-ups are written directly (the ingestion path has its own benchmark), then their
+monthly sums (DeliveryMonth) computed from them by delivery_months_rebuild(), as the deltas keep them;
+the pages read only roll-ups, never the events.
 
 Then, in one process, a superuser requests each page --repeat times after one warm-up request with
 the Django test client, and one JSON object per page is printed: p50/p95/max in milliseconds, the
@@ -78,6 +79,7 @@ def fill(args) -> None:
     from catalog.selectors.teams import team_component_refs, team_list
     from insights.lib import dora
     from insights.models import DeliveryDay, HeadcountMonth, TicketCount, UptimeDay
+    from insights.services.rollups import delivery_months_rebuild
 
     rng = random.Random(14)
     started = time.monotonic()
@@ -121,6 +123,7 @@ def fill(args) -> None:
     batch += [model(DeliveryDay.ORG, day, c) for day, c in org.items()]
     DeliveryDay.objects.bulk_create(batch)
     written += len(batch)
+    months_written = delivery_months_rebuild()
     teams = [t.ref for t in team_list()]
     months = sorted({d.replace(day=1) for d in days})
     TicketCount.objects.bulk_create([TicketCount(month=m, team_ref=t, category="access", count=rng.randint(0, 9))
@@ -135,6 +138,7 @@ def fill(args) -> None:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     print(json.dumps({"setup": "data", "components": len(components), "delivery_days": written,
+                      "delivery_months": months_written,
                       "deployments": args.deployments, "incidents": args.incidents, "teams": len(teams),
                       "seconds": round(time.monotonic() - started, 1)}), flush=True)
 
