@@ -10,6 +10,7 @@ from insights.lib.webhooks.api import parse_events
 from insights.models import Change, DeliveryDay, Deployment
 from insights.services.delivery_apply import _among, events_apply
 from insights.services.events import dora_rebuild
+from insights.tests.test_delivery_months import assert_months_are_the_sum_of_days
 
 pytestmark = pytest.mark.django_db
 HOSTILE = ["plain", "quo'te", 'dou"ble', "back\\slash", "{brace,comma}", "NULL", "", " spaced ", "ünï€ode"]
@@ -70,8 +71,11 @@ def test_a_batch_of_mixed_events_keeps_roll_ups_equal_to_a_rebuild(tmp_path):
     assert Deployment.objects.filter(caused_failure=True).count() >= 2
     before = snapshot()
     assert sum(row[4] for row in before if row[0] == "*") == Change.objects.exclude(deployment=None).count() == 7
+    months = assert_months_are_the_sum_of_days()
+    assert sum(row[0][2] for (ref, _m), row in months.items() if ref == "*") == 7
     dora_rebuild()
     assert snapshot() == before
+    assert assert_months_are_the_sum_of_days() == months
 
 
 def test_the_same_batch_applied_twice_changes_nothing(tmp_path):

@@ -22,6 +22,7 @@ from insights.models import DeliveryDay
 from insights.selectors.dora import dora_keys, dora_series, first_activity, first_production_deploys, incident_counts
 from insights.services.events import dora_rebuild
 from insights.tests.events_fixtures import events_token, process_pending, sender
+from insights.tests.test_delivery_months import assert_months_are_the_sum_of_days
 
 FIXTURES = (events_token, sender)  # pytest finds fixtures by the names imported here
 
@@ -126,8 +127,11 @@ def test_incremental_rollups_equal_a_rebuild_from_the_rows():
                        json.dumps(r.restore_hist, sort_keys=True))
                       for r in DeliveryDay.objects.all() if r.deployments or r.incidents or r.changes)
     before = snapshot()
+    months = assert_months_are_the_sum_of_days()
+    assert months[(SHOP, date(2026, 1, 1))][0] == (4, 2, 3, 3, 1)  # the hand-computed January, as one row
     dora_rebuild()
     assert snapshot() == before and before
+    assert assert_months_are_the_sum_of_days() == months
 
 
 def test_resolving_an_incident_later_moves_it_from_unresolved_to_restore(tmp_path, client, events_token):
